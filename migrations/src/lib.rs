@@ -1,0 +1,18 @@
+//! Database migrations, one independent migrator per service.
+//!
+//! Each service owns its database, so each has its own migrator and its own
+//! bookkeeping table (`seaql_migrations_<service>`); nothing here lets one
+//! service's schema refer to another's. Services apply their migrator at
+//! start-up and through their `migrate` subcommand.
+//!
+//! - `products`: the catalog.
+//! - `inventory`: stock levels, movements, reservations, replenishments.
+//! - `orders`: orders, their items and status history.
+//! - `payments`: payments and their gateway references.
+
+pub mod inventory;
+pub mod orders;
+pub mod payments;
+pub mod products;
+
+pub use sea_orm_migration::MigratorTrait;

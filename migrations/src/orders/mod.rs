@@ -1,0 +1,16 @@
+//! The orders service's schema.
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "seaql_migrations_orders".into_iden()
+    }
+}

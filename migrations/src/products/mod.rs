@@ -1,0 +1,18 @@
+//! The products service's schema.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_products;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_create_products::Migration)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "seaql_migrations_products".into_iden()
+    }
+}

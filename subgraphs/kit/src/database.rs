@@ -1,0 +1,129 @@
+//! Opening a service's own database: SQLite by default, PostgreSQL by URL.
+//!
+//! SQLite allows one writer at a time. Rather than let concurrent deferred
+//! transactions fail with `SQLITE_BUSY` when they upgrade to writers, a SQLite
+//! database gets a single pooled connection, which serialises statements in
+//! process order; WAL mode and a busy timeout cover other processes touching
+//! the same file. PostgreSQL gets a real pool and row-level locking.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error("database URL {url:?} is not a sqlite: or postgres: URL")]
+    UnsupportedUrl { url: String },
+    #[error("cannot create the directory {dir} for the SQLite database")]
+    CreateDir {
+        dir: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot connect to the database")]
+    Connect(#[source] DbErr),
+    #[error("cannot apply migrations")]
+    Migrate(#[source] DbErr),
+}
+
+/// The default SQLite URL for a service: `sqlite://data/<name>.db`.
+pub fn default_sqlite_url(service: &str) -> String {
+    format!("sqlite://data/{service}.db")
+}
+
+/// True for `sqlite:` URLs.
+pub fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
+}
+
+/// Connects to `url`, creating a SQLite file (and its directory) if missing.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DatabaseError> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    if is_sqlite(url) {
+        ensure_sqlite_dir(url)?;
+        options.max_connections(1).map_sqlx_sqlite_opts(|opts| {
+            opts.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        options.max_connections(16).min_connections(1);
+    } else {
+        return Err(DatabaseError::UnsupportedUrl { url: redact(url) });
+    }
+    Database::connect(options)
+        .await
+        .map_err(DatabaseError::Connect)
+}
+
+fn ensure_sqlite_dir(url: &str) -> Result<(), DatabaseError> {
+    let Ok(opts) = SqliteConnectOptions::from_str(url) else {
+        return Ok(()); // let the driver report the bad URL
+    };
+    let file = opts.get_filename();
+    if file == Path::new(":memory:") {
+        return Ok(());
+    }
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| DatabaseError::CreateDir {
+            dir: dir.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or_default();
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact("postgres://shop:secret@db:5432/orders"),
+            "postgres://shop:***@db:5432/orders"
+        );
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[tokio::test]
+    async fn creates_missing_sqlite_files_and_directories() {
+        let dir = std::env::temp_dir().join(format!("kit-db-{}", uuid::Uuid::now_v7()));
+        let url = format!("sqlite://{}/nested/svc.db", dir.display());
+        let db = connect(&url).await.expect("connect");
+        db.ping().await.expect("ping");
+        assert!(dir.join("nested/svc.db").exists());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn rejects_unknown_schemes() {
+        assert!(matches!(
+            connect("mysql://x").await,
+            Err(DatabaseError::UnsupportedUrl { .. })
+        ));
+    }
+}

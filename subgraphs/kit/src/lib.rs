@@ -1,0 +1,23 @@
+//! Plumbing every subgraph service shares, so that the four services expose the
+//! same endpoints, errors and value types.
+//!
+//! - `money`: integer minor units with an ISO 4217 currency.
+//! - `cursor`: opaque pagination cursors.
+//! - `error`: service errors to GraphQL errors with `extensions.code`.
+//! - `graphql`: GraphQL value types shared by several subgraphs (`Money`, `PageInfo`).
+//! - `database`: opening a service's own SQLite or PostgreSQL database.
+//! - `server`: `/graphql`, `/health`, `/ready`, binding and graceful shutdown.
+//! - `telemetry`: log set-up for binaries.
+//! - `pagination`: validating `first`/`after` arguments.
+//! - `testing` (feature `testing`): fresh test databases and a GraphQL client for tests.
+
+pub mod cursor;
+pub mod database;
+pub mod error;
+pub mod graphql;
+pub mod money;
+pub mod pagination;
+pub mod server;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,166 @@
+//! The HTTP surface every subgraph shares: `/graphql`, `/health`, `/ready`.
+//!
+//! A service hands over its schema and database; this module owns routing,
+//! GraphiQL, readiness and graceful shutdown, so the four services serve
+//! exactly the same endpoints.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{Executor, ObjectType, Schema, SubscriptionType};
+use async_graphql_axum::GraphQL;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{MethodFilter, get, on_service};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+/// Routes for one subgraph service.
+pub fn routes<Q, M, S>(
+    name: &'static str,
+    schema: Schema<Q, M, S>,
+    db: DatabaseConnection,
+) -> Router
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    graphql_routes(name, schema).merge(
+        Router::new()
+            .route("/health", get(health))
+            .route("/ready", get(ready))
+            .with_state(db),
+    )
+}
+
+/// `/graphql`: POST executes; GET serves GraphiQL to browsers and runs
+/// queries from the query string otherwise.
+pub fn graphql_routes<E: Executor>(name: &'static str, executor: E) -> Router {
+    let service = GraphQL::new(executor);
+    Router::new().route(
+        "/graphql",
+        on_service(MethodFilter::POST, service.clone()).get(
+            move |headers: HeaderMap, request: axum::extract::Request| async move {
+                if wants_html(&headers) {
+                    return graphiql(name).into_response();
+                }
+                match tower::ServiceExt::oneshot(service, request).await {
+                    Ok(response) => response.into_response(),
+                    Err(never) => match never {},
+                }
+            },
+        ),
+    )
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+fn graphiql(name: &str) -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title(&format!("{name} subgraph"))
+            .finish(),
+    )
+}
+
+async fn health() -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        axum::Json(serde_json::json!({ "status": "ok" })),
+    )
+}
+
+/// Ready only while the service's own database answers.
+async fn ready(State(db): State<DatabaseConnection>) -> Response {
+    match db.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({ "status": "ready" })),
+        )
+            .into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({ "status": "unavailable", "reason": "database" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A bound listener plus the routes it will serve; built before running so
+/// callers (and tests binding port 0) learn the address first.
+pub struct Server {
+    name: &'static str,
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Server {
+    pub async fn bind(
+        name: &'static str,
+        addr: SocketAddr,
+        router: Router,
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        Ok(Server {
+            name,
+            listener,
+            router,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound TCP listener has a local address")
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        tracing::info!(service = self.name, addr = %self.local_addr(), "listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,37 @@
+//! The products subgraph: the only module that knows async-graphql.
+
+mod loader;
+mod mutation;
+mod query;
+mod types;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+
+use crate::store::ProductStore;
+pub use mutation::Mutation;
+pub use query::Query;
+
+pub type ProductsSchema = Schema<Query, Mutation, EmptySubscription>;
+
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query, Mutation, EmptySubscription).enable_federation()
+}
+
+/// The executable schema over a store.
+pub fn schema(store: ProductStore) -> ProductsSchema {
+    let loader = DataLoader::new(
+        loader::ProductLoader {
+            store: store.clone(),
+        },
+        tokio::spawn,
+    );
+    builder().data(store).data(loader).finish()
+}
+
+/// The subgraph SDL as `_service { sdl }` serves it (no database needed).
+pub fn sdl() -> String {
+    builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation())
+}
