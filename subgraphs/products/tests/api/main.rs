@@ -1,0 +1,6 @@
+//! The products service over real HTTP on port 0, on SQLite and PostgreSQL.
+
+mod entities;
+mod helpers;
+mod http;
+mod products;
