@@ -2,12 +2,14 @@
 
 use sea_orm_migration::prelude::*;
 
+mod m20261126_000001_create_payments;
+
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![]
+        vec![Box::new(m20261126_000001_create_payments::Migration)]
     }
 
     fn migration_table_name() -> DynIden {

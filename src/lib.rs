@@ -1,0 +1,11 @@
+//! The whole system in one process, for local work and end-to-end tests.
+//!
+//! - `system`: starts the four subgraph services, each on its own listener
+//!   and database, wired to each other over HTTP.
+//! - `seed`: the demo catalog, written through the services' public APIs.
+//! - `schema_files`: renders `schema/` (subgraph SDLs and the supergraph)
+//!   from the services' code, writes it and detects drift.
+
+pub mod schema_files;
+pub mod seed;
+pub mod system;

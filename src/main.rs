@@ -1,0 +1,100 @@
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use shop::schema_files;
+use shop::system::{self, SystemSettings};
+
+/// The federated e-commerce backend, all services in one process.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Directory for the services' SQLite databases.
+    #[arg(long, env = "SHOP_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Do not seed the demo catalog into an empty catalog.
+    #[arg(long)]
+    no_seed: bool,
+    #[arg(long, env = "PRODUCTS_LISTEN", default_value = products::app::DEFAULT_LISTEN)]
+    products_listen: std::net::SocketAddr,
+    #[arg(long, env = "INVENTORY_LISTEN", default_value = inventory::app::DEFAULT_LISTEN)]
+    inventory_listen: std::net::SocketAddr,
+    #[arg(long, env = "ORDERS_LISTEN", default_value = orders::app::DEFAULT_LISTEN)]
+    orders_listen: std::net::SocketAddr,
+    #[arg(long, env = "PAYMENTS_LISTEN", default_value = payments::app::DEFAULT_LISTEN)]
+    payments_listen: std::net::SocketAddr,
+    /// Database URLs default to SQLite files in --data-dir.
+    #[arg(long, env = "PRODUCTS_DATABASE_URL")]
+    products_database_url: Option<String>,
+    #[arg(long, env = "INVENTORY_DATABASE_URL")]
+    inventory_database_url: Option<String>,
+    #[arg(long, env = "ORDERS_DATABASE_URL")]
+    orders_database_url: Option<String>,
+    #[arg(long, env = "PAYMENTS_DATABASE_URL")]
+    payments_database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every service (the default).
+    Run,
+    /// Render schema/ (subgraph SDLs and the composed supergraph) from the code.
+    Compose {
+        /// Directory to write into.
+        #[arg(long, default_value = "schema")]
+        dir: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    subgraph_kit::telemetry::init();
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Compose { dir } => {
+            let files = schema_files::render(&schema_files::subgraphs())?;
+            schema_files::write(&dir, &files).with_context(|| format!("writing {}", dir.display()))?;
+            for file in &files {
+                println!("wrote {}", dir.join(&file.path).display());
+            }
+        }
+        Command::Run => run(cli.run).await?,
+    }
+    Ok(())
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<()> {
+    let mut settings = SystemSettings::local(&args.data_dir);
+    settings.seed = !args.no_seed;
+    let services = [
+        (&mut settings.products, args.products_listen, args.products_database_url),
+        (&mut settings.inventory, args.inventory_listen, args.inventory_database_url),
+        (&mut settings.orders, args.orders_listen, args.orders_database_url),
+        (&mut settings.payments, args.payments_listen, args.payments_database_url),
+    ];
+    for (service, listen, database_url) in services {
+        service.listen = listen;
+        if let Some(url) = database_url {
+            service.database_url = url;
+        }
+    }
+    let running = system::start(&settings).await?;
+    if running.seeded > 0 {
+        println!("Seeded the demo catalog: {} products with stock.", running.seeded);
+    }
+    println!("Services (GraphiQL in a browser at each URL):");
+    for (name, url) in running.endpoints() {
+        println!("  {name:<10} {url}");
+    }
+    println!("Press Ctrl-C to stop.");
+    running.run_until(subgraph_kit::server::shutdown_signal()).await?;
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! The checked-in schema under `schema/`: each subgraph's SDL and the
+//! supergraph composed from them, rendered from the services' own code.
+//!
+//! `shop compose` writes these files; the schema snapshot test renders them
+//! again and fails with a diff when the checked-in copies are stale.
+
+use std::path::{Path, PathBuf};
+
+use router::compose::{ComposeError, SubgraphSource, compose};
+
+/// The command that refreshes `schema/`, quoted in drift messages.
+pub const REFRESH_COMMAND: &str = "cargo run -- compose";
+
+/// (name, default routing URL, SDL) of each subgraph, in composition order.
+pub fn subgraphs() -> Vec<SubgraphSource> {
+    let source = |name: &str, listen: &str, sdl: String| SubgraphSource {
+        name: name.to_owned(),
+        url: format!("http://{listen}/graphql"),
+        sdl,
+    };
+    vec![
+        source(products::app::NAME, products::app::DEFAULT_LISTEN, products::graphql::sdl()),
+        source(inventory::app::NAME, inventory::app::DEFAULT_LISTEN, inventory::graphql::sdl()),
+        source(orders::app::NAME, orders::app::DEFAULT_LISTEN, orders::graphql::sdl()),
+        source(payments::app::NAME, payments::app::DEFAULT_LISTEN, payments::graphql::sdl()),
+    ]
+}
+
+/// A file under `schema/` and the content it should have.
+#[derive(Debug, Clone)]
+pub struct SchemaFile {
+    pub path: PathBuf,
+    pub content: String,
+}
+
+/// Every file `schema/` should contain, rendered from the given subgraphs.
+pub fn render(subgraphs: &[SubgraphSource]) -> Result<Vec<SchemaFile>, ComposeError> {
+    let composed = compose(subgraphs)?;
+    let mut files: Vec<SchemaFile> = subgraphs
+        .iter()
+        .map(|s| SchemaFile {
+            path: PathBuf::from(format!("{}.graphql", s.name)),
+            content: normalize(&s.sdl),
+        })
+        .collect();
+    files.push(SchemaFile {
+        path: PathBuf::from("supergraph.graphql"),
+        content: normalize(&composed.supergraph_sdl),
+    });
+    Ok(files)
+}
+
+/// One trailing newline, whatever the producer printed.
+fn normalize(sdl: &str) -> String {
+    format!("{}\n", sdl.trim_end())
+}
+
+/// Writes the files into `dir`.
+pub fn write(dir: &Path, files: &[SchemaFile]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for file in files {
+        std::fs::write(dir.join(&file.path), &file.content)?;
+    }
+    Ok(())
+}
+
+/// Files whose checked-in copy differs, each with a unified diff.
+pub fn drift(dir: &Path, files: &[SchemaFile]) -> Vec<(PathBuf, String)> {
+    files
+        .iter()
+        .filter_map(|file| {
+            let path = dir.join(&file.path);
+            let current = std::fs::read_to_string(&path).unwrap_or_default();
+            (current != file.content).then(|| {
+                let diff = similar::TextDiff::from_lines(&current, &file.content)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("{} (checked in)", path.display()), "rendered from the code")
+                    .to_string();
+                (path, diff)
+            })
+        })
+        .collect()
+}

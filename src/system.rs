@@ -1,0 +1,255 @@
+//! All four services in one process: the all-in-one run and the end-to-end
+//! tests both start the system through here.
+//!
+//! Each service still gets its own listener and its own database, and they
+//! reach each other only over HTTP, exactly as when run as separate binaries.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use subgraph_kit::database::DatabaseError;
+use subgraph_kit::server::Server;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::seed::{self, SeedError, SeedTargets};
+
+/// Where one service listens and which database it owns.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    pub listen: SocketAddr,
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SystemSettings {
+    pub products: ServiceSettings,
+    pub inventory: ServiceSettings,
+    pub orders: ServiceSettings,
+    pub payments: ServiceSettings,
+    /// Seed the demo catalog when the catalog is empty.
+    pub seed: bool,
+    /// How long orders waits for the products service.
+    pub catalog_timeout: Duration,
+    /// How long the test-card gateway's "slow" card takes.
+    pub slow_card_delay: Duration,
+}
+
+impl SystemSettings {
+    /// The default ports, with SQLite files under `data_dir`.
+    pub fn local(data_dir: &Path) -> Self {
+        let service = |listen: &str, name: &str| ServiceSettings {
+            listen: listen.parse().expect("default listen addresses are valid"),
+            database_url: sqlite_url(data_dir, name),
+        };
+        SystemSettings {
+            products: service(products::app::DEFAULT_LISTEN, products::app::NAME),
+            inventory: service(inventory::app::DEFAULT_LISTEN, inventory::app::NAME),
+            orders: service(orders::app::DEFAULT_LISTEN, orders::app::NAME),
+            payments: service(payments::app::DEFAULT_LISTEN, payments::app::NAME),
+            seed: true,
+            catalog_timeout: Duration::from_secs(5),
+            slow_card_delay: Duration::from_secs(3),
+        }
+    }
+
+    /// Every service on a free port of 127.0.0.1, for tests.
+    pub fn ephemeral(data_dir: &Path) -> Self {
+        let mut settings = SystemSettings::local(data_dir);
+        for service in [
+            &mut settings.products,
+            &mut settings.inventory,
+            &mut settings.orders,
+            &mut settings.payments,
+        ] {
+            service.listen.set_port(0);
+        }
+        settings
+    }
+}
+
+pub fn sqlite_url(data_dir: &Path, service: &str) -> String {
+    format!("sqlite://{}/{service}.db", data_dir.display())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SystemError {
+    #[error("{service}: {source}")]
+    Database {
+        service: &'static str,
+        #[source]
+        source: DatabaseError,
+    },
+    #[error("{service}: cannot listen on {addr}")]
+    Bind {
+        service: &'static str,
+        addr: SocketAddr,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("seeding the demo catalog failed")]
+    Seed(#[from] SeedError),
+}
+
+/// The running system: its addresses, and the tasks serving them.
+pub struct RunningSystem {
+    pub products: SocketAddr,
+    pub inventory: SocketAddr,
+    pub orders: SocketAddr,
+    pub payments: SocketAddr,
+    /// Products created by seeding at start-up.
+    pub seeded: usize,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<(&'static str, std::io::Result<()>)>,
+}
+
+/// Opens every database, binds every listener, starts serving, then seeds.
+pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemError> {
+    let products_db = open(products::app::NAME, products::app::open_database(&settings.products.database_url)).await?;
+    let inventory_db = open(inventory::app::NAME, inventory::app::open_database(&settings.inventory.database_url)).await?;
+    let orders_db = open(orders::app::NAME, orders::app::open_database(&settings.orders.database_url)).await?;
+    let payments_db = open(payments::app::NAME, payments::app::open_database(&settings.payments.database_url)).await?;
+
+    let products = bound(products::app::NAME, settings.products.listen, products::app::build(settings.products.listen, products_db).await)?;
+    let inventory = bound(inventory::app::NAME, settings.inventory.listen, inventory::app::build(settings.inventory.listen, inventory_db).await)?;
+    let payments = bound(
+        payments::app::NAME,
+        settings.payments.listen,
+        payments::app::build(
+            settings.payments.listen,
+            payments_db,
+            payments::app::GatewaySettings {
+                slow_card_delay: settings.slow_card_delay,
+            },
+        )
+        .await,
+    )?;
+    let products_url = graphql_url(products.local_addr());
+    let orders = bound(
+        orders::app::NAME,
+        settings.orders.listen,
+        orders::app::build(
+            settings.orders.listen,
+            orders_db,
+            orders::app::CatalogSettings {
+                url: products_url.clone(),
+                timeout: settings.catalog_timeout,
+            },
+        )
+        .await,
+    )?;
+
+    let (stop, stopped) = watch::channel(false);
+    let mut system = RunningSystem {
+        products: products.local_addr(),
+        inventory: inventory.local_addr(),
+        orders: orders.local_addr(),
+        payments: payments.local_addr(),
+        seeded: 0,
+        stop,
+        tasks: JoinSet::new(),
+    };
+    for server in [products, inventory, orders, payments] {
+        let mut stopped = stopped.clone();
+        let name = server.name();
+        system.tasks.spawn(async move {
+            let result = server
+                .run_until(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await;
+            (name, result)
+        });
+    }
+    if settings.seed {
+        let inventory_url = graphql_url(system.inventory);
+        system.seeded = seed::seed_if_empty(&SeedTargets {
+            products: &products_url,
+            inventory: &inventory_url,
+        })
+        .await?;
+    }
+    Ok(system)
+}
+
+async fn open<T>(
+    service: &'static str,
+    opening: impl std::future::Future<Output = Result<T, DatabaseError>>,
+) -> Result<T, SystemError> {
+    opening.await.map_err(|source| SystemError::Database { service, source })
+}
+
+fn bound<E: std::error::Error + Send + Sync + 'static>(
+    service: &'static str,
+    addr: SocketAddr,
+    result: Result<Server, E>,
+) -> Result<Server, SystemError> {
+    result.map_err(|source| SystemError::Bind {
+        service,
+        addr,
+        source: Box::new(source),
+    })
+}
+
+pub fn graphql_url(addr: SocketAddr) -> String {
+    format!("http://{addr}/graphql")
+}
+
+impl RunningSystem {
+    /// (service name, GraphQL URL) for each service.
+    pub fn endpoints(&self) -> [(&'static str, String); 4] {
+        [
+            (products::app::NAME, graphql_url(self.products)),
+            (inventory::app::NAME, graphql_url(self.inventory)),
+            (orders::app::NAME, graphql_url(self.orders)),
+            (payments::app::NAME, graphql_url(self.payments)),
+        ]
+    }
+
+    /// Serves until `shutdown` resolves or a service stops on its own, then
+    /// stops every service and waits for in-flight requests to finish.
+    pub async fn run_until(mut self, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+        let failure = tokio::select! {
+            _ = shutdown => None,
+            Some(joined) = self.tasks.join_next() => Some(joined),
+        };
+        let _ = self.stop.send(true);
+        let mut result = Ok(());
+        if let Some(joined) = failure {
+            result = stopped_early(joined);
+        }
+        while let Some(joined) = self.tasks.join_next().await {
+            if let Err(err) = flatten(joined) {
+                result = Err(err);
+            }
+        }
+        result
+    }
+
+    /// Stops every service and waits for them.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        self.run_until(std::future::ready(())).await
+    }
+}
+
+fn stopped_early(
+    joined: Result<(&'static str, std::io::Result<()>), tokio::task::JoinError>,
+) -> std::io::Result<()> {
+    match joined {
+        Ok((name, Ok(()))) => Err(std::io::Error::other(format!("{name} stopped unexpectedly"))),
+        other => flatten(other),
+    }
+}
+
+fn flatten(joined: Result<(&'static str, std::io::Result<()>), tokio::task::JoinError>) -> std::io::Result<()> {
+    match joined {
+        Ok((_, result)) => result,
+        Err(err) => Err(std::io::Error::other(err)),
+    }
+}
+
+/// `./data` relative to the current directory, the default data directory.
+pub fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests of the whole system: the checked-in schema, and all four
+//! services started together as the README's run command starts them.
+
+mod helpers;
+mod schema;
+mod system;
