@@ -12,4 +12,4 @@ pub use decision::GatewayDecision;
 pub use error::PaymentError;
 pub use ids::{OrderId, PaymentId};
 pub use lifecycle::{AuthorizationOutcome, PaymentCommand, Plan, plan};
-pub use payment::{GatewayKind, IdempotencyKey, NewPayment, Payment, PaymentStatus};
+pub use payment::{CardDetails, GatewayKind, IdempotencyKey, NewPayment, Payment, PaymentStatus};

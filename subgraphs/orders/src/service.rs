@@ -1,0 +1,125 @@
+//! The use cases: placing an order (catalog, then store) and moving an order
+//! through its lifecycle. Composes the store and the outside services;
+//! GraphQL calls in here, and nothing in here knows GraphQL.
+
+use std::sync::Arc;
+
+use subgraph_kit::error::cause_chain;
+
+use crate::catalog::Catalog;
+use crate::domain::{
+    IdempotencyKey, Order, OrderError, OrderId, OrderRequest, OrderStatus, Shipment, Transition,
+    placement,
+};
+use crate::store::{OrderStore, StatusUpdate};
+
+/// The longest path through the status graph; a change can lose a race to a
+/// concurrent change at most this many times before the order is final.
+const MAX_STATUS_CHANGES: usize = 3;
+
+#[derive(Clone)]
+pub struct OrderService {
+    store: OrderStore,
+    catalog: Arc<dyn Catalog>,
+}
+
+impl OrderService {
+    pub fn new(store: OrderStore, catalog: Arc<dyn Catalog>) -> Self {
+        OrderService { store, catalog }
+    }
+
+    pub fn store(&self) -> &OrderStore {
+        &self.store
+    }
+
+    /// Prices the request at the catalog's current prices and stores a
+    /// PENDING order. With an idempotency key, a retry of the same request
+    /// (even one racing the first) returns the order the first one created.
+    pub async fn place(
+        &self,
+        request: &OrderRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Order, OrderError> {
+        if let Some(key) = key {
+            if let Some(existing) = self.store.find_by_idempotency_key(key).await? {
+                return self.replay(request, existing).await;
+            }
+        }
+        let products = self
+            .catalog
+            .products(&request.product_ids())
+            .await
+            .map_err(|err| {
+                tracing::warn!(error = %cause_chain(&err), "product catalog unavailable");
+                OrderError::CatalogUnavailable(Box::new(err))
+            })?;
+        let priced = placement::price(request, &products)?;
+        if let Some(order) = self.store.insert(&priced, key).await? {
+            return Ok(order);
+        }
+        // Only a taken idempotency key makes the insert step aside.
+        let existing = match key {
+            Some(key) => self.store.find_by_idempotency_key(key).await?,
+            None => None,
+        };
+        match existing {
+            Some(existing) => self.replay(request, existing).await,
+            None => Err(OrderError::Database(sea_orm::DbErr::Custom(
+                "order insert stepped aside for an idempotency key that is not there".to_owned(),
+            ))),
+        }
+    }
+
+    /// The order an earlier request with the same key created, provided it
+    /// was the same request.
+    async fn replay(&self, request: &OrderRequest, existing: Order) -> Result<Order, OrderError> {
+        let items = self
+            .store
+            .items_of(std::slice::from_ref(&existing.id))
+            .await?
+            .remove(&existing.id)
+            .unwrap_or_default();
+        if request.is_replayed_by(&existing.customer_email, &items) {
+            Ok(existing)
+        } else {
+            Err(OrderError::IdempotencyKeyReused)
+        }
+    }
+
+    /// Moves an order to `to`. Already there: returned unchanged, nothing
+    /// recorded. Not allowed from where it is: `InvalidTransition`, nothing
+    /// changed. A concurrent change in between is re-examined from the new
+    /// status, so the answer is always decided on the status actually changed.
+    pub async fn change_status(
+        &self,
+        id: &OrderId,
+        to: OrderStatus,
+        note: Option<&str>,
+        shipment: Option<&Shipment>,
+    ) -> Result<Order, OrderError> {
+        for _ in 0..=MAX_STATUS_CHANGES {
+            let order = self
+                .store
+                .get(id)
+                .await?
+                .ok_or_else(|| OrderError::NotFound(id.as_str().to_owned()))?;
+            let (from, to) = match order.status.transition_to(to)? {
+                Transition::Unchanged => return Ok(order),
+                Transition::Change { from, to } => (from, to),
+            };
+            let update = StatusUpdate {
+                from,
+                to,
+                note,
+                shipment,
+            };
+            if let Some(changed) = self.store.change_status(id, &update).await? {
+                return Ok(changed);
+            }
+        }
+        Err(OrderError::Database(sea_orm::DbErr::Custom(format!(
+            "order {} changed status more often than its lifecycle allows",
+            id.as_str()
+        ))))
+    }
+}
