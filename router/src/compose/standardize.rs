@@ -61,18 +61,17 @@ pub fn standardize(rendered: &str) -> Result<String, String> {
     }
     let graph_order = graph_order(&doc);
     for def in doc.definitions.iter_mut() {
-        if let Definition::ObjectTypeDefinition(object) = def {
-            if ROOT_TYPES.contains(&object.name.as_str())
-                && object.directives.get("join__type").is_none()
-            {
-                let mut graphs = graphs_of_fields(object.fields.iter().map(|f| &f.directives));
-                graphs.sort_by_key(|g| graph_order.iter().position(|o| o == g));
-                let object = object.make_mut();
-                for graph in graphs {
-                    object
-                        .directives
-                        .push(directive("join__type", "graph", Value::Enum(graph)));
-                }
+        if let Definition::ObjectTypeDefinition(object) = def
+            && ROOT_TYPES.contains(&object.name.as_str())
+            && object.directives.get("join__type").is_none()
+        {
+            let mut graphs = graphs_of_fields(object.fields.iter().map(|f| &f.directives));
+            graphs.sort_by_key(|g| graph_order.iter().position(|o| o == g));
+            let object = object.make_mut();
+            for graph in graphs {
+                object
+                    .directives
+                    .push(directive("join__type", "graph", Value::Enum(graph)));
             }
         }
     }
@@ -102,10 +101,9 @@ fn graphs_of_fields<'a>(
     for directives in fields {
         for join in directives.get_all("join__field") {
             if let Some(Value::Enum(graph)) = join.specified_argument_by_name("graph").map(|v| &**v)
+                && !graphs.contains(graph)
             {
-                if !graphs.contains(graph) {
-                    graphs.push(graph.clone());
-                }
+                graphs.push(graph.clone());
             }
         }
     }

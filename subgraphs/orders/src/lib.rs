@@ -1,1 +1,20 @@
+//! The orders service: order placement, tracking and fulfilment, as a
+//! Federation v2 subgraph.
+//!
+//! - `domain`: orders, their lifecycle (the status transition rules),
+//!   placement validation and pricing, errors; no I/O.
+//! - `catalog`: the products service as orders needs it (current prices and
+//!   SKUs), a trait plus its HTTP client.
+//! - `store`: the `orders`, `order_items` and `order_status_history` tables.
+//! - `service`: the use cases, composing store and catalog: placing an
+//!   order (idempotently) and applying status changes atomically.
+//! - `graphql`: the subgraph schema, the `Order` entity, the `Product` stub it
+//!   provides SKUs for, and the batching loaders.
+//! - `app`: settings, database opening, binding the HTTP server.
 
+pub mod app;
+pub mod catalog;
+pub mod domain;
+pub mod graphql;
+pub mod service;
+pub mod store;

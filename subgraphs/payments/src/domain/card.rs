@@ -126,7 +126,7 @@ impl fmt::Debug for Card {
 }
 
 /// The Luhn mod-10 checksum over ASCII digits.
-pub(crate) fn luhn_valid(digits: &str) -> bool {
+pub fn luhn_valid(digits: &str) -> bool {
     let mut sum = 0;
     for (i, c) in digits.bytes().rev().enumerate() {
         if !c.is_ascii_digit() {

@@ -7,7 +7,7 @@ mod ids;
 mod lifecycle;
 mod payment;
 
-pub use card::{Card, CardBrand};
+pub use card::{Card, CardBrand, luhn_valid};
 pub use decision::GatewayDecision;
 pub use error::PaymentError;
 pub use ids::{OrderId, PaymentId};

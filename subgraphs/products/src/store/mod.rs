@@ -42,10 +42,10 @@ impl ProductStore {
         new: NewProduct,
         idempotency_key: Option<&str>,
     ) -> Result<Product, ProductError> {
-        if let Some(key) = idempotency_key {
-            if let Some(existing) = self.find_by_idempotency_key(key).await? {
-                return replay(existing, &new);
-            }
+        if let Some(key) = idempotency_key
+            && let Some(existing) = self.find_by_idempotency_key(key).await?
+        {
+            return replay(existing, &new);
         }
         let now = Utc::now();
         let row = ActiveModel {
@@ -65,10 +65,10 @@ impl ProductStore {
             Ok(model) => to_domain(model),
             Err(err) if is_unique_violation(&err) => {
                 // A concurrent retry with the same key may have won the race.
-                if let Some(key) = idempotency_key {
-                    if let Some(existing) = self.find_by_idempotency_key(key).await? {
-                        return replay(existing, &new);
-                    }
+                if let Some(key) = idempotency_key
+                    && let Some(existing) = self.find_by_idempotency_key(key).await?
+                {
+                    return replay(existing, &new);
                 }
                 Err(ProductError::DuplicateSku(new.sku.to_string()))
             }
