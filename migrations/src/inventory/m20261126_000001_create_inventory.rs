@@ -77,11 +77,9 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(InventoryItems::CreatedAt))
                     .col(timestamp_with_time_zone(InventoryItems::UpdatedAt))
                     // The invariant every write keeps; the database refuses a bug.
-                    .check(
-                        Expr::col(InventoryItems::Reserved)
-                            .gte(0)
-                            .and(Expr::col(InventoryItems::OnHand).gte(Expr::col(InventoryItems::Reserved))),
-                    )
+                    .check(Expr::col(InventoryItems::Reserved).gte(0).and(
+                        Expr::col(InventoryItems::OnHand).gte(Expr::col(InventoryItems::Reserved)),
+                    ))
                     .to_owned(),
             )
             .await?;

@@ -1,1 +1,15 @@
+//! The inventory service: stock levels, reservations for orders and
+//! replenishment, as a Federation v2 subgraph.
+//!
+//! - `domain`: stock levels, movements, reservations, replenishments, the
+//!   reorder rule, validation and errors; no I/O.
+//! - `store`: the tables through sea-orm; every stock change is one
+//!   transaction with one lock order.
+//! - `graphql`: the subgraph schema, its share of the `Product` entity
+//!   (`inventory`, `inStock`, `stockValue`) and the batching loader.
+//! - `app`: settings, database opening, binding the HTTP server.
 
+pub mod app;
+pub mod domain;
+pub mod graphql;
+pub mod store;

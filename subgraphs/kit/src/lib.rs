@@ -5,6 +5,7 @@
 //! - `cursor`: opaque pagination cursors.
 //! - `error`: service errors to GraphQL errors with `extensions.code`.
 //! - `graphql`: GraphQL value types shared by several subgraphs (`Money`, `PageInfo`).
+//! - `entities`: one batch per entity type per `_entities` request.
 //! - `database`: opening a service's own SQLite or PostgreSQL database.
 //! - `server`: `/graphql`, `/health`, `/ready`, binding and graceful shutdown.
 //! - `telemetry`: log set-up for binaries.
@@ -13,6 +14,7 @@
 
 pub mod cursor;
 pub mod database;
+pub mod entities;
 pub mod error;
 pub mod graphql;
 pub mod money;

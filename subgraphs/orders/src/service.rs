@@ -40,10 +40,10 @@ impl OrderService {
         request: &OrderRequest,
         key: Option<&IdempotencyKey>,
     ) -> Result<Order, OrderError> {
-        if let Some(key) = key {
-            if let Some(existing) = self.store.find_by_idempotency_key(key).await? {
-                return self.replay(request, existing).await;
-            }
+        if let Some(key) = key
+            && let Some(existing) = self.store.find_by_idempotency_key(key).await?
+        {
+            return self.replay(request, existing).await;
         }
         let products = self
             .catalog

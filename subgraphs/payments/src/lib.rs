@@ -9,7 +9,8 @@
 //! - `processor`: the flows that combine store and gateways (authorize with an
 //!   idempotency key, capture, refund, void, mark an invoice paid).
 //! - `graphql`: the subgraph schema, the `Payment` entity, the `Order`
-//!   contribution (`Order.payments`) and their batching loaders.
+//!   contribution (`Order.payments`), their DataLoaders and the per-request
+//!   prefetch that makes `_entities` cost one statement per type.
 //! - `app`: settings, database opening, binding the HTTP server.
 
 pub mod app;

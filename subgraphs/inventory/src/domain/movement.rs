@@ -131,7 +131,10 @@ mod tests {
     #[test]
     fn reasons_are_trimmed_and_bounded() {
         assert_eq!(Reason::parse("  count ").unwrap().as_str(), "count");
-        assert!(matches!(Reason::parse("   "), Err(InventoryError::InvalidReason)));
+        assert!(matches!(
+            Reason::parse("   "),
+            Err(InventoryError::InvalidReason)
+        ));
         assert!(Reason::parse(&"x".repeat(200)).is_ok());
         assert!(Reason::parse(&"x".repeat(201)).is_err());
     }

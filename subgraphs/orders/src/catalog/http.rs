@@ -174,7 +174,10 @@ mod tests {
         ];
         for body in cases {
             assert!(
-                matches!(parse(&ids(), body.as_bytes()), Err(CatalogError::BadResponse(_))),
+                matches!(
+                    parse(&ids(), body.as_bytes()),
+                    Err(CatalogError::BadResponse(_))
+                ),
                 "{body}"
             );
         }

@@ -9,7 +9,9 @@ pub type DependencyError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Everything that can go wrong with an order, each with a stable code.
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
-    #[error("invalid customer email {0:?}: expected one '@' with a non-empty name before it and a dotted domain after it, at most 254 characters, no spaces")]
+    #[error(
+        "invalid customer email {0:?}: expected one '@' with a non-empty name before it and a dotted domain after it, at most 254 characters, no spaces"
+    )]
     InvalidEmail(String),
     #[error("an order needs at least one item")]
     EmptyOrder,
@@ -21,9 +23,13 @@ pub enum OrderError {
     ProductNotFound(String),
     #[error("product {0:?} is no longer sold")]
     ProductUnavailable(String),
-    #[error("the product catalog could not be reached, so no order was placed; this is a failure on our side, not a problem with the request: retry later")]
+    #[error(
+        "the product catalog could not be reached, so no order was placed; this is a failure on our side, not a problem with the request: retry later"
+    )]
     CatalogUnavailable(#[source] DependencyError),
-    #[error("the items are priced in different currencies ({0} and {1}); place one order per currency")]
+    #[error(
+        "the items are priced in different currencies ({0} and {1}); place one order per currency"
+    )]
     CurrencyMismatch(String, String),
     #[error("the order total exceeds the largest supported amount")]
     AmountOutOfRange,

@@ -9,8 +9,8 @@ mod status;
 pub use email::CustomerEmail;
 pub use error::{DependencyError, OrderError};
 pub use order::{
-    MAX_NOTE_LEN, Order, OrderId, OrderItem, ProductId, Shipment, StatusChange, parse_optional_reason,
-    parse_reason,
+    MAX_NOTE_LEN, Order, OrderId, OrderItem, ProductId, Shipment, StatusChange,
+    parse_optional_reason, parse_reason,
 };
 pub use placement::{CatalogProduct, IdempotencyKey, OrderRequest, PricedOrder};
 pub use status::{OrderStatus, Transition};

@@ -139,7 +139,10 @@ mod tests {
     #[test]
     fn shipments_are_trimmed_and_bounded() {
         let s = Shipment::parse(" DHL ", " 123 ").unwrap();
-        assert_eq!((s.carrier.as_str(), s.tracking_number.as_str()), ("DHL", "123"));
+        assert_eq!(
+            (s.carrier.as_str(), s.tracking_number.as_str()),
+            ("DHL", "123")
+        );
         for (carrier, tracking) in [
             ("", "1"),
             ("  ", "1"),
@@ -157,7 +160,10 @@ mod tests {
 
     #[test]
     fn reasons_are_trimmed_and_bounded() {
-        assert_eq!(parse_reason(" changed my mind ").unwrap(), "changed my mind");
+        assert_eq!(
+            parse_reason(" changed my mind ").unwrap(),
+            "changed my mind"
+        );
         assert!(parse_reason(" ").is_err());
         assert!(parse_reason(&"x".repeat(MAX_NOTE_LEN + 1)).is_err());
         assert_eq!(parse_optional_reason(None).unwrap(), None);

@@ -259,10 +259,7 @@ mod tests {
             Err(OrderError::ProductNotFound(id)) if id == "not-a-uuid"
         ));
         let many = vec![(A, 1); MAX_LINES + 1];
-        assert!(matches!(
-            request(&many),
-            Err(OrderError::TooManyItems(101))
-        ));
+        assert!(matches!(request(&many), Err(OrderError::TooManyItems(101))));
         assert!(request(&vec![(A, 1); MAX_LINES]).is_ok());
     }
 
@@ -305,7 +302,10 @@ mod tests {
         ));
         let big = MAX_MINOR_UNITS / 2 + 1;
         assert!(matches!(
-            price(&r, &[product(A, big, "USD", true), product(B, big, "USD", true)]),
+            price(
+                &r,
+                &[product(A, big, "USD", true), product(B, big, "USD", true)]
+            ),
             Err(OrderError::AmountOutOfRange)
         ));
         let r = request(&[(A, 2)]).unwrap();
@@ -337,7 +337,10 @@ mod tests {
         assert!(IdempotencyKey::parse(Some("")).is_err());
         assert!(IdempotencyKey::parse(Some(&"k".repeat(201))).is_err());
         assert_eq!(
-            IdempotencyKey::parse(Some("k-1")).unwrap().unwrap().as_str(),
+            IdempotencyKey::parse(Some("k-1"))
+                .unwrap()
+                .unwrap()
+                .as_str(),
             "k-1"
         );
     }

@@ -14,8 +14,8 @@ use sea_orm::{
 use subgraph_kit::pagination::{Page, PageRequest};
 
 use crate::domain::{
-    CustomerEmail, IdempotencyKey, Order, OrderError, OrderId, OrderItem, OrderStatus,
-    PricedOrder, Shipment, StatusChange,
+    CustomerEmail, IdempotencyKey, Order, OrderError, OrderId, OrderItem, OrderStatus, PricedOrder,
+    Shipment, StatusChange,
 };
 use entity::{order, order_item, status_history};
 
@@ -104,7 +104,14 @@ impl OrderStore {
         order_item::Entity::insert_many(items)
             .exec_without_returning(&txn)
             .await?;
-        record_change(&txn, &order.id, OrderStatus::Pending, Some("order placed"), now).await?;
+        record_change(
+            &txn,
+            &order.id,
+            OrderStatus::Pending,
+            Some("order placed"),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(Some(order))
     }
@@ -209,7 +216,10 @@ impl OrderStore {
             .filter(order::Column::Status.eq(update.from.as_str()));
         if let Some(shipment) = update.shipment {
             query = query
-                .col_expr(order::Column::Carrier, Expr::value(shipment.carrier.clone()))
+                .col_expr(
+                    order::Column::Carrier,
+                    Expr::value(shipment.carrier.clone()),
+                )
                 .col_expr(
                     order::Column::TrackingNumber,
                     Expr::value(shipment.tracking_number.clone()),

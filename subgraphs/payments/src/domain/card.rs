@@ -67,7 +67,9 @@ impl Card {
             ));
         }
         if !(12..=19).contains(&digits.len()) {
-            return Err(PaymentError::InvalidCard("the number must have 12-19 digits"));
+            return Err(PaymentError::InvalidCard(
+                "the number must have 12-19 digits",
+            ));
         }
         if !luhn_valid(&digits) {
             return Err(PaymentError::InvalidCard("the number fails the Luhn check"));
@@ -200,7 +202,10 @@ mod tests {
                 "{month}/{year}"
             );
         }
-        assert!(Card::parse(n, 5, 2026, "123", today()).is_ok(), "this month");
+        assert!(
+            Card::parse(n, 5, 2026, "123", today()).is_ok(),
+            "this month"
+        );
     }
 
     #[test]

@@ -144,11 +144,26 @@ mod tests {
     #[test]
     fn card_payment_transition_matrix() {
         let expected = [
-            (S::Pending, ["INVALID", "INVALID", "INVALID", "NOT_AN_INVOICE"]),
-            (S::Authorized, ["->CAPTURED", "INVALID", "->VOIDED", "NOT_AN_INVOICE"]),
-            (S::Captured, ["=", "->REFUNDED", "INVALID", "NOT_AN_INVOICE"]),
-            (S::Declined, ["INVALID", "INVALID", "INVALID", "NOT_AN_INVOICE"]),
-            (S::Failed, ["INVALID", "INVALID", "INVALID", "NOT_AN_INVOICE"]),
+            (
+                S::Pending,
+                ["INVALID", "INVALID", "INVALID", "NOT_AN_INVOICE"],
+            ),
+            (
+                S::Authorized,
+                ["->CAPTURED", "INVALID", "->VOIDED", "NOT_AN_INVOICE"],
+            ),
+            (
+                S::Captured,
+                ["=", "->REFUNDED", "INVALID", "NOT_AN_INVOICE"],
+            ),
+            (
+                S::Declined,
+                ["INVALID", "INVALID", "INVALID", "NOT_AN_INVOICE"],
+            ),
+            (
+                S::Failed,
+                ["INVALID", "INVALID", "INVALID", "NOT_AN_INVOICE"],
+            ),
             (S::Refunded, ["INVALID", "=", "INVALID", "NOT_AN_INVOICE"]),
             (S::Voided, ["INVALID", "INVALID", "=", "NOT_AN_INVOICE"]),
         ];
@@ -158,8 +173,14 @@ mod tests {
     #[test]
     fn issued_invoice_transition_matrix() {
         let expected = [
-            (S::Pending, ["INVOICE_NOT_PAID", "INVALID", "->VOIDED", "->CAPTURED"]),
-            (S::Authorized, ["->CAPTURED", "INVALID", "->VOIDED", "INVALID"]),
+            (
+                S::Pending,
+                ["INVOICE_NOT_PAID", "INVALID", "->VOIDED", "->CAPTURED"],
+            ),
+            (
+                S::Authorized,
+                ["->CAPTURED", "INVALID", "->VOIDED", "INVALID"],
+            ),
             (S::Captured, ["=", "->REFUNDED", "INVALID", "="]),
             (S::Declined, ["INVALID", "INVALID", "INVALID", "INVALID"]),
             (S::Failed, ["INVALID", "INVALID", "INVALID", "INVALID"]),
@@ -203,7 +224,10 @@ mod tests {
         let o = AuthorizationOutcome::from(GatewayDecision::Pending {
             reference: "INV-1".into(),
         });
-        assert_eq!((o.status, o.gateway_reference.as_deref()), (S::Pending, Some("INV-1")));
+        assert_eq!(
+            (o.status, o.gateway_reference.as_deref()),
+            (S::Pending, Some("INV-1"))
+        );
         let o = AuthorizationOutcome::from(GatewayDecision::declined("card_declined"));
         assert_eq!(
             (o.status, o.failure_reason.as_deref()),

@@ -169,8 +169,8 @@ impl NewPayment {
         card: Option<CardDetails<'_>>,
         today: NaiveDate,
     ) -> Result<Self, PaymentError> {
-        let order_id =
-            OrderId::parse(order_id).ok_or_else(|| PaymentError::InvalidOrderId(order_id.into()))?;
+        let order_id = OrderId::parse(order_id)
+            .ok_or_else(|| PaymentError::InvalidOrderId(order_id.into()))?;
         let amount = match Money::parse(amount, currency) {
             Ok(money) if money.amount() > 0 => money,
             Err(MoneyError::UnknownCurrency(code)) => {
@@ -230,11 +230,26 @@ mod tests {
         assert_eq!(p.amount.amount(), 1999);
         assert_eq!(p.card.as_ref().map(Card::last4), Some("4242"));
         let cases = [
-            (NewPayment::parse(ORDER, 0, "USD", tc, visa(), today()), "INVALID_AMOUNT"),
-            (NewPayment::parse(ORDER, -5, "USD", tc, visa(), today()), "INVALID_AMOUNT"),
-            (NewPayment::parse(ORDER, 5, "DOGE", tc, visa(), today()), "INVALID_CURRENCY"),
-            (NewPayment::parse("x", 5, "USD", tc, visa(), today()), "INVALID_ORDER_ID"),
-            (NewPayment::parse(ORDER, 5, "USD", tc, None, today()), "CARD_REQUIRED"),
+            (
+                NewPayment::parse(ORDER, 0, "USD", tc, visa(), today()),
+                "INVALID_AMOUNT",
+            ),
+            (
+                NewPayment::parse(ORDER, -5, "USD", tc, visa(), today()),
+                "INVALID_AMOUNT",
+            ),
+            (
+                NewPayment::parse(ORDER, 5, "DOGE", tc, visa(), today()),
+                "INVALID_CURRENCY",
+            ),
+            (
+                NewPayment::parse("x", 5, "USD", tc, visa(), today()),
+                "INVALID_ORDER_ID",
+            ),
+            (
+                NewPayment::parse(ORDER, 5, "USD", tc, None, today()),
+                "CARD_REQUIRED",
+            ),
             (
                 NewPayment::parse(ORDER, 5, "USD", GatewayKind::Invoice, visa(), today()),
                 "CARD_NOT_ACCEPTED",
@@ -244,7 +259,14 @@ mod tests {
             assert_eq!(code(result), expected);
         }
         assert_eq!(
-            code(NewPayment::parse(ORDER, 5, "EUR", GatewayKind::Invoice, None, today())),
+            code(NewPayment::parse(
+                ORDER,
+                5,
+                "EUR",
+                GatewayKind::Invoice,
+                None,
+                today()
+            )),
             "OK"
         );
     }

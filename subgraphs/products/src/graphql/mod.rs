@@ -26,7 +26,11 @@ pub fn schema(store: ProductStore) -> ProductsSchema {
         },
         tokio::spawn,
     );
-    builder().data(store).data(loader).finish()
+    builder()
+        .data(store)
+        .data(loader)
+        .extension(subgraph_kit::entities::EntityBatches)
+        .finish()
 }
 
 /// The subgraph SDL as `_service { sdl }` serves it (no database needed).

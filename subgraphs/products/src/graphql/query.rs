@@ -1,6 +1,7 @@
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Object, Result, Value};
 use subgraph_kit::cursor;
+use subgraph_kit::entities::{self, Representation};
 use subgraph_kit::error::ResultExt;
 use subgraph_kit::graphql::PageInfo;
 use subgraph_kit::pagination::PageRequest;
@@ -69,7 +70,7 @@ impl Query {
 
     #[graphql(entity)]
     async fn find_product_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ProductObject>> {
-        load(ctx, ProductId::parse(&id).map(ProductKey::Id)).await
+        load_entity(ctx, ProductId::parse(&id).map(ProductKey::Id)).await
     }
 
     #[graphql(entity)]
@@ -78,7 +79,27 @@ impl Query {
         ctx: &Context<'_>,
         sku: String,
     ) -> Result<Option<ProductObject>> {
-        load(ctx, Sku::parse(&sku).ok().map(ProductKey::Sku)).await
+        load_entity(ctx, Sku::parse(&sku).ok().map(ProductKey::Sku)).await
+    }
+}
+
+/// Like [`load`], but batched with every `Product` representation of the
+/// request, whichever key each one uses.
+async fn load_entity(ctx: &Context<'_>, key: Option<ProductKey>) -> Result<Option<ProductObject>> {
+    let Some(key) = key else { return Ok(None) };
+    let loader = ctx.data::<DataLoader<ProductLoader>>()?;
+    let product = entities::load(ctx, loader, "Product", key_of, key)
+        .await
+        .map_err(|err| subgraph_kit::error::to_graphql(ArcError(err)))?;
+    Ok(product.map(ProductObject))
+}
+
+/// The key a representation names, preferring `id` as the entity fns do.
+fn key_of(representation: &Representation) -> Option<ProductKey> {
+    match (representation.get("id"), representation.get("sku")) {
+        (Some(Value::String(id)), _) => ProductId::parse(id).map(ProductKey::Id),
+        (_, Some(Value::String(sku))) => Sku::parse(sku).ok().map(ProductKey::Sku),
+        _ => None,
     }
 }
 

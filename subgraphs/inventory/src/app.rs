@@ -1,0 +1,63 @@
+//! Building the inventory service from its settings.
+
+use std::net::SocketAddr;
+
+use migrations::MigratorTrait;
+use sea_orm::DatabaseConnection;
+use subgraph_kit::database::{self, DatabaseError};
+use subgraph_kit::server::{self, Server};
+
+use crate::graphql;
+use crate::store::InventoryStore;
+
+pub const NAME: &str = "inventory";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4002";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database_url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Opens and migrates the database.
+pub async fn open_database(url: &str) -> Result<DatabaseConnection, DatabaseError> {
+    let db = database::connect(url).await?;
+    migrate(&db).await?;
+    Ok(db)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
+    migrations::inventory::Migrator::up(db, None)
+        .await
+        .map_err(DatabaseError::Migrate)
+}
+
+/// Binds the listener over an open, migrated database.
+pub async fn build(listen: SocketAddr, db: DatabaseConnection) -> Result<Server, StartError> {
+    let schema = graphql::schema(InventoryStore::new(db.clone()));
+    let routes = server::routes(NAME, schema, db);
+    Server::bind(NAME, listen, routes)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: listen,
+            source,
+        })
+}
+
+/// Opens the database and binds the listener.
+pub async fn start(settings: &Settings) -> Result<Server, StartError> {
+    let db = open_database(&settings.database_url).await?;
+    build(settings.listen, db).await
+}

@@ -1,0 +1,60 @@
+//! Batches stock-level lookups: every product whose `inventory`, `inStock`
+//! or `stockValue` a request resolves becomes one SQL statement.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, Loader};
+use subgraph_kit::error::CodedError;
+
+use crate::domain::{InventoryError, ProductId, StockLevel};
+use crate::store::InventoryStore;
+
+pub struct StockLevelLoader {
+    pub store: InventoryStore,
+}
+
+impl Loader<ProductId> for StockLevelLoader {
+    type Value = StockLevel;
+    type Error = Arc<InventoryError>;
+
+    async fn load(
+        &self,
+        keys: &[ProductId],
+    ) -> Result<HashMap<ProductId, StockLevel>, Self::Error> {
+        let levels = self.store.find_levels(keys).await.map_err(Arc::new)?;
+        Ok(levels
+            .into_iter()
+            .map(|level| (level.product_id.clone(), level))
+            .collect())
+    }
+}
+
+/// The level of a product through the request's batch; all zero when the
+/// product was never stocked.
+pub async fn load_level(
+    ctx: &Context<'_>,
+    product_id: &ProductId,
+) -> async_graphql::Result<StockLevel> {
+    let loader = ctx.data::<DataLoader<StockLevelLoader>>()?;
+    let level = loader
+        .load_one(product_id.clone())
+        .await
+        .map_err(|err| subgraph_kit::error::to_graphql(ArcError(err)))?;
+    Ok(level.unwrap_or_else(|| StockLevel::never_stocked(product_id.clone())))
+}
+
+/// Lets a shared loader error keep its code.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+struct ArcError(Arc<InventoryError>);
+
+impl CodedError for ArcError {
+    fn code(&self) -> &'static str {
+        self.0.code()
+    }
+    fn is_internal(&self) -> bool {
+        self.0.is_internal()
+    }
+}

@@ -1,0 +1,81 @@
+//! Reservations: stock held for orders. Only the orders service uses them,
+//! so every type here is `@inaccessible` in the supergraph.
+
+use async_graphql::{Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::int;
+use crate::domain::{Reservation, ReservationStatus};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "ReservationStatus", inaccessible)]
+pub enum ReservationStatusGql {
+    /// Stock is held for the order.
+    Reserved,
+    /// The order was cancelled before confirmation; the stock is free again.
+    Released,
+    /// The order was confirmed; the units left on-hand.
+    Committed,
+    /// A confirmed order was cancelled; the units came back on hand.
+    Returned,
+}
+
+impl From<ReservationStatus> for ReservationStatusGql {
+    fn from(s: ReservationStatus) -> Self {
+        match s {
+            ReservationStatus::Reserved => ReservationStatusGql::Reserved,
+            ReservationStatus::Released => ReservationStatusGql::Released,
+            ReservationStatus::Committed => ReservationStatusGql::Committed,
+            ReservationStatus::Returned => ReservationStatusGql::Returned,
+        }
+    }
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "ReservationLine", inaccessible)]
+pub struct ReservationLineObject {
+    pub product_id: ID,
+    pub quantity: i32,
+}
+
+/// The stock held for one order.
+pub struct ReservationObject(pub Reservation);
+
+#[Object(name = "Reservation", inaccessible)]
+impl ReservationObject {
+    async fn order_id(&self) -> ID {
+        ID(self.0.order_id.as_str().to_owned())
+    }
+
+    async fn status(&self) -> ReservationStatusGql {
+        self.0.status.into()
+    }
+
+    /// One line per product, by product id.
+    async fn items(&self) -> Vec<ReservationLineObject> {
+        self.0
+            .lines
+            .iter()
+            .map(|line| ReservationLineObject {
+                product_id: ID(line.product_id.as_str().to_owned()),
+                quantity: int(line.quantity.get()),
+            })
+            .collect()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// Units of one product to reserve; lines for the same product are added up.
+#[derive(Debug, Clone, InputObject)]
+#[graphql(name = "ReservationItemInput", inaccessible)]
+pub struct ReservationItemInput {
+    pub product_id: ID,
+    pub quantity: i32,
+}

@@ -1,0 +1,76 @@
+//! Building the orders service from its settings.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use migrations::MigratorTrait;
+use sea_orm::DatabaseConnection;
+use subgraph_kit::database::{self, DatabaseError};
+use subgraph_kit::server::{self, Server};
+
+pub use crate::catalog::CatalogSettings;
+use crate::catalog::HttpCatalog;
+use crate::graphql;
+use crate::service::OrderService;
+use crate::store::OrderStore;
+
+pub const NAME: &str = "orders";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4003";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub catalog: CatalogSettings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("cannot build the HTTP client for the products service")]
+    HttpClient(#[source] reqwest::Error),
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Opens and migrates the database.
+pub async fn open_database(url: &str) -> Result<DatabaseConnection, DatabaseError> {
+    let db = database::connect(url).await?;
+    migrate(&db).await?;
+    Ok(db)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
+    migrations::orders::Migrator::up(db, None)
+        .await
+        .map_err(DatabaseError::Migrate)
+}
+
+/// Binds the listener over an open, migrated database, reading prices from
+/// the products service described by `catalog`.
+pub async fn build(
+    listen: SocketAddr,
+    db: DatabaseConnection,
+    catalog: CatalogSettings,
+) -> Result<Server, StartError> {
+    let catalog = HttpCatalog::new(&catalog).map_err(StartError::HttpClient)?;
+    let service = OrderService::new(OrderStore::new(db.clone()), Arc::new(catalog));
+    let routes = server::routes(NAME, graphql::schema(service), db);
+    Server::bind(NAME, listen, routes)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: listen,
+            source,
+        })
+}
+
+/// Opens the database and binds the listener.
+pub async fn start(settings: &Settings) -> Result<Server, StartError> {
+    let db = open_database(&settings.database_url).await?;
+    build(settings.listen, db, settings.catalog.clone()).await
+}

@@ -1,0 +1,64 @@
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use orders::app::{self, CatalogSettings, Settings};
+use orders::catalog::DEFAULT_PRODUCTS_URL;
+
+/// The orders subgraph service.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "ORDERS_LISTEN", default_value = app::DEFAULT_LISTEN)]
+    listen: std::net::SocketAddr,
+    /// sqlite:// or postgres:// URL of this service's own database.
+    #[arg(long, env = "ORDERS_DATABASE_URL", default_value_t = subgraph_kit::database::default_sqlite_url(app::NAME))]
+    database_url: String,
+    /// GraphQL endpoint of the products subgraph, asked for current prices.
+    #[arg(long, env = "ORDERS_PRODUCTS_URL", default_value = DEFAULT_PRODUCTS_URL)]
+    products_url: String,
+    /// How long to wait for the products subgraph, in milliseconds.
+    #[arg(long, env = "ORDERS_PRODUCTS_TIMEOUT_MS", default_value_t = 5000)]
+    products_timeout_ms: u64,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the subgraph (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the subgraph SDL and exit.
+    Sdl,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    subgraph_kit::telemetry::init();
+    let cli = Cli::parse();
+    let settings = Settings {
+        listen: cli.listen,
+        database_url: cli.database_url,
+        catalog: CatalogSettings {
+            url: cli.products_url,
+            timeout: Duration::from_millis(cli.products_timeout_ms),
+        },
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Sdl => print!("{}", orders::graphql::sdl()),
+        Command::Migrate => {
+            app::open_database(&settings.database_url).await?;
+            println!("orders: migrations applied");
+        }
+        Command::Serve => {
+            let server = app::start(&settings).await?;
+            println!("orders subgraph on http://{}/graphql", server.local_addr());
+            server
+                .run_until(subgraph_kit::server::shutdown_signal())
+                .await?;
+        }
+    }
+    Ok(())
+}

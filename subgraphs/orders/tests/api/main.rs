@@ -1,0 +1,11 @@
+//! The orders service over real HTTP on port 0, on SQLite and PostgreSQL,
+//! next to a real products service.
+
+mod catalog_outage;
+mod entities;
+mod helpers;
+mod http;
+mod idempotency;
+mod lifecycle;
+mod listing;
+mod placing;

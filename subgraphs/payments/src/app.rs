@@ -1,0 +1,79 @@
+//! Building the payments service from its settings.
+
+use std::net::SocketAddr;
+
+use migrations::MigratorTrait;
+use sea_orm::DatabaseConnection;
+use subgraph_kit::database::{self, DatabaseError};
+use subgraph_kit::server::{self, Server};
+
+use crate::gateway::{GatewayRegistry, GatewaySettings};
+use crate::graphql;
+use crate::processor::PaymentProcessor;
+use crate::store::PaymentStore;
+
+pub const NAME: &str = "payments";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4004";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub gateways: GatewaySettings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Opens and migrates the database.
+pub async fn open_database(url: &str) -> Result<DatabaseConnection, DatabaseError> {
+    let db = database::connect(url).await?;
+    migrate(&db).await?;
+    Ok(db)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
+    migrations::payments::Migrator::up(db, None)
+        .await
+        .map_err(DatabaseError::Migrate)
+}
+
+/// Binds the listener over an open, migrated database with the built-in gateways.
+pub async fn build(
+    listen: SocketAddr,
+    db: DatabaseConnection,
+    gateways: &GatewaySettings,
+) -> Result<Server, StartError> {
+    build_with_gateways(listen, db, GatewayRegistry::new(gateways)).await
+}
+
+/// Like [`build`] with any gateways (another provider, or test doubles).
+pub async fn build_with_gateways(
+    listen: SocketAddr,
+    db: DatabaseConnection,
+    gateways: GatewayRegistry,
+) -> Result<Server, StartError> {
+    let processor = PaymentProcessor::new(PaymentStore::new(db.clone()), gateways);
+    let routes = server::routes(NAME, graphql::schema(processor), db);
+    Server::bind(NAME, listen, routes)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: listen,
+            source,
+        })
+}
+
+/// Opens the database and binds the listener.
+pub async fn start(settings: &Settings) -> Result<Server, StartError> {
+    let db = open_database(&settings.database_url).await?;
+    build(settings.listen, db, &settings.gateways).await
+}

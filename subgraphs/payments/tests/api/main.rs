@@ -1,0 +1,8 @@
+//! The payments service over real HTTP on port 0, on SQLite and PostgreSQL.
+
+mod authorize;
+mod entities;
+mod helpers;
+mod http;
+mod invoice;
+mod lifecycle;
