@@ -68,6 +68,19 @@ where
         .map_err(|err| subgraph_kit::error::to_graphql(ArcError(err)))
 }
 
+/// An `Order` representation's order, loaded in one batch with every other
+/// `Order` representation of the same `_entities` request.
+pub async fn load_entity(ctx: &Context<'_>, key: OrderId) -> Result<Option<Order>> {
+    let loader = ctx.data::<DataLoader<OrderLoader>>()?;
+    let key_of = |rep: &subgraph_kit::entities::Representation| match rep.get("id") {
+        Some(async_graphql::Value::String(id)) => OrderId::parse(id),
+        _ => None,
+    };
+    subgraph_kit::entities::load(ctx, loader, "Order", key_of, key)
+        .await
+        .map_err(|err| subgraph_kit::error::to_graphql(ArcError(err)))
+}
+
 /// Lets a shared loader error keep its code.
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]

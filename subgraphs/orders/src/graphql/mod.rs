@@ -46,6 +46,7 @@ pub fn schema(service: OrderService) -> OrdersSchema {
         .data(orders)
         .data(items)
         .data(history)
+        .extension(subgraph_kit::entities::EntityBatches)
         .finish()
 }
 

@@ -62,7 +62,10 @@ impl Query {
 
     #[graphql(entity)]
     async fn find_order_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<OrderObject>> {
-        load(ctx, &id).await
+        let Some(id) = OrderId::parse(&id) else {
+            return Ok(None);
+        };
+        Ok(super::loader::load_entity(ctx, id).await?.map(OrderObject))
     }
 }
 

@@ -33,7 +33,7 @@ pub fn schema(processor: PaymentProcessor) -> PaymentsSchema {
         .data(processor)
         .data(by_id)
         .data(by_order)
-        .extension(prefetch::PerRequestPrefetch)
+        .extension(subgraph_kit::entities::EntityBatches)
         .finish()
 }
 
