@@ -61,7 +61,8 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Run) {
         Command::Compose { dir } => {
             let files = schema_files::render(&schema_files::subgraphs())?;
-            schema_files::write(&dir, &files).with_context(|| format!("writing {}", dir.display()))?;
+            schema_files::write(&dir, &files)
+                .with_context(|| format!("writing {}", dir.display()))?;
             for file in &files {
                 println!("wrote {}", dir.join(&file.path).display());
             }
@@ -75,10 +76,26 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut settings = SystemSettings::local(&args.data_dir);
     settings.seed = !args.no_seed;
     let services = [
-        (&mut settings.products, args.products_listen, args.products_database_url),
-        (&mut settings.inventory, args.inventory_listen, args.inventory_database_url),
-        (&mut settings.orders, args.orders_listen, args.orders_database_url),
-        (&mut settings.payments, args.payments_listen, args.payments_database_url),
+        (
+            &mut settings.products,
+            args.products_listen,
+            args.products_database_url,
+        ),
+        (
+            &mut settings.inventory,
+            args.inventory_listen,
+            args.inventory_database_url,
+        ),
+        (
+            &mut settings.orders,
+            args.orders_listen,
+            args.orders_database_url,
+        ),
+        (
+            &mut settings.payments,
+            args.payments_listen,
+            args.payments_database_url,
+        ),
     ];
     for (service, listen, database_url) in services {
         service.listen = listen;
@@ -88,13 +105,18 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let running = system::start(&settings).await?;
     if running.seeded > 0 {
-        println!("Seeded the demo catalog: {} products with stock.", running.seeded);
+        println!(
+            "Seeded the demo catalog: {} products with stock.",
+            running.seeded
+        );
     }
     println!("Services (GraphiQL in a browser at each URL):");
     for (name, url) in running.endpoints() {
         println!("  {name:<10} {url}");
     }
     println!("Press Ctrl-C to stop.");
-    running.run_until(subgraph_kit::server::shutdown_signal()).await?;
+    running
+        .run_until(subgraph_kit::server::shutdown_signal())
+        .await?;
     Ok(())
 }

@@ -19,10 +19,26 @@ pub fn subgraphs() -> Vec<SubgraphSource> {
         sdl,
     };
     vec![
-        source(products::app::NAME, products::app::DEFAULT_LISTEN, products::graphql::sdl()),
-        source(inventory::app::NAME, inventory::app::DEFAULT_LISTEN, inventory::graphql::sdl()),
-        source(orders::app::NAME, orders::app::DEFAULT_LISTEN, orders::graphql::sdl()),
-        source(payments::app::NAME, payments::app::DEFAULT_LISTEN, payments::graphql::sdl()),
+        source(
+            products::app::NAME,
+            products::app::DEFAULT_LISTEN,
+            products::graphql::sdl(),
+        ),
+        source(
+            inventory::app::NAME,
+            inventory::app::DEFAULT_LISTEN,
+            inventory::graphql::sdl(),
+        ),
+        source(
+            orders::app::NAME,
+            orders::app::DEFAULT_LISTEN,
+            orders::graphql::sdl(),
+        ),
+        source(
+            payments::app::NAME,
+            payments::app::DEFAULT_LISTEN,
+            payments::graphql::sdl(),
+        ),
     ]
 }
 
@@ -75,7 +91,10 @@ pub fn drift(dir: &Path, files: &[SchemaFile]) -> Vec<(PathBuf, String)> {
                 let diff = similar::TextDiff::from_lines(&current, &file.content)
                     .unified_diff()
                     .context_radius(3)
-                    .header(&format!("{} (checked in)", path.display()), "rendered from the code")
+                    .header(
+                        &format!("{} (checked in)", path.display()),
+                        "rendered from the code",
+                    )
                     .to_string();
                 (path, diff)
             })

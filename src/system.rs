@@ -106,20 +106,44 @@ pub struct RunningSystem {
 
 /// Opens every database, binds every listener, starts serving, then seeds.
 pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemError> {
-    let products_db = open(products::app::NAME, products::app::open_database(&settings.products.database_url)).await?;
-    let inventory_db = open(inventory::app::NAME, inventory::app::open_database(&settings.inventory.database_url)).await?;
-    let orders_db = open(orders::app::NAME, orders::app::open_database(&settings.orders.database_url)).await?;
-    let payments_db = open(payments::app::NAME, payments::app::open_database(&settings.payments.database_url)).await?;
+    let products_db = open(
+        products::app::NAME,
+        products::app::open_database(&settings.products.database_url),
+    )
+    .await?;
+    let inventory_db = open(
+        inventory::app::NAME,
+        inventory::app::open_database(&settings.inventory.database_url),
+    )
+    .await?;
+    let orders_db = open(
+        orders::app::NAME,
+        orders::app::open_database(&settings.orders.database_url),
+    )
+    .await?;
+    let payments_db = open(
+        payments::app::NAME,
+        payments::app::open_database(&settings.payments.database_url),
+    )
+    .await?;
 
-    let products = bound(products::app::NAME, settings.products.listen, products::app::build(settings.products.listen, products_db).await)?;
-    let inventory = bound(inventory::app::NAME, settings.inventory.listen, inventory::app::build(settings.inventory.listen, inventory_db).await)?;
+    let products = bound(
+        products::app::NAME,
+        settings.products.listen,
+        products::app::build(settings.products.listen, products_db).await,
+    )?;
+    let inventory = bound(
+        inventory::app::NAME,
+        settings.inventory.listen,
+        inventory::app::build(settings.inventory.listen, inventory_db).await,
+    )?;
     let payments = bound(
         payments::app::NAME,
         settings.payments.listen,
         payments::app::build(
             settings.payments.listen,
             payments_db,
-            payments::app::GatewaySettings {
+            &payments::gateway::GatewaySettings {
                 slow_card_delay: settings.slow_card_delay,
             },
         )
@@ -177,7 +201,9 @@ async fn open<T>(
     service: &'static str,
     opening: impl std::future::Future<Output = Result<T, DatabaseError>>,
 ) -> Result<T, SystemError> {
-    opening.await.map_err(|source| SystemError::Database { service, source })
+    opening
+        .await
+        .map_err(|source| SystemError::Database { service, source })
 }
 
 fn bound<E: std::error::Error + Send + Sync + 'static>(
@@ -209,7 +235,10 @@ impl RunningSystem {
 
     /// Serves until `shutdown` resolves or a service stops on its own, then
     /// stops every service and waits for in-flight requests to finish.
-    pub async fn run_until(mut self, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+    pub async fn run_until(
+        mut self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> std::io::Result<()> {
         let failure = tokio::select! {
             _ = shutdown => None,
             Some(joined) = self.tasks.join_next() => Some(joined),
@@ -237,12 +266,16 @@ fn stopped_early(
     joined: Result<(&'static str, std::io::Result<()>), tokio::task::JoinError>,
 ) -> std::io::Result<()> {
     match joined {
-        Ok((name, Ok(()))) => Err(std::io::Error::other(format!("{name} stopped unexpectedly"))),
+        Ok((name, Ok(()))) => Err(std::io::Error::other(format!(
+            "{name} stopped unexpectedly"
+        ))),
         other => flatten(other),
     }
 }
 
-fn flatten(joined: Result<(&'static str, std::io::Result<()>), tokio::task::JoinError>) -> std::io::Result<()> {
+fn flatten(
+    joined: Result<(&'static str, std::io::Result<()>), tokio::task::JoinError>,
+) -> std::io::Result<()> {
     match joined {
         Ok((_, result)) => result,
         Err(err) => Err(std::io::Error::other(err)),

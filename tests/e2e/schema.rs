@@ -45,7 +45,9 @@ async fn live_services_serve_the_checked_in_sdl() {
             .find(|(name, _)| *name == subgraph.name)
             .expect("endpoint");
         // Routing URLs stay the defaults; only the SDL comes from the wire.
-        subgraph.sdl = router::introspect::fetch_sdl(&client, &url).await.expect("live SDL");
+        subgraph.sdl = router::introspect::fetch_sdl(&client, &url)
+            .await
+            .expect("live SDL");
     }
     let files = schema_files::render(&live).expect("the live subgraphs compose");
     assert_no_drift(&files);
@@ -53,7 +55,8 @@ async fn live_services_serve_the_checked_in_sdl() {
 
 #[test]
 fn supergraph_is_a_valid_standard_supergraph_of_all_four_subgraphs() {
-    let sdl = std::fs::read_to_string(schema_dir().join("supergraph.graphql")).expect("supergraph.graphql");
+    let sdl = std::fs::read_to_string(schema_dir().join("supergraph.graphql"))
+        .expect("supergraph.graphql");
     let schema = Schema::parse_and_validate(&sdl, "supergraph.graphql").expect("valid supergraph");
     let graphs: Vec<String> = schema
         .get_enum("join__Graph")
@@ -68,7 +71,11 @@ fn supergraph_is_a_valid_standard_supergraph_of_all_four_subgraphs() {
         let declared: Vec<String> = object
             .directives
             .get_all("join__type")
-            .map(|d| d.specified_argument_by_name("graph").expect("graph").to_string())
+            .map(|d| {
+                d.specified_argument_by_name("graph")
+                    .expect("graph")
+                    .to_string()
+            })
             .collect();
         let mut contributing: Vec<String> = object
             .fields
@@ -80,13 +87,25 @@ fn supergraph_is_a_valid_standard_supergraph_of_all_four_subgraphs() {
         contributing.dedup();
         let mut sorted = declared.clone();
         sorted.sort();
-        assert_eq!(sorted, contributing, "{root} carries a @join__type for each subgraph with {root} fields");
+        assert_eq!(
+            sorted, contributing,
+            "{root} carries a @join__type for each subgraph with {root} fields"
+        );
     }
     for link in ["link/v1.0", "join/v0.3", "inaccessible/v0.2"] {
-        assert!(sdl.contains(&format!("https://specs.apollo.dev/{link}")), "missing @link for {link}");
+        assert!(
+            sdl.contains(&format!("https://specs.apollo.dev/{link}")),
+            "missing @link for {link}"
+        );
     }
     // Federation features the graph is meant to exercise.
-    for feature in ["requires:", "provides:", "external: true", "@inaccessible", "key: \"sku\""] {
+    for feature in [
+        "requires:",
+        "provides:",
+        "external: true",
+        "@inaccessible",
+        "key: \"sku\"",
+    ] {
         assert!(sdl.contains(feature), "supergraph does not use {feature}");
     }
 }

@@ -13,9 +13,15 @@ async fn first_run_seeds_the_catalog_once_and_every_service_answers() {
     let listing = products
         .query("{ products(first: 100) { edges { node { id sku category price { amount currency } } } } }")
         .await;
-    let edges = listing.data()["products"]["edges"].as_array().expect("edges").clone();
+    let edges = listing.data()["products"]["edges"]
+        .as_array()
+        .expect("edges")
+        .clone();
     assert_eq!(edges.len(), shop::seed::catalog_size());
-    let mut categories: Vec<&str> = edges.iter().filter_map(|e| e["node"]["category"].as_str()).collect();
+    let mut categories: Vec<&str> = edges
+        .iter()
+        .filter_map(|e| e["node"]["category"].as_str())
+        .collect();
     categories.sort();
     categories.dedup();
     assert!(categories.len() >= 5, "several categories: {categories:?}");
@@ -32,8 +38,14 @@ async fn first_run_seeds_the_catalog_once_and_every_service_answers() {
             json!({ "id": dune["id"] }),
         )
         .await;
-    assert_eq!(stock.data()["inventory"], json!({ "onHand": 40, "available": 40, "reorderPoint": 5 }));
-    let low = system.client("inventory").query("{ replenishments(status: OPEN) { quantity } }").await;
+    assert_eq!(
+        stock.data()["inventory"],
+        json!({ "onHand": 40, "available": 40, "reorderPoint": 5 })
+    );
+    let low = system
+        .client("inventory")
+        .query("{ replenishments(status: OPEN) { quantity } }")
+        .await;
     assert_eq!(
         low.data()["replenishments"].as_array().map(Vec::len),
         Some(5),
@@ -61,13 +73,22 @@ async fn first_run_seeds_the_catalog_once_and_every_service_answers() {
     assert_eq!(payments.data()["_entities"][0]["payments"], json!([]));
 
     for (name, url) in system.system().endpoints() {
-        let ready = reqwest::get(url.replace("/graphql", "/ready")).await.expect("ready");
+        let ready = reqwest::get(url.replace("/graphql", "/ready"))
+            .await
+            .expect("ready");
         assert_eq!(ready.status(), 200, "{name} is ready");
     }
 
     system.restart(true).await;
-    assert_eq!(system.system().seeded, 0, "a second run does not seed again");
-    let count = system.client("products").query("{ products(first: 100) { edges { cursor } } }").await;
+    assert_eq!(
+        system.system().seeded,
+        0,
+        "a second run does not seed again"
+    );
+    let count = system
+        .client("products")
+        .query("{ products(first: 100) { edges { cursor } } }")
+        .await;
     assert_eq!(
         count.data()["products"]["edges"].as_array().map(Vec::len),
         Some(shop::seed::catalog_size())

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, Value};
+use subgraph_kit::entities::{self, Representation};
 use subgraph_kit::error::CodedError;
 
 use crate::domain::{InventoryError, ProductId, StockLevel};
@@ -43,6 +44,28 @@ pub async fn load_level(
         .await
         .map_err(|err| subgraph_kit::error::to_graphql(ArcError(err)))?;
     Ok(level.unwrap_or_else(|| StockLevel::never_stocked(product_id.clone())))
+}
+
+/// Like [`load_level`], but loaded together with every `Product`
+/// representation of the current `_entities` request: one statement per
+/// request whatever the timing.
+pub async fn load_entity_level(
+    ctx: &Context<'_>,
+    product_id: &ProductId,
+) -> async_graphql::Result<StockLevel> {
+    let loader = ctx.data::<DataLoader<StockLevelLoader>>()?;
+    let level = entities::load(ctx, loader, "Product", key_of, product_id.clone())
+        .await
+        .map_err(|err| subgraph_kit::error::to_graphql(ArcError(err)))?;
+    Ok(level.unwrap_or_else(|| StockLevel::never_stocked(product_id.clone())))
+}
+
+/// The product a representation names, if its id is a UUID.
+fn key_of(representation: &Representation) -> Option<ProductId> {
+    match representation.get("id") {
+        Some(Value::String(id)) => ProductId::parse(id).ok(),
+        _ => None,
+    }
 }
 
 /// Lets a shared loader error keep its code.

@@ -33,7 +33,11 @@ pub fn schema(store: InventoryStore) -> InventorySchema {
         },
         tokio::spawn,
     );
-    builder().data(store).data(loader).finish()
+    builder()
+        .data(store)
+        .data(loader)
+        .extension(subgraph_kit::entities::EntityBatches)
+        .finish()
 }
 
 /// The subgraph SDL as `_service { sdl }` serves it (no database needed).

@@ -3,7 +3,7 @@ use subgraph_kit::error::ResultExt;
 use subgraph_kit::graphql::MoneyInput;
 
 use super::level::InventoryLevelObject;
-use super::loader::load_level;
+use super::loader::{load_entity_level, load_level};
 use super::product::ProductStub;
 use super::replenishment::{ReplenishmentObject, ReplenishmentStatusGql};
 use super::reservation::ReservationObject;
@@ -54,8 +54,8 @@ impl Query {
     /// catalog's, sent by the router for `stockValue`.
     ///
     /// The router asks this subgraph only for stock fields, so the level is
-    /// loaded here: `_entities` polls every entity fn at once, which puts
-    /// all keys of the request into one batch.
+    /// loaded here, in one batch with every other `Product` representation
+    /// of the request.
     #[graphql(entity)]
     async fn find_product_by_id(
         &self,
@@ -66,7 +66,7 @@ impl Query {
         let Ok(id) = ProductId::parse(&id) else {
             return Ok(None);
         };
-        let level = load_level(ctx, &id).await?;
+        let level = load_entity_level(ctx, &id).await?;
         Ok(Some(ProductStub {
             id,
             price,

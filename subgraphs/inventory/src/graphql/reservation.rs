@@ -1,5 +1,7 @@
-//! Reservations: stock held for orders. Only the orders service uses them,
-//! so every type here is `@inaccessible` in the supergraph.
+//! Reservations: stock held for orders. Only the orders service uses them:
+//! the fields that reach them are `@inaccessible`. The types themselves cannot
+//! be, since composition forbids an accessible required argument (`items`) of
+//! an inaccessible type; unreachable, they are harmless in the API schema.
 
 use async_graphql::{Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -8,7 +10,7 @@ use super::int;
 use crate::domain::{Reservation, ReservationStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[graphql(name = "ReservationStatus", inaccessible)]
+#[graphql(name = "ReservationStatus")]
 pub enum ReservationStatusGql {
     /// Stock is held for the order.
     Reserved,
@@ -32,7 +34,7 @@ impl From<ReservationStatus> for ReservationStatusGql {
 }
 
 #[derive(Debug, Clone, SimpleObject)]
-#[graphql(name = "ReservationLine", inaccessible)]
+#[graphql(name = "ReservationLine")]
 pub struct ReservationLineObject {
     pub product_id: ID,
     pub quantity: i32,
@@ -41,7 +43,7 @@ pub struct ReservationLineObject {
 /// The stock held for one order.
 pub struct ReservationObject(pub Reservation);
 
-#[Object(name = "Reservation", inaccessible)]
+#[Object(name = "Reservation")]
 impl ReservationObject {
     async fn order_id(&self) -> ID {
         ID(self.0.order_id.as_str().to_owned())
@@ -74,7 +76,7 @@ impl ReservationObject {
 
 /// Units of one product to reserve; lines for the same product are added up.
 #[derive(Debug, Clone, InputObject)]
-#[graphql(name = "ReservationItemInput", inaccessible)]
+#[graphql(name = "ReservationItemInput")]
 pub struct ReservationItemInput {
     pub product_id: ID,
     pub quantity: i32,
