@@ -35,7 +35,9 @@ async fn service_sdl_extends_product_and_hides_reservations(backend: Backend) {
         r#"stockValue: Money! @requires(fields: "price { amount currency }")"#,
         "reservation(orderId: ID!): Reservation @inaccessible",
         "reserveStock(orderId: ID!, items: [ReservationItemInput!]!): Reservation! @inaccessible",
-        "type Reservation @inaccessible",
+        "releaseReservation(orderId: ID!): Reservation! @inaccessible",
+        "commitReservation(orderId: ID!): Reservation! @inaccessible",
+        "restockReservation(orderId: ID!): Reservation! @inaccessible",
     ] {
         assert!(sdl.contains(expected), "missing {expected:?} in\n{sdl}");
     }
