@@ -1,8 +1,22 @@
-//! The federation router. So far it composes supergraphs; query planning and
-//! execution come next and will live beside `compose`.
+//! A general Apollo Federation v2 router: it loads any supergraph, plans each
+//! operation into subgraph fetches, executes them and assembles the response.
 //!
 //! - `compose`: subgraph SDLs to a validated, standard Apollo supergraph.
 //! - `introspect`: fetching a running subgraph's SDL through `_service { sdl }`.
+//! - `graphql`: GraphQL-over-HTTP wire types (requests, responses, errors).
+//! - `supergraph`: the supergraph's federation metadata (subgraphs, keys, field
+//!   sources, `@requires`/`@provides`), read once at start-up.
+//! - `api_schema`: the public API schema derived from the supergraph.
+//! - `prepare`: parsing, validation and variable coercion of client operations (cached).
+//! - `introspection`: answering `__schema`/`__type` from the API schema.
+//! - `plan`: the query planner; pure, no I/O. Plans print as readable text.
+//! - `execute`: runs a plan against subgraphs and shapes the client response.
+//! - `transport`: sending subgraph requests (a trait; HTTP in production).
+//! - `engine`: ties prepare, plan (cached) and execute together per request.
+//! - `server`: the HTTP endpoint.
+//! - `config`: router settings from a file.
 
 pub mod compose;
+pub mod graphql;
 pub mod introspect;
+pub mod transport;
