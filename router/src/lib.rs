@@ -17,6 +17,9 @@
 //! - `config`: router settings from a file.
 
 pub mod compose;
+pub mod execute;
+pub mod plan;
+pub mod supergraph;
 pub mod graphql;
 pub mod introspect;
 pub mod transport;
