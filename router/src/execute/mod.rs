@@ -1,22 +1,408 @@
 //! Runs a query plan against the subgraphs and shapes the client response.
+//!
+//! - this module: walking the plan (steps in order, a step's fetches
+//!   concurrently), building `_entities` representations from the data
+//!   fetched so far (de-duplicated) and merging results back in place.
+//! - `shape`: the final pass over the client's own selection set: aliases,
+//!   field order, `__typename`, `@skip`/`@include`, fragments by runtime type
+//!   and null propagation.
+
+mod shape;
+
+use std::collections::HashMap;
 
 use apollo_compiler::ExecutableDocument;
 use apollo_compiler::executable::Operation;
 use apollo_compiler::validation::Valid;
+use futures::future::join_all;
+use serde_json::{Map, Value};
 
-use crate::graphql::{Error, JsonMap, Response};
-use crate::plan::QueryPlan;
+use crate::graphql::{Error, JsonMap, PathSegment, Response};
+use crate::plan::selection::Sel;
+use crate::plan::{FetchNode, PathElem, PlanNode, QueryPlan};
 use crate::supergraph::Supergraph;
-use crate::transport::Transport;
+use crate::transport::{SubgraphRequest, Transport};
 
 /// Executes `plan` for `operation` with already coerced `variables`.
 pub async fn execute(
-    _supergraph: &Supergraph,
-    _plan: &QueryPlan,
-    _document: &Valid<ExecutableDocument>,
-    _operation: &Operation,
-    _variables: &JsonMap,
-    _transport: &dyn Transport,
+    supergraph: &Supergraph,
+    plan: &QueryPlan,
+    document: &Valid<ExecutableDocument>,
+    operation: &Operation,
+    variables: &JsonMap,
+    transport: &dyn Transport,
 ) -> Response {
-    Response::request_error(Error::coded("execution is not written yet", "INTERNAL_SERVER_ERROR"))
+    let mut state = State {
+        data: Value::Object(Map::new()),
+        errors: Vec::new(),
+    };
+    if let Some(root) = &plan.root {
+        run(root, &mut state, supergraph, variables, transport).await;
+    }
+    let State { data, mut errors } = state;
+    let data = shape::shape(
+        supergraph,
+        document,
+        operation,
+        variables,
+        &data,
+        &mut errors,
+    );
+    Response {
+        data: Some(data),
+        errors,
+        extensions: JsonMap::new(),
+    }
+}
+
+struct State {
+    data: Value,
+    errors: Vec<Error>,
+}
+
+/// The plan's nodes, flattened into steps: each inner Vec runs concurrently.
+fn steps(node: &PlanNode) -> Vec<Vec<&FetchNode>> {
+    match node {
+        PlanNode::Fetch(fetch) => vec![vec![fetch]],
+        PlanNode::Sequence(nodes) => nodes.iter().flat_map(steps).collect(),
+        PlanNode::Parallel(nodes) => {
+            // Parallel branches built by the planner are single fetches; a
+            // nested sequence is run step by step alongside the others.
+            let branches: Vec<Vec<Vec<&FetchNode>>> = nodes.iter().map(steps).collect();
+            let len = branches.iter().map(Vec::len).max().unwrap_or(0);
+            (0..len)
+                .map(|i| {
+                    branches
+                        .iter()
+                        .filter_map(|b| b.get(i))
+                        .flatten()
+                        .copied()
+                        .collect()
+                })
+                .collect()
+        }
+    }
+}
+
+async fn run(
+    root: &PlanNode,
+    state: &mut State,
+    supergraph: &Supergraph,
+    variables: &JsonMap,
+    transport: &dyn Transport,
+) {
+    for step in steps(root) {
+        // Build every request of the step from the data as it is now, send them
+        // together, then merge the answers in plan order.
+        let prepared: Vec<(&FetchNode, Option<Prepared>)> = step
+            .into_iter()
+            .map(|fetch| (fetch, prepare(fetch, &state.data, variables)))
+            .collect();
+        let responses = join_all(prepared.iter().map(|(fetch, prepared)| async move {
+            let prepared = prepared.as_ref()?;
+            let endpoint = supergraph.subgraph(fetch.graph);
+            Some(transport.fetch(endpoint, prepared.request.clone()).await)
+        }))
+        .await;
+        for ((fetch, prepared), response) in prepared.into_iter().zip(responses) {
+            let (Some(prepared), Some(response)) = (prepared, response) else {
+                continue;
+            };
+            match response {
+                Ok(response) => merge(fetch, prepared, response, state),
+                Err(err) => {
+                    let path = prepared
+                        .targets
+                        .first()
+                        .map(|t| t.clone())
+                        .unwrap_or_default();
+                    let mut error = Error::coded(err.to_string(), err.code());
+                    error
+                        .extensions
+                        .insert("service".into(), Value::String(fetch.service.clone()));
+                    if !path.is_empty() {
+                        error = error.with_path(path);
+                    }
+                    state.errors.push(error);
+                }
+            }
+        }
+    }
+}
+
+/// A ready request plus, for entity fetches, which objects each
+/// representation came from.
+struct Prepared {
+    request: SubgraphRequest,
+    /// Response path of every object a representation was built from.
+    targets: Vec<Vec<PathSegment>>,
+    /// For each target, the index of its (de-duplicated) representation.
+    target_rep: Vec<usize>,
+}
+
+fn prepare(fetch: &FetchNode, data: &Value, variables: &JsonMap) -> Option<Prepared> {
+    let mut request_variables: JsonMap = fetch
+        .variables
+        .iter()
+        .filter_map(|name| {
+            variables
+                .get(name.as_str())
+                .map(|v| (name.to_string(), v.clone()))
+        })
+        .collect();
+    let Some(rep_sels) = &fetch.representations else {
+        return Some(Prepared {
+            request: SubgraphRequest {
+                query: fetch.operation.clone(),
+                operation_name: fetch.operation_name.clone(),
+                variables: request_variables,
+                dedup: !fetch.is_mutation,
+            },
+            targets: vec![Vec::new()],
+            target_rep: Vec::new(),
+        });
+    };
+    let mut objects = Vec::new();
+    collect_objects(data, &fetch.path, &mut Vec::new(), &mut objects);
+    let mut representations: Vec<Value> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut targets = Vec::new();
+    let mut target_rep = Vec::new();
+    for (path, object) in objects {
+        let Some(rep) = representation(object, rep_sels) else {
+            continue;
+        };
+        let text = rep.to_string();
+        let index = *seen.entry(text).or_insert_with(|| {
+            representations.push(rep);
+            representations.len() - 1
+        });
+        targets.push(path);
+        target_rep.push(index);
+    }
+    if representations.is_empty() {
+        return None;
+    }
+    request_variables.insert("representations".into(), Value::Array(representations));
+    Some(Prepared {
+        request: SubgraphRequest {
+            query: fetch.operation.clone(),
+            operation_name: fetch.operation_name.clone(),
+            variables: request_variables,
+            dedup: true,
+        },
+        targets,
+        target_rep,
+    })
+}
+
+/// Every object at `path` (`@` descends into lists), with its response path.
+fn collect_objects<'d>(
+    value: &'d Value,
+    path: &[PathElem],
+    current: &mut Vec<PathSegment>,
+    out: &mut Vec<(Vec<PathSegment>, &'d Value)>,
+) {
+    match (path.first(), value) {
+        (None, Value::Object(_)) => out.push((current.clone(), value)),
+        (None, Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                current.push(PathSegment::Index(i));
+                collect_objects(item, path, current, out);
+                current.pop();
+            }
+        }
+        (Some(PathElem::Key(key)), Value::Object(map)) => {
+            if let Some(child) = map.get(key.as_str()) {
+                current.push(PathSegment::Key(key.to_string()));
+                collect_objects(child, &path[1..], current, out);
+                current.pop();
+            }
+        }
+        (Some(PathElem::List), Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                current.push(PathSegment::Index(i));
+                collect_objects(item, &path[1..], current, out);
+                current.pop();
+            }
+        }
+        (Some(PathElem::List), Value::Object(_)) => {
+            collect_objects(value, &path[1..], current, out)
+        }
+        _ => {}
+    }
+}
+
+/// The representation of `object` for the fragment matching its
+/// `__typename`, or `None` when no fragment applies or a key is missing.
+fn representation(object: &Value, rep_sels: &[Sel]) -> Option<Value> {
+    let typename = object.get("__typename").and_then(Value::as_str)?;
+    let fragment = rep_sels.iter().find_map(|sel| match sel {
+        Sel::Fragment(f) if f.type_condition == typename => Some(f),
+        _ => None,
+    })?;
+    let rep = extract(object, &fragment.selections)?;
+    // A representation whose key is null names no entity.
+    Some(rep)
+}
+
+fn extract(object: &Value, sels: &[Sel]) -> Option<Value> {
+    let map = object.as_object()?;
+    let mut out = Map::new();
+    for sel in sels {
+        match sel {
+            Sel::Field(field) => {
+                let key = field.response_key().as_str();
+                let value = map.get(key)?;
+                let value = if field.selections.is_empty() || value.is_null() {
+                    value.clone()
+                } else {
+                    extract_nested(value, &field.selections)?
+                };
+                if field.name != "__typename" && value.is_null() && field.selections.is_empty() {
+                    // Null key fields cannot identify an entity.
+                    return None;
+                }
+                out.insert(field.name.to_string(), value);
+            }
+            Sel::Fragment(fragment) => {
+                let typename = map.get("__typename").and_then(Value::as_str);
+                if typename == Some(fragment.type_condition.as_str()) {
+                    if let Some(Value::Object(inner)) = extract(object, &fragment.selections) {
+                        out.extend(inner);
+                    }
+                }
+            }
+        }
+    }
+    Some(Value::Object(out))
+}
+
+fn extract_nested(value: &Value, sels: &[Sel]) -> Option<Value> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                if item.is_null() {
+                    Some(Value::Null)
+                } else {
+                    extract_nested(item, sels)
+                }
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array),
+        other => extract(other, sels),
+    }
+}
+
+fn merge(fetch: &FetchNode, prepared: Prepared, response: Response, state: &mut State) {
+    let Response { data, errors, .. } = response;
+    if fetch.representations.is_none() {
+        for error in errors {
+            state.errors.push(with_service(error, &fetch.service));
+        }
+        if let Some(data) = data {
+            deep_merge(&mut state.data, data);
+        }
+        return;
+    }
+    let entities = match data {
+        Some(Value::Object(mut map)) => match map.remove("_entities") {
+            Some(Value::Array(entities)) => entities,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    for error in errors {
+        state
+            .errors
+            .push(remap_entity_error(error, &prepared, &fetch.service));
+    }
+    for (target, rep_index) in prepared.targets.iter().zip(&prepared.target_rep) {
+        let Some(entity) = entities.get(*rep_index) else {
+            continue;
+        };
+        if entity.is_null() {
+            continue;
+        }
+        if let Some(object) = pointer_mut(&mut state.data, target) {
+            deep_merge(object, entity.clone());
+        }
+    }
+}
+
+fn with_service(mut error: Error, service: &str) -> Error {
+    error
+        .extensions
+        .entry("service")
+        .or_insert_with(|| Value::String(service.to_owned()));
+    error
+}
+
+/// `["_entities", i, rest…]` becomes the path of the object(s) built into
+/// representation `i`, followed by `rest`.
+fn remap_entity_error(error: Error, prepared: &Prepared, service: &str) -> Error {
+    let mut error = with_service(error, service);
+    if let Some(path) = &error.path {
+        if let (Some(PathSegment::Key(first)), Some(PathSegment::Index(i))) =
+            (path.first(), path.get(1))
+        {
+            if first == "_entities" {
+                let rest = path[2..].to_vec();
+                if let Some(target) = prepared
+                    .target_rep
+                    .iter()
+                    .position(|r| r == i)
+                    .map(|t| prepared.targets[t].clone())
+                {
+                    let mut full = target;
+                    full.extend(rest);
+                    error.path = Some(full);
+                } else {
+                    error.path = None;
+                }
+            }
+        }
+    } else if let Some(target) = prepared.targets.first() {
+        error.path = Some(target.clone());
+    }
+    error
+}
+
+fn pointer_mut<'v>(value: &'v mut Value, path: &[PathSegment]) -> Option<&'v mut Value> {
+    let mut current = value;
+    for segment in path {
+        current = match (segment, current) {
+            (PathSegment::Key(k), Value::Object(map)) => map.get_mut(k)?,
+            (PathSegment::Index(i), Value::Array(items)) => items.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+/// Merges `from` into `into`: objects field by field, lists item by item.
+fn deep_merge(into: &mut Value, from: Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, value) in b {
+                match a.get_mut(&key) {
+                    Some(existing) => deep_merge(existing, value),
+                    None => {
+                        a.insert(key, value);
+                    }
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (x, y) in a.iter_mut().zip(b) {
+                deep_merge(x, y);
+            }
+        }
+        (into, from) => {
+            if !from.is_null() || into.is_null() {
+                *into = from;
+            }
+        }
+    }
 }

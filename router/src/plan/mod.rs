@@ -1,22 +1,37 @@
 //! The query planner: turns a validated operation into a tree of subgraph
-//! fetches. Pure: no I/O, deterministic, so plans can be cached and snapshot.
+//! fetches. Pure: no I/O and deterministic, so plans can be cached and
+//! checked as text snapshots.
+//!
+//! - `selection`: the planner's selection tree (fragments inlined, arguments printed).
+//! - `build`: splitting selections into fetch groups, one subgraph each.
+//! - this module: ordering groups into a plan of parallel steps, and printing.
 
-use std::fmt;
+mod build;
+pub mod selection;
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
-use apollo_compiler::ExecutableDocument;
-use apollo_compiler::executable::Operation;
+use apollo_compiler::executable::{Operation, OperationType};
 use apollo_compiler::validation::Valid;
+use apollo_compiler::{ExecutableDocument, Name};
 
-use crate::supergraph::Supergraph;
+pub use build::PathElem;
+use build::{Builder, Group};
+use selection::Sel;
 
-#[derive(Debug, thiserror::Error)]
+use crate::supergraph::{GraphId, Supergraph};
+
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum PlanError {
     #[error("cannot plan this operation: {0}")]
-    Unsupported(String),
+    Unsatisfiable(String),
+    #[error("subscriptions are not supported yet")]
+    Subscription,
 }
 
-/// A query plan: a tree of fetches.
+/// A query plan: fetches in sequential steps, each step's fetches in parallel.
 #[derive(Debug, Clone)]
 pub struct QueryPlan {
     pub root: Option<PlanNode>,
@@ -26,12 +41,26 @@ pub struct QueryPlan {
 pub enum PlanNode {
     Sequence(Vec<PlanNode>),
     Parallel(Vec<PlanNode>),
+    Fetch(Arc<FetchNode>),
 }
 
-impl fmt::Display for QueryPlan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "QueryPlan {{}}")
-    }
+/// One request to one subgraph.
+#[derive(Debug, Clone)]
+pub struct FetchNode {
+    pub graph: GraphId,
+    pub service: String,
+    /// Where entity results merge into the response; empty for root fetches.
+    pub path: Vec<PathElem>,
+    /// For `_entities` fetches: how to build each representation.
+    pub representations: Option<Vec<Sel>>,
+    /// What the fetch selects (printed in plans).
+    pub selections: Vec<Sel>,
+    /// The operation sent to the subgraph.
+    pub operation: Arc<str>,
+    pub operation_name: Option<Arc<str>>,
+    /// Client variables the operation uses.
+    pub variables: Vec<Name>,
+    pub is_mutation: bool,
 }
 
 pub struct Planner {
@@ -43,12 +72,193 @@ impl Planner {
         Planner { supergraph }
     }
 
+    pub fn supergraph(&self) -> &Arc<Supergraph> {
+        &self.supergraph
+    }
+
     pub fn plan(
         &self,
-        _document: &Valid<ExecutableDocument>,
-        _operation: &Operation,
+        document: &Valid<ExecutableDocument>,
+        operation: &Operation,
     ) -> Result<QueryPlan, PlanError> {
-        let _ = &self.supergraph;
-        Err(PlanError::Unsupported("the planner is not written yet".into()))
+        let sels = selection::from_executable(document, &operation.selection_set);
+        let root = operation.selection_set.ty.clone();
+        let mut builder = Builder::new(&self.supergraph);
+        let mutation = match operation.operation_type {
+            OperationType::Query => {
+                builder.plan_query(&root, &sels);
+                false
+            }
+            OperationType::Mutation => {
+                builder.plan_mutation(&root, &sels);
+                true
+            }
+            OperationType::Subscription => return Err(PlanError::Subscription),
+        };
+        let groups = builder.finish()?;
+        Ok(self.order(groups, operation, mutation))
     }
+
+    /// Turns groups into steps: a group runs one step after the last group it
+    /// depends on, so the plan has as few sequential steps as the
+    /// dependencies allow.
+    fn order(&self, groups: Vec<Group>, operation: &Operation, mutation: bool) -> QueryPlan {
+        let mut level = vec![0usize; groups.len()];
+        for (i, group) in groups.iter().enumerate() {
+            // Dependencies always have smaller indices.
+            level[i] = group
+                .depends
+                .iter()
+                .map(|&d| level[d] + 1)
+                .max()
+                .unwrap_or(0);
+        }
+        let mut steps: BTreeMap<usize, Vec<PlanNode>> = BTreeMap::new();
+        for (i, group) in groups.iter().enumerate() {
+            if group.selections.is_empty() {
+                continue;
+            }
+            let node = PlanNode::Fetch(Arc::new(self.fetch(group, i, operation, mutation)));
+            steps.entry(level[i]).or_default().push(node);
+        }
+        let mut steps: Vec<PlanNode> = steps
+            .into_values()
+            .map(|mut nodes| {
+                if nodes.len() == 1 {
+                    nodes.remove(0)
+                } else {
+                    PlanNode::Parallel(nodes)
+                }
+            })
+            .collect();
+        let root = match steps.len() {
+            0 => None,
+            1 => steps.pop(),
+            _ => Some(PlanNode::Sequence(steps)),
+        };
+        QueryPlan { root }
+    }
+
+    fn fetch(
+        &self,
+        group: &Group,
+        index: usize,
+        operation: &Operation,
+        mutation: bool,
+    ) -> FetchNode {
+        let subgraph = self.supergraph.subgraph(group.graph);
+        let mut body = String::new();
+        let mut variables = Vec::new();
+        if group.entity {
+            body.push_str("{ _entities(representations: $representations) ");
+            selection::print(&group.selections, &mut body, &mut variables);
+            body.push_str(" }");
+        } else {
+            selection::print(&group.selections, &mut body, &mut variables);
+        }
+        let operation_name = operation.name.as_ref().map(|name| {
+            let service: String = subgraph
+                .name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            Arc::<str>::from(format!("{name}__{service}__{index}"))
+        });
+        let mut declarations: Vec<String> = Vec::new();
+        if group.entity {
+            declarations.push("$representations: [_Any!]!".into());
+        }
+        for name in &variables {
+            if let Some(def) = operation.variables.iter().find(|v| &v.name == name) {
+                declarations.push(format!("${}: {}", def.name, def.ty));
+            }
+        }
+        let kind = if mutation && !group.entity {
+            "mutation"
+        } else {
+            "query"
+        };
+        let mut text = String::from(kind);
+        if let Some(name) = &operation_name {
+            let _ = write!(text, " {name}");
+        }
+        if !declarations.is_empty() {
+            let _ = write!(text, "({})", declarations.join(", "));
+        }
+        let _ = write!(text, " {body}");
+        FetchNode {
+            graph: group.graph,
+            service: subgraph.name.clone(),
+            path: group.path.clone(),
+            representations: group.entity.then(|| group.representations.clone()),
+            selections: group.selections.clone(),
+            operation: text.into(),
+            operation_name,
+            variables,
+            is_mutation: mutation && !group.entity,
+        }
+    }
+}
+
+impl fmt::Display for QueryPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "QueryPlan {{")?;
+        if let Some(root) = &self.root {
+            root.write(f, 1)?;
+        }
+        writeln!(f, "}}")
+    }
+}
+
+impl PlanNode {
+    fn write(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+        let pad = "  ".repeat(depth);
+        match self {
+            PlanNode::Sequence(nodes) | PlanNode::Parallel(nodes) => {
+                let name = if matches!(self, PlanNode::Sequence(_)) {
+                    "Sequence"
+                } else {
+                    "Parallel"
+                };
+                writeln!(f, "{pad}{name} {{")?;
+                for node in nodes {
+                    node.write(f, depth + 1)?;
+                }
+                writeln!(f, "{pad}}},")
+            }
+            PlanNode::Fetch(fetch) => {
+                let mut inner = depth;
+                if !fetch.path.is_empty() {
+                    writeln!(f, "{pad}Flatten(path: \"{}\") {{", print_path(&fetch.path))?;
+                    inner += 1;
+                }
+                let ipad = "  ".repeat(inner);
+                writeln!(f, "{ipad}Fetch(service: \"{}\") {{", fetch.service)?;
+                let mut ignored = Vec::new();
+                if let Some(reps) = &fetch.representations {
+                    let mut text = String::new();
+                    selection::print(reps, &mut text, &mut ignored);
+                    writeln!(f, "{ipad}  {text} =>")?;
+                }
+                let mut text = String::new();
+                selection::print(&fetch.selections, &mut text, &mut ignored);
+                writeln!(f, "{ipad}  {text}")?;
+                writeln!(f, "{ipad}}},")?;
+                if !fetch.path.is_empty() {
+                    writeln!(f, "{pad}}},")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+pub fn print_path(path: &[PathElem]) -> String {
+    path.iter()
+        .map(|p| match p {
+            PathElem::Key(k) => k.as_str(),
+            PathElem::List => "@",
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }

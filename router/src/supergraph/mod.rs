@@ -1,9 +1,18 @@
 //! The supergraph's federation metadata, read once at start-up: which
-//! subgraphs exist and where, which subgraphs can resolve each type and field,
-//! with which keys, `@requires`, `@provides` and `@external`.
+//! subgraphs exist and where, which subgraphs know each type and can resolve
+//! each field, with which keys, `@requires`, `@provides` and `@external`.
+//!
+//! The planner asks questions only through this module, so it never reads
+//! `join__` directives itself.
 
-use apollo_compiler::Schema;
+use std::collections::HashMap;
+
+use apollo_compiler::ast::Directive;
+use apollo_compiler::ast::Value;
+use apollo_compiler::executable::{FieldSet, SelectionSet};
+use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
+use apollo_compiler::{Name, Node, Schema};
 
 use crate::transport::SubgraphEndpoint;
 
@@ -17,10 +26,45 @@ pub enum SupergraphError {
     Inconsistent(String),
 }
 
+/// Index of a subgraph in [`Supergraph::subgraphs`].
+pub type GraphId = usize;
+
+/// A `@key` of a type in one subgraph.
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub fields: SelectionSet,
+    pub resolvable: bool,
+}
+
+/// What one subgraph knows of a type.
+#[derive(Debug, Clone, Default)]
+pub struct TypeInGraph {
+    pub keys: Vec<Key>,
+    /// The type is an `@interfaceObject` here: an interface elsewhere, an
+    /// object type in this subgraph.
+    pub interface_object: bool,
+}
+
+/// One subgraph's way of resolving a field.
+#[derive(Debug, Clone, Default)]
+pub struct FieldSource {
+    pub graph: GraphId,
+    pub requires: Option<SelectionSet>,
+    pub provides: Option<SelectionSet>,
+}
+
 /// A loaded supergraph.
 pub struct Supergraph {
     schema: Valid<Schema>,
     subgraphs: Vec<SubgraphEndpoint>,
+    /// Per type: the subgraphs that define it.
+    types: HashMap<Name, HashMap<GraphId, TypeInGraph>>,
+    /// Per (type, field): the subgraphs that resolve it (never `@external` ones).
+    fields: HashMap<(Name, Name), Vec<FieldSource>>,
+    /// Per (type, field): subgraphs where the field is `@external`.
+    external: HashMap<(Name, Name), Vec<GraphId>>,
+    /// Per object type: the abstract types it belongs to, per subgraph.
+    implements: HashMap<Name, Vec<(GraphId, Name)>>,
 }
 
 impl Supergraph {
@@ -28,10 +72,174 @@ impl Supergraph {
     pub fn parse(sdl: &str) -> Result<Self, SupergraphError> {
         let schema = Schema::parse_and_validate(sdl, "supergraph.graphql")
             .map_err(|invalid| SupergraphError::Invalid(invalid.errors.to_string()))?;
-        Ok(Supergraph {
+        let subgraphs = read_graphs(&schema)?;
+        let graph_ids: HashMap<Name, GraphId> = subgraphs
+            .iter()
+            .enumerate()
+            .map(|(i, (enum_value, _))| (enum_value.clone(), i))
+            .collect();
+        let mut supergraph = Supergraph {
+            subgraphs: subgraphs.into_iter().map(|(_, e)| e).collect(),
+            types: HashMap::new(),
+            fields: HashMap::new(),
+            external: HashMap::new(),
+            implements: HashMap::new(),
             schema,
-            subgraphs: Vec::new(),
-        })
+        };
+        supergraph.index(&graph_ids)?;
+        Ok(supergraph)
+    }
+
+    fn index(&mut self, graph_ids: &HashMap<Name, GraphId>) -> Result<(), SupergraphError> {
+        let graph_of = |d: &Directive| -> Result<Option<GraphId>, SupergraphError> {
+            match d.specified_argument_by_name("graph").map(|v| &**v) {
+                Some(Value::Enum(name)) => {
+                    graph_ids.get(name).copied().map(Some).ok_or_else(|| {
+                        SupergraphError::Inconsistent(format!(
+                            "@{} names unknown graph {name}",
+                            d.name
+                        ))
+                    })
+                }
+                _ => Ok(None),
+            }
+        };
+        let schema = &self.schema;
+        let mut types: HashMap<Name, HashMap<GraphId, TypeInGraph>> = HashMap::new();
+        let mut fields: HashMap<(Name, Name), Vec<FieldSource>> = HashMap::new();
+        let mut external: HashMap<(Name, Name), Vec<GraphId>> = HashMap::new();
+        let mut implements: HashMap<Name, Vec<(GraphId, Name)>> = HashMap::new();
+        for (type_name, ty) in &schema.types {
+            if ty.is_built_in()
+                || type_name.starts_with("join__")
+                || type_name.starts_with("link__")
+            {
+                continue;
+            }
+            let in_graphs = types.entry(type_name.clone()).or_default();
+            for join in ty.directives().get_all("join__type") {
+                let Some(graph) = graph_of(join)? else {
+                    continue;
+                };
+                let entry = in_graphs.entry(graph).or_default();
+                if let Some(Value::String(key)) =
+                    join.specified_argument_by_name("key").map(|v| &**v)
+                {
+                    let resolvable = !matches!(
+                        join.specified_argument_by_name("resolvable").map(|v| &**v),
+                        Some(Value::Boolean(false))
+                    );
+                    let fields = parse_field_set(schema, type_name, key)?;
+                    entry.keys.push(Key { fields, resolvable });
+                }
+                if matches!(
+                    join.specified_argument_by_name("isInterfaceObject")
+                        .map(|v| &**v),
+                    Some(Value::Boolean(true))
+                ) {
+                    entry.interface_object = true;
+                }
+            }
+            // A type without @join__type (not expected from composition) is
+            // taken to live in every subgraph.
+            if in_graphs.is_empty() {
+                for graph in 0..self.subgraphs.len() {
+                    in_graphs.insert(graph, TypeInGraph::default());
+                }
+            }
+            let defining: Vec<GraphId> = {
+                let mut g: Vec<GraphId> = in_graphs.keys().copied().collect();
+                g.sort_unstable();
+                g
+            };
+            let field_defs = match ty {
+                ExtendedType::Object(o) => {
+                    for join in o.directives.get_all("join__implements") {
+                        if let (Some(graph), Some(Value::String(iface))) = (
+                            graph_of(join)?,
+                            join.specified_argument_by_name("interface").map(|v| &**v),
+                        ) {
+                            implements
+                                .entry(type_name.clone())
+                                .or_default()
+                                .push((graph, Name::new_unchecked(iface)));
+                        }
+                    }
+                    Some(&o.fields)
+                }
+                ExtendedType::Interface(i) => Some(&i.fields),
+                ExtendedType::Union(u) => {
+                    for join in u.directives.get_all("join__unionMember") {
+                        if let (Some(graph), Some(Value::String(member))) = (
+                            graph_of(join)?,
+                            join.specified_argument_by_name("member").map(|v| &**v),
+                        ) {
+                            implements
+                                .entry(Name::new_unchecked(member))
+                                .or_default()
+                                .push((graph, type_name.clone()));
+                        }
+                    }
+                    None
+                }
+                _ => None,
+            };
+            let Some(field_defs) = field_defs else {
+                continue;
+            };
+            for (field_name, def) in field_defs {
+                let joins: Vec<&Node<Directive>> = def.directives.get_all("join__field").collect();
+                let key = (type_name.clone(), field_name.clone());
+                let mut sources = Vec::new();
+                if joins.is_empty()
+                    || joins
+                        .iter()
+                        .all(|j| j.specified_argument_by_name("graph").is_none())
+                {
+                    sources.extend(defining.iter().map(|&graph| FieldSource {
+                        graph,
+                        ..FieldSource::default()
+                    }));
+                } else {
+                    for join in joins {
+                        let Some(graph) = graph_of(join)? else {
+                            continue;
+                        };
+                        let flag = |arg: &str| {
+                            matches!(
+                                join.specified_argument_by_name(arg).map(|v| &**v),
+                                Some(Value::Boolean(true))
+                            )
+                        };
+                        if flag("external") {
+                            external.entry(key.clone()).or_default().push(graph);
+                            continue;
+                        }
+                        if flag("usedOverridden") {
+                            continue;
+                        }
+                        let field_set = |arg: &str, on: &Name| -> Result<Option<SelectionSet>, SupergraphError> {
+                            match join.specified_argument_by_name(arg).map(|v| &**v) {
+                                Some(Value::String(text)) => parse_field_set(schema, on, text).map(Some),
+                                _ => Ok(None),
+                            }
+                        };
+                        let field_type = def.ty.inner_named_type().clone();
+                        sources.push(FieldSource {
+                            graph,
+                            requires: field_set("requires", type_name)?,
+                            provides: field_set("provides", &field_type)?,
+                        });
+                    }
+                }
+                fields.insert(key, sources);
+            }
+        }
+        self.types = types;
+        self.fields = fields;
+        self.external = external;
+        self.implements = implements;
+        Ok(())
     }
 
     /// The full supergraph schema, federation directives included.
@@ -42,4 +250,155 @@ impl Supergraph {
     pub fn subgraphs(&self) -> &[SubgraphEndpoint] {
         &self.subgraphs
     }
+
+    pub fn subgraph(&self, graph: GraphId) -> &SubgraphEndpoint {
+        &self.subgraphs[graph]
+    }
+
+    /// The subgraphs that define `type_name`.
+    pub fn type_graphs(&self, type_name: &str) -> impl Iterator<Item = GraphId> + '_ {
+        let mut graphs: Vec<GraphId> = self
+            .types
+            .get(type_name)
+            .map(|g| g.keys().copied().collect())
+            .unwrap_or_default();
+        graphs.sort_unstable();
+        graphs.into_iter()
+    }
+
+    pub fn type_in_graph(&self, type_name: &str, graph: GraphId) -> Option<&TypeInGraph> {
+        self.types.get(type_name).and_then(|g| g.get(&graph))
+    }
+
+    /// The subgraphs that resolve `type_name.field`.
+    pub fn field_sources(&self, type_name: &str, field: &str) -> &[FieldSource] {
+        self.fields
+            .get(&(Name::new_unchecked(type_name), Name::new_unchecked(field)))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    pub fn field_source(
+        &self,
+        type_name: &str,
+        field: &str,
+        graph: GraphId,
+    ) -> Option<&FieldSource> {
+        self.field_sources(type_name, field)
+            .iter()
+            .find(|s| s.graph == graph)
+    }
+
+    /// True when `graph` declares `type_name.field` as `@external`.
+    pub fn is_external(&self, type_name: &str, field: &str, graph: GraphId) -> bool {
+        self.external
+            .get(&(Name::new_unchecked(type_name), Name::new_unchecked(field)))
+            .is_some_and(|g| g.contains(&graph))
+    }
+
+    /// Keys of `type_name` that `graph` can resolve entities by.
+    pub fn resolvable_keys(&self, type_name: &str, graph: GraphId) -> impl Iterator<Item = &Key> {
+        self.type_in_graph(type_name, graph)
+            .into_iter()
+            .flat_map(|t| t.keys.iter())
+            .filter(|k| k.resolvable)
+    }
+
+    /// Object types that may be the runtime type of `abstract_type` as seen by
+    /// `graph` (all when `graph` is `None`).
+    pub fn possible_types(&self, abstract_type: &str, graph: Option<GraphId>) -> Vec<Name> {
+        let mut out: Vec<Name> = self
+            .implements
+            .iter()
+            .filter(|(_, memberships)| {
+                memberships
+                    .iter()
+                    .any(|(g, t)| t == abstract_type && graph.is_none_or(|graph| *g == graph))
+            })
+            .map(|(object, _)| object.clone())
+            .collect();
+        if graph.is_none() || out.is_empty() {
+            // Fall back to the schema's own view of possible types.
+            if let Some(ty) = self.schema.types.get(abstract_type) {
+                let all: Vec<Name> = match ty {
+                    ExtendedType::Union(u) => u.members.iter().map(|m| m.name.clone()).collect(),
+                    ExtendedType::Interface(_) => self
+                        .schema
+                        .implementers_map()
+                        .get(abstract_type)
+                        .map(|i| i.objects.iter().cloned().collect())
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                for name in all {
+                    if graph.is_none_or(|g| self.type_in_graph(&name, g).is_some())
+                        && !out.contains(&name)
+                    {
+                        out.push(name);
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    pub fn is_abstract(&self, type_name: &str) -> bool {
+        matches!(
+            self.schema.types.get(type_name),
+            Some(ExtendedType::Interface(_) | ExtendedType::Union(_))
+        )
+    }
+
+    pub fn is_interface_object(&self, type_name: &str, graph: GraphId) -> bool {
+        self.type_in_graph(type_name, graph)
+            .is_some_and(|t| t.interface_object)
+    }
 }
+
+fn read_graphs(schema: &Schema) -> Result<Vec<(Name, SubgraphEndpoint)>, SupergraphError> {
+    let Some(ExtendedType::Enum(graphs)) = schema.types.get("join__Graph") else {
+        return Err(SupergraphError::NotFederated(
+            "there is no join__Graph enum".into(),
+        ));
+    };
+    let mut out = Vec::new();
+    for (value, def) in &graphs.values {
+        let join = def.directives.get("join__graph").ok_or_else(|| {
+            SupergraphError::Inconsistent(format!("join__Graph.{value} has no @join__graph"))
+        })?;
+        let text = |arg: &str| match join.specified_argument_by_name(arg).map(|v| &**v) {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let name = text("name").unwrap_or_else(|| value.to_string().to_lowercase());
+        let url = text("url").ok_or_else(|| {
+            SupergraphError::Inconsistent(format!("subgraph {name} has no url in @join__graph"))
+        })?;
+        out.push((value.clone(), SubgraphEndpoint { name, url }));
+    }
+    if out.is_empty() {
+        return Err(SupergraphError::NotFederated(
+            "join__Graph has no subgraphs".into(),
+        ));
+    }
+    Ok(out)
+}
+
+fn parse_field_set(
+    schema: &Valid<Schema>,
+    type_name: &Name,
+    text: &str,
+) -> Result<SelectionSet, SupergraphError> {
+    FieldSet::parse(schema, type_name.clone(), text, "field-set.graphql")
+        .map(|fs| fs.selection_set)
+        .map_err(|err| {
+            SupergraphError::Inconsistent(format!(
+                "field set {text:?} on {type_name}: {}",
+                err.errors
+            ))
+        })
+}
+
+/// Convenience for code that wants to keep a `Node` of a parsed field set.
+pub type FieldSetNode = Node<SelectionSet>;

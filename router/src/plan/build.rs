@@ -1,0 +1,524 @@
+//! Splitting an operation into fetch groups, one subgraph each.
+//!
+//! Walks the client's selections from the root. A field the current group's
+//! subgraph can resolve stays in that group; any other field moves to an
+//! entity fetch (`_entities`) on a subgraph that can resolve it, keyed by a
+//! `@key` of the parent type. The key fields (and `@requires` fields) are
+//! themselves planned in the current group, so a key or required field that
+//! lives elsewhere creates the fetch that supplies it first: missing keys via
+//! an intermediate subgraph and `@requires` chains fall out of the recursion.
+//! Groups for the same subgraph, path and dependencies are merged, so each
+//! step sends one request per subgraph and path.
+
+use std::collections::BTreeSet;
+
+use apollo_compiler::Name;
+
+use super::PlanError;
+use super::selection::{self, FieldSel, FragmentSel, Sel};
+use crate::supergraph::{GraphId, Supergraph};
+
+/// One step of a response path: a response key, or every item of a list.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PathElem {
+    Key(Name),
+    List,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub graph: GraphId,
+    pub path: Vec<PathElem>,
+    /// An `_entities` fetch (else a root fetch).
+    pub entity: bool,
+    /// Root: root fields. Entity: `... on Type { … }` per entity type.
+    pub selections: Vec<Sel>,
+    /// Entity: `... on Type { __typename key… required… }` per entity type.
+    pub representations: Vec<Sel>,
+    pub depends: BTreeSet<usize>,
+}
+
+pub struct Builder<'a> {
+    sg: &'a Supergraph,
+    pub groups: Vec<Group>,
+    error: Option<PlanError>,
+    /// Guards against cycles in key resolution.
+    depth: usize,
+    /// Every entity group a field was routed to, in order: the groups that
+    /// supply a representation's fields are the ones touched while planning it.
+    touched: Vec<usize>,
+}
+
+const MAX_DEPTH: usize = 64;
+
+impl<'a> Builder<'a> {
+    pub fn new(sg: &'a Supergraph) -> Self {
+        Builder {
+            sg,
+            groups: Vec::new(),
+            error: None,
+            depth: 0,
+            touched: Vec::new(),
+        }
+    }
+
+    pub fn finish(self) -> Result<Vec<Group>, PlanError> {
+        match self.error {
+            Some(err) => Err(err),
+            None => Ok(self.groups),
+        }
+    }
+
+    fn fail(&mut self, message: String) {
+        if self.error.is_none() {
+            self.error = Some(PlanError::Unsatisfiable(message));
+        }
+    }
+
+    /// Plans the root selections of a query: each root field goes to the
+    /// subgraph that can resolve most of it, one group per subgraph.
+    pub fn plan_query(&mut self, root: &Name, sels: &[Sel]) {
+        self.plan_root(root, sels, &[], false);
+    }
+
+    /// Plans a mutation: root fields in order, a new group whenever the
+    /// subgraph changes, each group after everything planned before it.
+    pub fn plan_mutation(&mut self, root: &Name, sels: &[Sel]) {
+        self.plan_root(root, sels, &[], true);
+    }
+
+    fn plan_root(&mut self, root: &Name, sels: &[Sel], wrappers: &[&FragmentSel], mutation: bool) {
+        for sel in sels {
+            match sel {
+                Sel::Fragment(fragment) => {
+                    let mut inner = wrappers.to_vec();
+                    inner.push(fragment);
+                    self.plan_root(root, &fragment.selections, &inner, mutation);
+                }
+                Sel::Field(field) => {
+                    if field.name == "__typename" {
+                        // Answered by the executor from the root type.
+                        continue;
+                    }
+                    let sources: Vec<GraphId> = self
+                        .sg
+                        .field_sources(root, &field.name)
+                        .iter()
+                        .map(|s| s.graph)
+                        .collect();
+                    let Some(graph) = self.choose_root_graph(root, field, &sources, mutation)
+                    else {
+                        self.fail(format!("no subgraph resolves {root}.{}", field.name));
+                        return;
+                    };
+                    let group = self.root_group(graph, mutation);
+                    let planned = self.plan_field(group, root, field, &[], None, false);
+                    let wrapped = wrap(planned, wrappers);
+                    selection::add_all(&mut self.groups[group].selections, wrapped);
+                }
+            }
+        }
+    }
+
+    fn choose_root_graph(
+        &self,
+        root: &Name,
+        field: &FieldSel,
+        sources: &[GraphId],
+        mutation: bool,
+    ) -> Option<GraphId> {
+        let last_root = self
+            .groups
+            .iter()
+            .rposition(|g| !g.entity)
+            .map(|i| self.groups[i].graph);
+        sources.iter().copied().min_by_key(|&graph| {
+            let existing = if mutation {
+                last_root == Some(graph) && self.groups.last().is_some_and(|g| !g.entity)
+            } else {
+                self.groups.iter().any(|g| !g.entity && g.graph == graph)
+            };
+            let misses = self.misses(
+                graph,
+                root,
+                std::slice::from_ref(&Sel::Field(field.clone())),
+            );
+            (misses, !existing, graph)
+        })
+    }
+
+    fn root_group(&mut self, graph: GraphId, mutation: bool) -> usize {
+        if mutation {
+            // Reuse only the latest group, and only when nothing was planned after it.
+            if let Some(last) = self.groups.len().checked_sub(1) {
+                let g = &self.groups[last];
+                if !g.entity && g.graph == graph {
+                    return last;
+                }
+            }
+            let depends: BTreeSet<usize> = (0..self.groups.len()).collect();
+            return self.push(Group {
+                graph,
+                path: Vec::new(),
+                entity: false,
+                selections: Vec::new(),
+                representations: Vec::new(),
+                depends,
+            });
+        }
+        if let Some(i) = self
+            .groups
+            .iter()
+            .position(|g| !g.entity && g.graph == graph)
+        {
+            return i;
+        }
+        self.push(Group {
+            graph,
+            path: Vec::new(),
+            entity: false,
+            selections: Vec::new(),
+            representations: Vec::new(),
+            depends: BTreeSet::new(),
+        })
+    }
+
+    fn push(&mut self, group: Group) -> usize {
+        self.groups.push(group);
+        self.groups.len() - 1
+    }
+
+    fn plan_sels(
+        &mut self,
+        group: usize,
+        parent: &Name,
+        sels: &[Sel],
+        path: &[PathElem],
+        provided: Option<&[Sel]>,
+        entity_root: bool,
+    ) -> Vec<Sel> {
+        let mut out = Vec::new();
+        for sel in sels {
+            match sel {
+                Sel::Field(field) => {
+                    let planned =
+                        self.plan_field(group, parent, field, path, provided, entity_root);
+                    selection::add_all(&mut out, planned);
+                }
+                Sel::Fragment(fragment) => {
+                    let graph = self.groups[group].graph;
+                    let condition = &fragment.type_condition;
+                    if condition != parent && self.sg.type_in_graph(condition, graph).is_none() {
+                        // Objects from this subgraph can never be of a type it
+                        // does not know; the fragment cannot match here.
+                        continue;
+                    }
+                    // Inside `... on I` where the parent is an object, fields
+                    // still belong to the object.
+                    let inner_parent =
+                        if self.sg.is_abstract(condition) && !self.sg.is_abstract(parent) {
+                            parent.clone()
+                        } else {
+                            condition.clone()
+                        };
+                    let inner = self.plan_sels(
+                        group,
+                        &inner_parent,
+                        &fragment.selections,
+                        path,
+                        provided,
+                        entity_root,
+                    );
+                    if !inner.is_empty() {
+                        selection::add(
+                            &mut out,
+                            Sel::Fragment(FragmentSel {
+                                selections: inner,
+                                ..fragment.clone()
+                            }),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn plan_field(
+        &mut self,
+        group: usize,
+        parent: &Name,
+        field: &FieldSel,
+        path: &[PathElem],
+        provided: Option<&[Sel]>,
+        entity_root: bool,
+    ) -> Vec<Sel> {
+        if field.name == "__typename" {
+            return vec![Sel::Field(field.clone())];
+        }
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.depth -= 1;
+            self.fail(format!(
+                "planning {parent}.{} recursed too deep",
+                field.name
+            ));
+            return Vec::new();
+        }
+        let graph = self.groups[group].graph;
+        let out = if self.resolves(graph, parent, field, provided, entity_root) {
+            self.plan_local(group, parent, field, path, provided)
+        } else if self.sg.is_abstract(parent) {
+            // Resolve per runtime type this subgraph can return.
+            let mut out = vec![Sel::Field(FieldSel::typename())];
+            for object in self.sg.possible_types(parent, Some(graph)) {
+                let inner = self.plan_field(group, &object, field, path, provided, entity_root);
+                if !inner.is_empty() {
+                    selection::add(
+                        &mut out,
+                        Sel::Fragment(FragmentSel {
+                            type_condition: object,
+                            directives: String::new(),
+                            variables: Vec::new(),
+                            selections: inner,
+                        }),
+                    );
+                }
+            }
+            out
+        } else {
+            self.route(group, parent, field, path, provided)
+        };
+        self.depth -= 1;
+        out
+    }
+
+    /// The field stays in this group; its sub-selections are planned from here.
+    fn plan_local(
+        &mut self,
+        group: usize,
+        parent: &Name,
+        field: &FieldSel,
+        path: &[PathElem],
+        provided: Option<&[Sel]>,
+    ) -> Vec<Sel> {
+        let mut planned = field.without_selections();
+        if !field.selections.is_empty() {
+            let graph = self.groups[group].graph;
+            let mut child_path = path.to_vec();
+            child_path.push(PathElem::Key(field.response_key().clone()));
+            child_path.extend(std::iter::repeat_n(PathElem::List, field.list_depth));
+            let from_source: Option<Vec<Sel>> = self
+                .sg
+                .field_source(parent, &field.name, graph)
+                .and_then(|s| s.provides.as_ref())
+                .map(selection::from_field_set);
+            let inherited: Option<Vec<Sel>> =
+                provided.and_then(|p| provided_children(p, &field.name));
+            let child_provided = from_source.or(inherited);
+            let mut children = self.plan_sels(
+                group,
+                &field.ty,
+                &field.selections,
+                &child_path,
+                child_provided.as_deref(),
+                false,
+            );
+            if self.sg.is_abstract(&field.ty) {
+                selection::add(&mut children, Sel::Field(FieldSel::typename()));
+            }
+            planned.selections = children;
+        }
+        vec![Sel::Field(planned)]
+    }
+
+    /// Can `graph`, at this position, resolve `parent.field`?
+    fn resolves(
+        &self,
+        graph: GraphId,
+        parent: &Name,
+        field: &FieldSel,
+        provided: Option<&[Sel]>,
+        entity_root: bool,
+    ) -> bool {
+        if let Some(source) = self.sg.field_source(parent, &field.name, graph) {
+            // A field with @requires needs its requirements in the
+            // representation: only an entity fetch can resolve it.
+            return source.requires.is_none() || entity_root;
+        }
+        provided.is_some_and(|p| provides(p, &field.name))
+    }
+
+    /// Moves `field` to an entity fetch on a subgraph that resolves it; returns
+    /// what the current group must select so that fetch has its representation.
+    fn route(
+        &mut self,
+        group: usize,
+        parent: &Name,
+        field: &FieldSel,
+        path: &[PathElem],
+        provided: Option<&[Sel]>,
+    ) -> Vec<Sel> {
+        let graph = self.groups[group].graph;
+        let sources: Vec<(GraphId, Option<Vec<Sel>>)> = self
+            .sg
+            .field_sources(parent, &field.name)
+            .iter()
+            .filter(|s| self.sg.resolvable_keys(parent, s.graph).next().is_some())
+            .map(|s| (s.graph, s.requires.as_ref().map(selection::from_field_set)))
+            .collect();
+        let subtree = [Sel::Field(field.clone())];
+        let Some((target, requires)) = sources
+            .iter()
+            .min_by_key(|(g, requires)| {
+                let existing = self.groups.iter().any(|x| {
+                    x.entity && x.graph == *g && x.path == path && x.depends.contains(&group)
+                });
+                let key_misses = self.best_key(parent, *g, graph).1;
+                (
+                    self.misses(*g, parent, &subtree)
+                        + key_misses
+                        + usize::from(requires.is_some()),
+                    !existing,
+                    *g,
+                )
+            })
+            .cloned()
+        else {
+            let name = &self.sg.subgraph(graph).name;
+            self.fail(format!(
+                "{parent}.{} cannot be resolved from subgraph {name}: no subgraph that resolves it has a resolvable @key for {parent}",
+                field.name
+            ));
+            return Vec::new();
+        };
+        let (key, _) = self.best_key(parent, target, graph);
+        let mut representation = vec![Sel::Field(FieldSel::typename())];
+        selection::add_all(&mut representation, key);
+        if let Some(requires) = requires {
+            selection::add_all(&mut representation, requires);
+        }
+        let mark = self.touched.len();
+        let mut needed = self.plan_sels(group, parent, &representation, path, provided, false);
+        selection::add(&mut needed, Sel::Field(FieldSel::typename()));
+        let mut depends: BTreeSet<usize> = self.touched[mark..].iter().copied().collect();
+        depends.insert(group);
+        let entity = self.entity_group(target, path, depends);
+        self.touched.push(entity);
+        let planned = self.plan_field(entity, parent, field, path, None, true);
+        let target_group = &mut self.groups[entity];
+        selection::add(
+            &mut target_group.selections,
+            Sel::Fragment(FragmentSel {
+                type_condition: parent.clone(),
+                directives: String::new(),
+                variables: Vec::new(),
+                selections: planned,
+            }),
+        );
+        selection::add(
+            &mut target_group.representations,
+            Sel::Fragment(FragmentSel {
+                type_condition: parent.clone(),
+                directives: String::new(),
+                variables: Vec::new(),
+                selections: representation,
+            }),
+        );
+        needed
+    }
+
+    /// The key of `parent` in `target` whose fields `from` resolves best,
+    /// with how many of its fields `from` lacks.
+    fn best_key(&self, parent: &Name, target: GraphId, from: GraphId) -> (Vec<Sel>, usize) {
+        self.sg
+            .resolvable_keys(parent, target)
+            .map(|k| {
+                let sels = selection::from_field_set(&k.fields);
+                let misses = self.misses(from, parent, &sels);
+                (sels, misses)
+            })
+            .min_by_key(|(_, misses)| *misses)
+            .unwrap_or_default()
+    }
+
+    fn entity_group(
+        &mut self,
+        graph: GraphId,
+        path: &[PathElem],
+        depends: BTreeSet<usize>,
+    ) -> usize {
+        if let Some(i) = self
+            .groups
+            .iter()
+            .position(|g| g.entity && g.graph == graph && g.path == path && g.depends == depends)
+        {
+            return i;
+        }
+        self.push(Group {
+            graph,
+            path: path.to_vec(),
+            entity: true,
+            selections: Vec::new(),
+            representations: Vec::new(),
+            depends,
+        })
+    }
+
+    /// How many fields of `sels` (recursively) `graph` cannot resolve itself:
+    /// a cost estimate for choosing between subgraphs.
+    fn misses(&self, graph: GraphId, parent: &Name, sels: &[Sel]) -> usize {
+        let mut count = 0;
+        for sel in sels {
+            match sel {
+                Sel::Field(f) if f.name == "__typename" => {}
+                Sel::Field(f) => {
+                    let resolvable = self
+                        .sg
+                        .field_source(parent, &f.name, graph)
+                        .is_some_and(|s| s.requires.is_none());
+                    if resolvable {
+                        count += self.misses(graph, &f.ty, &f.selections);
+                    } else {
+                        count += 1;
+                    }
+                }
+                Sel::Fragment(fr) => {
+                    let inner = if self.sg.is_abstract(&fr.type_condition)
+                        && !self.sg.is_abstract(parent)
+                    {
+                        parent
+                    } else {
+                        &fr.type_condition
+                    };
+                    count += self.misses(graph, inner, &fr.selections);
+                }
+            }
+        }
+        count
+    }
+}
+
+fn provides(provided: &[Sel], field: &str) -> bool {
+    provided.iter().any(|s| match s {
+        Sel::Field(f) => f.name == field,
+        Sel::Fragment(fr) => provides(&fr.selections, field),
+    })
+}
+
+fn provided_children(provided: &[Sel], field: &str) -> Option<Vec<Sel>> {
+    provided.iter().find_map(|s| match s {
+        Sel::Field(f) if f.name == field => Some(f.selections.clone()),
+        Sel::Fragment(fr) => provided_children(&fr.selections, field),
+        _ => None,
+    })
+}
+
+fn wrap(sels: Vec<Sel>, wrappers: &[&FragmentSel]) -> Vec<Sel> {
+    wrappers.iter().rev().fold(sels, |inner, wrapper| {
+        vec![Sel::Fragment(FragmentSel {
+            selections: inner,
+            ..(*wrapper).clone()
+        })]
+    })
+}
