@@ -16,10 +16,16 @@
 //! - `server`: the HTTP endpoint.
 //! - `config`: router settings from a file.
 
+pub mod api_schema;
 pub mod compose;
+pub mod config;
+pub mod engine;
 pub mod execute;
-pub mod plan;
-pub mod supergraph;
 pub mod graphql;
 pub mod introspect;
+pub mod introspection;
+pub mod plan;
+pub mod prepare;
+pub mod server;
+pub mod supergraph;
 pub mod transport;

@@ -1,15 +1,36 @@
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use router::compose::{SubgraphSource, compose};
+use router::config::RouterConfig;
+use router::engine::Engine;
+use router::transport::HttpTransport;
 
-/// The federation router.
+/// The federation router. Without a subcommand it serves a supergraph.
 #[derive(Parser)]
-#[command(version)]
+#[command(version, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The supergraph SDL file to serve.
+    #[arg(long)]
+    supergraph: Option<PathBuf>,
+    /// Address to listen on; overrides the config file.
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Router settings (TOML).
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -25,11 +46,62 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Print the query plan of an operation.
+    Plan {
+        #[arg(long)]
+        supergraph: PathBuf,
+        /// A file holding the operation document.
+        #[arg(long)]
+        query: PathBuf,
+        /// The operation to plan when the document has several.
+        #[arg(long)]
+        operation: Option<String>,
+    },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+fn main() -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(Cli::parse())) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let Some(command) = cli.command else {
+        serve(cli.serve).await?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    match command {
+        Command::Plan {
+            supergraph,
+            query,
+            operation,
+        } => {
+            let sdl = read(&supergraph)?;
+            let query = read(&query)?;
+            let transport = Arc::new(HttpTransport::from_config(&RouterConfig::default())?);
+            let engine = Engine::new(&sdl, &RouterConfig::default(), transport)
+                .with_context(|| format!("loading {}", supergraph.display()))?;
+            match engine.explain(&query, operation.as_deref()) {
+                Ok(plan) => print!("{plan}"),
+                Err(response) => {
+                    for error in &response.errors {
+                        eprintln!("error: {}", serde_json::to_string(error)?);
+                    }
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
         Command::Compose { subgraphs, output } => {
             let client = reqwest::Client::new();
             let mut sources = Vec::new();
@@ -50,7 +122,36 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let Some(supergraph) = args.supergraph else {
+        bail!("--supergraph PATH is required to serve (see --help)");
+    };
+    let mut config = match &args.config {
+        Some(path) => RouterConfig::from_file(path)?,
+        None => RouterConfig::default(),
+    };
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    let sdl = read(&supergraph)?;
+    router::server::run(&sdl, config, router::server::shutdown_signal())
+        .await
+        .with_context(|| format!("cannot serve the supergraph {}", supergraph.display()))
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
 async fn load_subgraph(client: &reqwest::Client, spec: &str) -> anyhow::Result<SubgraphSource> {

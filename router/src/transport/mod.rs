@@ -1,9 +1,13 @@
 //! Sending operations to subgraphs. The executor only sees the [`Transport`]
 //! trait, so it can be tested without sockets; `HttpTransport` is the real one.
 
+mod http;
+
 use std::sync::Arc;
 
 use serde::Serialize;
+
+pub use http::{HttpOptions, HttpTransport};
 
 use crate::graphql::{JsonMap, Response};
 
@@ -16,9 +20,13 @@ pub struct SubgraphRequest {
     pub operation_name: Option<Arc<str>>,
     #[serde(skip_serializing_if = "JsonMap::is_empty")]
     pub variables: JsonMap,
+    /// May share one HTTP call with identical requests in flight at the same
+    /// time: true for queries, never for mutations. Not sent.
+    #[serde(skip)]
+    pub dedup: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum TransportError {
     #[error("subgraph {subgraph} is unreachable: {reason}")]
     Unreachable { subgraph: String, reason: String },
@@ -34,7 +42,9 @@ impl TransportError {
     /// The `extensions.code` a client sees for this failure.
     pub fn code(&self) -> &'static str {
         match self {
-            TransportError::Unreachable { .. } | TransportError::Status { .. } => "SUBGRAPH_UNAVAILABLE",
+            TransportError::Unreachable { .. } | TransportError::Status { .. } => {
+                "SUBGRAPH_UNAVAILABLE"
+            }
             TransportError::Timeout { .. } => "SUBGRAPH_TIMEOUT",
             TransportError::InvalidResponse { .. } => "SUBGRAPH_INVALID_RESPONSE",
         }
@@ -50,5 +60,9 @@ pub struct SubgraphEndpoint {
 
 #[async_trait::async_trait]
 pub trait Transport: Send + Sync + 'static {
-    async fn fetch(&self, subgraph: &SubgraphEndpoint, request: SubgraphRequest) -> Result<Response, TransportError>;
+    async fn fetch(
+        &self,
+        subgraph: &SubgraphEndpoint,
+        request: SubgraphRequest,
+    ) -> Result<Response, TransportError>;
 }

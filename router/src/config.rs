@@ -1,0 +1,208 @@
+//! Router settings, read from a TOML file. Every setting has a default so the
+//! router runs without a file; unknown keys are rejected so a typo cannot
+//! silently leave a default in place.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid router config{}: {message}", .path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default())]
+    Invalid {
+        path: Option<PathBuf>,
+        message: String,
+    },
+}
+
+/// All router settings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RouterConfig {
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// Timeout for a subgraph request when the subgraph sets none.
+    pub timeout_ms: u64,
+    /// Share one HTTP call among identical subgraph queries in flight at once.
+    pub dedup_queries: bool,
+    /// Entries in the query plan cache (and the parsed document cache).
+    pub plan_cache_size: u64,
+    /// Largest accepted request body.
+    pub max_request_bytes: usize,
+    /// Per-subgraph overrides, by the subgraph's name in the supergraph.
+    pub subgraphs: BTreeMap<String, SubgraphConfig>,
+}
+
+/// Settings of one subgraph.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SubgraphConfig {
+    /// Replaces the URL the supergraph names.
+    pub url: Option<String>,
+    /// Replaces the default `timeout_ms`.
+    pub timeout_ms: Option<u64>,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            timeout_ms: 10_000,
+            dedup_queries: true,
+            plan_cache_size: 1000,
+            max_request_bytes: 2 * 1024 * 1024,
+            subgraphs: BTreeMap::new(),
+        }
+    }
+}
+
+impl RouterConfig {
+    /// Parses TOML text.
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let config: RouterConfig = toml::from_str(text).map_err(|err| ConfigError::Invalid {
+            path: None,
+            message: err.to_string(),
+        })?;
+        config.check().map_err(|message| ConfigError::Invalid {
+            path: None,
+            message,
+        })?;
+        Ok(config)
+    }
+
+    /// Reads and parses a TOML file.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|err| match err {
+            ConfigError::Invalid { message, .. } => ConfigError::Invalid {
+                path: Some(path.to_owned()),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// The timeout for requests to `subgraph`.
+    pub fn timeout_for(&self, subgraph: &str) -> Duration {
+        let ms = self
+            .subgraphs
+            .get(subgraph)
+            .and_then(|s| s.timeout_ms)
+            .unwrap_or(self.timeout_ms);
+        Duration::from_millis(ms)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.timeout_ms == 0 {
+            return Err("timeout_ms must be greater than 0".into());
+        }
+        if self.max_request_bytes == 0 {
+            return Err("max_request_bytes must be greater than 0".into());
+        }
+        for (name, subgraph) in &self.subgraphs {
+            if subgraph.timeout_ms == Some(0) {
+                return Err(format!(
+                    "subgraphs.{name}.timeout_ms must be greater than 0"
+                ));
+            }
+            if let Some(url) = &subgraph.url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return Err(format!(
+                    "subgraphs.{name}.url must be an http:// or https:// URL, got {url:?}"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_gives_the_defaults() {
+        let config = RouterConfig::from_toml("").unwrap();
+        assert_eq!(config, RouterConfig::default());
+        assert_eq!(config.listen.to_string(), "127.0.0.1:4000");
+        assert_eq!(config.timeout_ms, 10_000);
+        assert!(config.dedup_queries);
+        assert_eq!(config.plan_cache_size, 1000);
+        assert_eq!(config.max_request_bytes, 2 * 1024 * 1024);
+        assert_eq!(config.timeout_for("anything"), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn reads_every_setting() {
+        let config = RouterConfig::from_toml(
+            r#"
+            listen = "0.0.0.0:8080"
+            timeout_ms = 3000
+            dedup_queries = false
+            plan_cache_size = 10
+            max_request_bytes = 1024
+
+            [subgraphs.products]
+            url = "http://products:4001/graphql"
+            timeout_ms = 500
+
+            [subgraphs.orders]
+            url = "http://orders:4003/graphql"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:8080");
+        assert!(!config.dedup_queries);
+        assert_eq!(config.plan_cache_size, 10);
+        assert_eq!(config.max_request_bytes, 1024);
+        assert_eq!(
+            config.subgraphs["products"].url.as_deref(),
+            Some("http://products:4001/graphql")
+        );
+        assert_eq!(config.timeout_for("products"), Duration::from_millis(500));
+        assert_eq!(config.timeout_for("orders"), Duration::from_millis(3000));
+    }
+
+    #[test]
+    fn rejects_unknown_keys_naming_them() {
+        let err = RouterConfig::from_toml("listen = \"127.0.0.1:1\"\ntimeout = 5").unwrap_err();
+        assert!(err.to_string().contains("timeout"), "{err}");
+        assert!(err.to_string().contains("unknown field"), "{err}");
+
+        let err = RouterConfig::from_toml("[subgraphs.products]\nurll = \"http://x\"").unwrap_err();
+        assert!(err.to_string().contains("urll"), "{err}");
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        assert!(RouterConfig::from_toml("listen = \"nowhere\"").is_err());
+        assert!(RouterConfig::from_toml("timeout_ms = 0").is_err());
+        let err = RouterConfig::from_toml("[subgraphs.a]\nurl = \"ftp://x\"").unwrap_err();
+        assert!(err.to_string().contains("subgraphs.a.url"), "{err}");
+    }
+
+    #[test]
+    fn names_the_file_in_errors() {
+        let dir = std::env::temp_dir().join(format!("router-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("router.toml");
+        std::fs::write(&path, "bogus = 1").unwrap();
+        let err = RouterConfig::from_file(&path).unwrap_err();
+        assert!(err.to_string().contains("router.toml"), "{err}");
+        let missing = RouterConfig::from_file(&dir.join("missing.toml")).unwrap_err();
+        assert!(matches!(missing, ConfigError::Read { .. }));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,664 @@
+//! The router's HTTP endpoint (GraphQL over HTTP): `POST /graphql` with a
+//! JSON body, `GET /graphql` for queries (GraphiQL for browsers), and
+//! `/health`. It maps [`Engine`] outcomes onto status codes and media types;
+//! all GraphQL work happens in the engine.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use crate::config::RouterConfig;
+use crate::engine::{Engine, EngineResponse, HttpMethod, ResponseStatus};
+use crate::graphql::{self, Error, JsonMap};
+use crate::prepare::MISSING_QUERY;
+use crate::transport::HttpTransport;
+
+pub const BAD_REQUEST: &str = "BAD_REQUEST";
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const APPLICATION_JSON: &str = "application/json";
+
+/// The routes, over an engine.
+pub fn router(engine: Arc<Engine>, config: &RouterConfig) -> Router {
+    Router::new()
+        .route("/graphql", get(get_graphql).post(post_graphql))
+        .route("/health", get(health))
+        .layer(DefaultBodyLimit::max(config.max_request_bytes))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(engine)
+}
+
+/// Serves until `shutdown` completes, then lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    engine: Arc<Engine>,
+    config: &RouterConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(engine, config))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Builds the engine over HTTP subgraphs, binds `config.listen` and serves
+/// until `shutdown`.
+pub async fn run(
+    supergraph_sdl: &str,
+    config: RouterConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let transport = Arc::new(HttpTransport::from_config(&config)?);
+    let engine = Arc::new(Engine::new(supergraph_sdl, &config, transport)?);
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    tracing::info!(
+        "router listening on http://{}/graphql",
+        listener.local_addr()?
+    );
+    serve(listener, engine, &config, shutdown).await?;
+    tracing::info!("router stopped");
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {err}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(err) => {
+                tracing::error!("cannot listen for SIGTERM: {err}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+async fn health() -> Response {
+    json_response(
+        StatusCode::OK,
+        APPLICATION_JSON,
+        &serde_json::json!({"status": "pass"}),
+    )
+}
+
+async fn post_graphql(
+    State(engine): State<Arc<Engine>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let media = response_media(&headers);
+    if !is_json_content(&headers) {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "The request body must be JSON, sent with `content-type: application/json`.",
+            BAD_REQUEST,
+        );
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            return error_response(
+                rejection.status(),
+                media,
+                &rejection.body_text(),
+                BAD_REQUEST,
+            );
+        }
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            "The request body is empty.",
+            BAD_REQUEST,
+        );
+    }
+    let request: graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(err) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                &format!("The request body is not a GraphQL request: {err}"),
+                BAD_REQUEST,
+            );
+        }
+    };
+    if request.query.is_none() {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            "Must provide query string.",
+            MISSING_QUERY,
+        );
+    }
+    respond(media, engine.execute(request, HttpMethod::Post).await)
+}
+
+async fn get_graphql(
+    State(engine): State<Arc<Engine>>,
+    headers: HeaderMap,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    let media = response_media(&headers);
+    let Query(mut params) = match params {
+        Ok(params) => params,
+        Err(rejection) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                &rejection.body_text(),
+                BAD_REQUEST,
+            );
+        }
+    };
+    let Some(query) = params.remove("query") else {
+        if accepts(&headers, "text/html") {
+            return Html(GRAPHIQL).into_response();
+        }
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            "Must provide query string.",
+            MISSING_QUERY,
+        );
+    };
+    let mut request = graphql::Request {
+        query: Some(query),
+        operation_name: params
+            .remove("operationName")
+            .filter(|name| !name.is_empty()),
+        variables: None,
+        extensions: None,
+    };
+    for (param, slot) in [
+        ("variables", &mut request.variables),
+        ("extensions", &mut request.extensions),
+    ] {
+        let Some(text) = params.remove(param).filter(|text| !text.is_empty()) else {
+            continue;
+        };
+        match serde_json::from_str::<Option<JsonMap>>(&text) {
+            Ok(value) => *slot = value,
+            Err(err) => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    &format!("The `{param}` parameter is not a JSON object: {err}"),
+                    BAD_REQUEST,
+                );
+            }
+        }
+    }
+    respond(media, engine.execute(request, HttpMethod::Get).await)
+}
+
+/// The media type of the response, from the request's `Accept`: the GraphQL
+/// response type when asked for, else (legacy clients) `application/json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    GraphqlResponseJson,
+    Json,
+}
+
+fn response_media(headers: &HeaderMap) -> Media {
+    if accepts(headers, GRAPHQL_RESPONSE_JSON) {
+        Media::GraphqlResponseJson
+    } else {
+        Media::Json
+    }
+}
+
+/// Whether `Accept` lists `media_type` with a non-zero quality.
+fn accepts(headers: &HeaderMap, media_type: &str) -> bool {
+    headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|entry| {
+            let mut parts = entry.split(';');
+            let kind = parts.next().unwrap_or_default().trim();
+            let rejected = parts.any(|param| {
+                let param = param.trim().replace(' ', "");
+                param
+                    .strip_prefix("q=")
+                    .is_some_and(|q| q.parse::<f32>() == Ok(0.0))
+            });
+            kind.eq_ignore_ascii_case(media_type) && !rejected
+        })
+}
+
+fn is_json_content(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|kind| kind.trim().eq_ignore_ascii_case(APPLICATION_JSON))
+}
+
+fn respond(media: Media, result: EngineResponse) -> Response {
+    let status = match (result.status, media) {
+        (ResponseStatus::MethodNotAllowed, _) => StatusCode::METHOD_NOT_ALLOWED,
+        (ResponseStatus::RequestError, Media::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
+        (ResponseStatus::RequestError | ResponseStatus::Ok, _) => StatusCode::OK,
+    };
+    let mut response = json_response(status, media_str(media), &result.response);
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
+    }
+    response
+}
+
+fn error_response(status: StatusCode, media: Media, message: &str, code: &str) -> Response {
+    let body = graphql::Response::request_error(Error::coded(message, code));
+    json_response(status, media_str(media), &body)
+}
+
+fn media_str(media: Media) -> &'static str {
+    match media {
+        Media::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+        Media::Json => APPLICATION_JSON,
+    }
+}
+
+fn json_response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: &impl serde::Serialize,
+) -> Response {
+    let bytes = serde_json::to_vec(body).expect("responses serialize");
+    (
+        status,
+        [(CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        bytes,
+    )
+        .into_response()
+}
+
+const GRAPHIQL: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>GraphiQL</title>
+  <link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css">
+  <style>body { margin: 0; } #graphiql { height: 100vh; }</style>
+</head>
+<body>
+  <div id="graphiql">Loading GraphiQL…</div>
+  <script crossorigin src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
+  <script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
+  <script crossorigin src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
+  <script>
+    const fetcher = GraphiQL.createFetcher({ url: "/graphql" });
+    ReactDOM.createRoot(document.getElementById("graphiql"))
+      .render(React.createElement(GraphiQL, { fetcher }));
+  </script>
+</body>
+</html>
+"#;
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use serde_json::{Value, json};
+    use tokio::sync::oneshot;
+
+    use super::*;
+    use crate::engine::tests::engine;
+
+    struct TestServer {
+        addr: SocketAddr,
+        client: reqwest::Client,
+        stop: Option<oneshot::Sender<()>>,
+        task: tokio::task::JoinHandle<std::io::Result<()>>,
+    }
+
+    impl TestServer {
+        async fn start(config: RouterConfig) -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (stop, stopped) = oneshot::channel::<()>();
+            let engine = Arc::new(engine());
+            let task = tokio::spawn(async move {
+                serve(listener, engine, &config, async {
+                    let _ = stopped.await;
+                })
+                .await
+            });
+            TestServer {
+                addr,
+                client: reqwest::Client::new(),
+                stop: Some(stop),
+                task,
+            }
+        }
+
+        fn url(&self, path: &str) -> String {
+            format!("http://{}{path}", self.addr)
+        }
+
+        async fn post(&self, accept: Option<&str>, body: &str) -> (u16, String, Value) {
+            let mut request = self
+                .client
+                .post(self.url("/graphql"))
+                .header("content-type", "application/json")
+                .body(body.to_owned());
+            if let Some(accept) = accept {
+                request = request.header("accept", accept);
+            }
+            read(request.send().await.unwrap()).await
+        }
+
+        async fn get(&self, accept: &str, params: &[(&str, &str)]) -> (u16, reqwest::Response) {
+            let query: Vec<String> = params
+                .iter()
+                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+                .collect();
+            let response = self
+                .client
+                .get(format!("{}?{}", self.url("/graphql"), query.join("&")))
+                .header("accept", accept)
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response)
+        }
+    }
+
+    fn encode(text: &str) -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    async fn read(response: reqwest::Response) -> (u16, String, Value) {
+        let status = response.status().as_u16();
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body = response.json::<Value>().await.unwrap();
+        (status, content_type, body)
+    }
+
+    const BOTH: &str = "application/graphql-response+json, application/json;q=0.9";
+
+    #[tokio::test]
+    async fn negotiates_the_response_media_type() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        let ok = r#"{"query": "{ __typename }"}"#;
+        let invalid = r#"{"query": "{ nope }"}"#;
+
+        let (status, content_type, body) = server.post(Some(BOTH), ok).await;
+        assert_eq!(
+            (status, content_type.as_str()),
+            (200, GRAPHQL_RESPONSE_JSON)
+        );
+        assert_eq!(body, json!({"data": {"__typename": "Query"}}));
+
+        let (status, content_type, body) = server.post(Some(BOTH), invalid).await;
+        assert_eq!(
+            (status, content_type.as_str()),
+            (400, GRAPHQL_RESPONSE_JSON)
+        );
+        assert!(body.get("data").is_none());
+
+        for accept in [Some("application/json"), None, Some("*/*")] {
+            let (status, content_type, _) = server.post(accept, invalid).await;
+            assert_eq!(
+                (status, content_type.as_str()),
+                (200, APPLICATION_JSON),
+                "{accept:?}"
+            );
+        }
+        let refused = "application/graphql-response+json;q=0, application/json";
+        let (_, content_type, _) = server.post(Some(refused), ok).await;
+        assert_eq!(content_type, APPLICATION_JSON);
+    }
+
+    #[tokio::test]
+    async fn validation_errors_are_shaped_per_spec() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        let (_, _, body) = server
+            .post(Some(BOTH), r#"{"query": "{\n  nope\n}"}"#)
+            .await;
+        let error = &body["errors"][0];
+        assert!(
+            error["message"].as_str().unwrap().contains("nope"),
+            "{body}"
+        );
+        assert_eq!(error["locations"], json!([{"line": 2, "column": 3}]));
+        assert_eq!(
+            error["extensions"]["code"],
+            json!("GRAPHQL_VALIDATION_FAILED")
+        );
+
+        let (_, _, body) = server
+            .post(
+                Some(BOTH),
+                r#"{"query": "query($id: ID!) { product(id: $id) { name } }", "variables": {}}"#,
+            )
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            json!("BAD_USER_INPUT")
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_bodies_are_400_with_a_graphql_error() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        for body in [
+            "",
+            "{",
+            "[1]",
+            r#"{"query": 1}"#,
+            "{}",
+            r#"{"query": "{ __typename }", "variables": 3}"#,
+        ] {
+            let (status, content_type, json) = server.post(None, body).await;
+            assert_eq!(status, 400, "{body}");
+            assert_eq!(content_type, APPLICATION_JSON);
+            assert!(json["errors"][0]["message"].is_string(), "{json}");
+            assert!(json.get("data").is_none());
+        }
+        let response = server
+            .client
+            .post(server.url("/graphql"))
+            .header("content-type", "text/plain")
+            .body(r#"{"query": "{ __typename }"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 415);
+    }
+
+    #[tokio::test]
+    async fn bodies_over_the_limit_are_refused() {
+        let config = RouterConfig {
+            max_request_bytes: 100,
+            ..RouterConfig::default()
+        };
+        let server = TestServer::start(config).await;
+        let big = format!(
+            r#"{{"query": "{{ __typename }}", "extensions": {{"pad": "{}"}}}}"#,
+            "x".repeat(200)
+        );
+        let (status, _, body) = server.post(Some(BOTH), &big).await;
+        assert_eq!(status, 413);
+        assert!(body["errors"][0]["message"].is_string());
+        let (status, _, _) = server
+            .post(Some(BOTH), r#"{"query": "{ __typename }"}"#)
+            .await;
+        assert_eq!(status, 200);
+    }
+
+    #[tokio::test]
+    async fn runs_queries_over_get() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        let (status, response) = server
+            .get(
+                BOTH,
+                &[
+                    (
+                        "query",
+                        "query Q($n: String!) { t: __type(name: $n) { name } }",
+                    ),
+                    ("operationName", "Q"),
+                    ("variables", r#"{"n": "Product"}"#),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (_, _, body) = read(response).await;
+        assert_eq!(body, json!({"data": {"t": {"name": "Product"}}}));
+
+        let (status, response) = server
+            .get(BOTH, &[("query", "{ __typename }"), ("variables", "[")])
+            .await;
+        assert_eq!(status, 400);
+        let (_, _, body) = read(response).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], json!(BAD_REQUEST));
+
+        let (status, _) = server.get("application/json", &[]).await;
+        assert_eq!(status, 400, "no query and not a browser");
+    }
+
+    #[tokio::test]
+    async fn mutations_over_get_are_405() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        for accept in [BOTH, "application/json"] {
+            let (status, response) = server
+                .get(accept, &[("query", "mutation { __typename }")])
+                .await;
+            assert_eq!(status, 405);
+            assert_eq!(response.headers()["allow"], "POST");
+            let (_, _, body) = read(response).await;
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"],
+                json!("METHOD_NOT_ALLOWED")
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn introspection_shows_no_federation_types() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        let (status, _, body) = server
+            .post(
+                Some(BOTH),
+                r#"{"query": "{ __schema { types { name } directives { name } } }"}"#,
+            )
+            .await;
+        assert_eq!(status, 200);
+        let names: Vec<&str> = body["data"]["__schema"]["types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert!(names.contains(&"Product"), "{names:?}");
+        assert!(names.contains(&"__Schema"), "{names:?}");
+        assert!(
+            names
+                .iter()
+                .all(|n| !n.starts_with("join__") && !n.starts_with("link__") && *n != "Secret"),
+            "{names:?}"
+        );
+        let text = body["data"]["__schema"]["directives"].to_string();
+        assert!(
+            !text.contains("join__") && !text.contains("\"inaccessible\""),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn health_passes() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        let response = server
+            .client
+            .get(server.url("/health"))
+            .send()
+            .await
+            .unwrap();
+        let (status, _, body) = read(response).await;
+        assert_eq!(status, 200);
+        assert_eq!(body, json!({"status": "pass"}));
+    }
+
+    #[tokio::test]
+    async fn browsers_get_graphiql() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        let (status, response) = server
+            .get(
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                &[],
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let html = response.text().await.unwrap();
+        assert!(html.contains("GraphiQL.createFetcher"), "{html}");
+        assert!(html.contains("\"/graphql\""));
+    }
+
+    #[tokio::test]
+    async fn shuts_down_gracefully_and_releases_the_port() {
+        let mut server = TestServer::start(RouterConfig::default()).await;
+        let (status, _, _) = server.post(None, r#"{"query": "{ __typename }"}"#).await;
+        assert_eq!(status, 200);
+        server.stop.take().unwrap().send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), &mut server.task)
+            .await
+            .expect("stops promptly")
+            .unwrap()
+            .unwrap();
+        TcpListener::bind(server.addr)
+            .await
+            .expect("the port is free again");
+    }
+}

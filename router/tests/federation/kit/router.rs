@@ -1,0 +1,44 @@
+//! The one place that knows how to run an operation through the router:
+//! `router::engine::Engine` over the real HTTP transport. Everything else in
+//! the suite goes through [`Router::execute`].
+
+use std::sync::Arc;
+
+use router::config::RouterConfig;
+use router::engine::{Engine, HttpMethod, ResponseStatus};
+use router::graphql::{Request, Response};
+use router::transport::HttpTransport;
+
+pub struct Router {
+    engine: Engine,
+}
+
+impl Router {
+    pub fn new(supergraph_sdl: &str) -> Result<Router, String> {
+        let config = RouterConfig::default();
+        let transport = HttpTransport::from_config(&config).map_err(|e| e.to_string())?;
+        let engine =
+            Engine::new(supergraph_sdl, &config, Arc::new(transport)).map_err(|e| e.to_string())?;
+        Ok(Router { engine })
+    }
+
+    /// Runs one client request (POST); returns the response and the HTTP status
+    /// it maps to (200, 400 for a request error, 405).
+    pub async fn execute(&self, request: Request) -> (Response, u16) {
+        let answer = self.engine.execute(request, HttpMethod::Post).await;
+        let status = match answer.status {
+            ResponseStatus::Ok => 200,
+            ResponseStatus::RequestError => 400,
+            ResponseStatus::MethodNotAllowed => 405,
+        };
+        (answer.response, status)
+    }
+
+    /// The query plan as text (or the error response as JSON), for failure messages.
+    pub fn explain(&self, query: &str, operation_name: Option<&str>) -> String {
+        match self.engine.explain(query, operation_name) {
+            Ok(plan) => plan,
+            Err(response) => serde_json::to_string(&response).unwrap_or_default(),
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! A supergraph composed from running fixtures, with a router in front.
+
+use std::time::Duration;
+
+use router::compose::{SubgraphSource, compose};
+use router::graphql::Request;
+use serde_json::{Value, json};
+
+use super::router::Router;
+use super::subgraph::Fixture;
+
+/// No router call may take longer than this: a hang is a failure.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+pub struct Supergraph {
+    pub sdl: String,
+    router: Router,
+}
+
+/// Composes the fixtures' SDLs (with their real URLs).
+pub fn compose_fixtures(fixtures: &[&Fixture]) -> Result<String, String> {
+    let sources: Vec<SubgraphSource> = fixtures
+        .iter()
+        .map(|f| SubgraphSource {
+            name: f.name().to_owned(),
+            url: f.url().to_owned(),
+            sdl: f.sdl().to_owned(),
+        })
+        .collect();
+    compose(&sources)
+        .map(|c| c.supergraph_sdl)
+        .map_err(|e| e.to_string())
+}
+
+impl Supergraph {
+    /// Composes the fixtures and builds a router over them; panics with the
+    /// composition errors when they do not compose.
+    pub fn new(fixtures: &[&Fixture]) -> Supergraph {
+        let sdl = compose_fixtures(fixtures).unwrap_or_else(|e| panic!("{e}"));
+        let router = Router::new(&sdl)
+            .unwrap_or_else(|e| panic!("router rejects the supergraph: {e}\n{sdl}"));
+        Supergraph { sdl, router }
+    }
+
+    /// The router's query plan for `query`, as text.
+    pub fn explain(&self, query: &str) -> String {
+        self.router.explain(query, None)
+    }
+
+    pub async fn query(&self, query: &str) -> Outcome {
+        self.request(query, json!({})).await
+    }
+
+    pub async fn request(&self, query: &str, variables: Value) -> Outcome {
+        let variables = match variables {
+            Value::Object(map) => Some(map),
+            _ => None,
+        };
+        self.execute(Request {
+            query: Some(query.to_owned()),
+            variables,
+            ..Default::default()
+        })
+        .await
+    }
+
+    pub async fn execute(&self, request: Request) -> Outcome {
+        let plan = self.router.explain(
+            request.query.as_deref().unwrap_or_default(),
+            request.operation_name.as_deref(),
+        );
+        let (response, status) = tokio::time::timeout(DEADLINE, self.router.execute(request))
+            .await
+            .expect("the router answered within the deadline");
+        let value = serde_json::to_value(&response).expect("response serializes");
+        Outcome {
+            status,
+            value,
+            plan,
+        }
+    }
+}
+
+/// A router response as JSON plus its HTTP status.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: u16,
+    pub value: Value,
+    /// The router's query plan for the operation (for failure messages).
+    pub plan: String,
+}
+
+impl Outcome {
+    pub fn data(&self) -> &Value {
+        self.value.get("data").unwrap_or(&Value::Null)
+    }
+    pub fn has_data_key(&self) -> bool {
+        self.value.get("data").is_some()
+    }
+    pub fn errors(&self) -> Vec<Value> {
+        self.value
+            .get("errors")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    }
+    /// Each error's `path` (`null` when absent), in order.
+    pub fn error_paths(&self) -> Vec<Value> {
+        self.errors()
+            .iter()
+            .map(|e| e.get("path").cloned().unwrap_or(Value::Null))
+            .collect()
+    }
+    /// Each error's `{message, path}` (path `null` when absent).
+    pub fn errors_brief(&self) -> Vec<Value> {
+        self.errors()
+            .iter()
+            .map(|e| json!({ "message": e.get("message").cloned().unwrap_or(Value::Null), "path": e.get("path").cloned().unwrap_or(Value::Null) }))
+            .collect()
+    }
+
+    /// Asserts the exact data and that there are no errors.
+    #[track_caller]
+    pub fn assert_data(&self, expected: Value) {
+        assert!(
+            self.errors().is_empty(),
+            "unexpected errors: {:#}\nplan:\n{}",
+            self.value,
+            self.plan
+        );
+        assert_eq!(
+            self.data(),
+            &expected,
+            "full response: {:#}\nplan:\n{}",
+            self.value,
+            self.plan
+        );
+    }
+
+    /// Asserts the exact data, whatever the errors.
+    #[track_caller]
+    pub fn assert_data_with_errors(&self, expected: Value) {
+        assert_eq!(
+            self.data(),
+            &expected,
+            "full response: {:#}\nplan:\n{}",
+            self.value,
+            self.plan
+        );
+        assert!(
+            !self.errors().is_empty(),
+            "expected errors: {:#}",
+            self.value
+        );
+    }
+
+    /// Asserts the set of error paths (order-insensitive).
+    #[track_caller]
+    pub fn assert_error_paths(&self, expected: Value) {
+        let mut actual: Vec<String> = self.error_paths().iter().map(Value::to_string).collect();
+        let Value::Array(expected) = expected else {
+            panic!("expected paths must be an array")
+        };
+        let mut expected: Vec<String> = expected.iter().map(Value::to_string).collect();
+        actual.sort();
+        expected.sort();
+        assert_eq!(actual, expected, "full response: {:#}", self.value);
+    }
+
+    /// Asserts the exact data; errors are allowed only at the given paths.
+    #[track_caller]
+    pub fn assert_data_or_errors_at(&self, expected: Value, allowed_paths: &[Value]) {
+        assert_eq!(
+            self.data(),
+            &expected,
+            "full response: {:#}\nplan:\n{}",
+            self.value,
+            self.plan
+        );
+        for path in self.error_paths() {
+            assert!(
+                allowed_paths.contains(&path),
+                "unexpected error path {path}: {:#}",
+                self.value
+            );
+        }
+    }
+
+    /// Asserts there are errors and each has a path starting with `prefix`
+    /// (an empty prefix accepts errors without a path too).
+    #[track_caller]
+    pub fn assert_error_paths_start_with(&self, prefix: &Value) {
+        let prefix = prefix.as_array().expect("prefix is an array");
+        assert!(
+            !self.errors().is_empty(),
+            "expected errors: {:#}",
+            self.value
+        );
+        for path in self.error_paths() {
+            if prefix.is_empty() && path.is_null() {
+                continue;
+            }
+            let segments = path
+                .as_array()
+                .unwrap_or_else(|| panic!("error without a path: {:#}", self.value));
+            assert!(
+                segments.starts_with(prefix),
+                "error path {path} outside {prefix:?}: {:#}",
+                self.value
+            );
+        }
+    }
+}

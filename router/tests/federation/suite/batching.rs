@@ -1,0 +1,159 @@
+//! One `_entities` request per subgraph per plan step, duplicates sent once.
+
+use serde_json::json;
+
+use crate::kit::{Subgraph, Supergraph, all_representations};
+
+#[tokio::test]
+async fn one_entities_request_per_step_with_duplicate_representations_sent_once() {
+    let reviews = Subgraph::new(
+        "reviews",
+        r#"
+        type User @key(fields: "id") { id: ID! }
+        type Review { body: String! author: User! }
+        type Query { latestReviews: [Review!]! }
+        "#,
+    )
+    .root(
+        "latestReviews",
+        json!([
+            { "body": "a", "author": { "id": "u1" } },
+            { "body": "b", "author": { "id": "u2" } },
+            { "body": "c", "author": { "id": "u1" } },
+            { "body": "d", "author": { "id": "u1" } }
+        ]),
+    )
+    .start()
+    .await;
+    let accounts = Subgraph::new(
+        "accounts",
+        r#"type User @key(fields: "id") { id: ID! name: String! }"#,
+    )
+    .entities(
+        "User",
+        json!([{ "id": "u1", "name": "Ada" }, { "id": "u2", "name": "Bob" }]),
+    )
+    .start()
+    .await;
+    let supergraph = Supergraph::new(&[&reviews, &accounts]);
+    let outcome = supergraph
+        .query("{ latestReviews { body author { name } } }")
+        .await;
+    outcome.assert_data(json!({ "latestReviews": [
+        { "body": "a", "author": { "name": "Ada" } },
+        { "body": "b", "author": { "name": "Bob" } },
+        { "body": "c", "author": { "name": "Ada" } },
+        { "body": "d", "author": { "name": "Ada" } }
+    ] }));
+    assert_eq!(accounts.request_count(), 1);
+    assert_eq!(
+        all_representations(&accounts),
+        vec![
+            json!({ "__typename": "User", "id": "u1" }),
+            json!({ "__typename": "User", "id": "u2" })
+        ]
+    );
+}
+
+#[tokio::test]
+async fn entities_nested_in_lists_of_lists_are_batched_into_one_request() {
+    let social = Subgraph::new(
+        "social",
+        r#"
+        type User @key(fields: "id") { id: ID! friends: [User!]! }
+        type Query { users: [User!]! }
+        "#,
+    )
+    .root(
+        "users",
+        json!([
+            { "id": "u1", "friends": [{ "id": "u2" }, { "id": "u3" }] },
+            { "id": "u2", "friends": [{ "id": "u1" }, { "id": "u3" }] }
+        ]),
+    )
+    .start()
+    .await;
+    let accounts = Subgraph::new(
+        "accounts",
+        r#"type User @key(fields: "id") { id: ID! name: String! }"#,
+    )
+    .entities("User", json!([{ "id": "u1", "name": "Ada" }, { "id": "u2", "name": "Bob" }, { "id": "u3", "name": "Cy" }]))
+    .start()
+    .await;
+    let supergraph = Supergraph::new(&[&social, &accounts]);
+    let outcome = supergraph.query("{ users { friends { name } } }").await;
+    outcome.assert_data(json!({ "users": [
+        { "friends": [{ "name": "Bob" }, { "name": "Cy" }] },
+        { "friends": [{ "name": "Ada" }, { "name": "Cy" }] }
+    ] }));
+    assert_eq!(accounts.request_count(), 1);
+    assert_eq!(
+        all_representations(&accounts),
+        vec![
+            json!({ "__typename": "User", "id": "u2" }),
+            json!({ "__typename": "User", "id": "u3" }),
+            json!({ "__typename": "User", "id": "u1" })
+        ]
+    );
+}
+
+#[tokio::test]
+async fn independent_entity_fetches_of_one_step_run_in_parallel_once_each() {
+    let reviews = Subgraph::new(
+        "reviews",
+        r#"
+        type User @key(fields: "id") { id: ID! }
+        type Product @key(fields: "upc") { upc: String! }
+        type Review { author: User! product: Product! }
+        type Query { reviews: [Review!]! }
+        "#,
+    )
+    .root(
+        "reviews",
+        json!([
+            { "author": { "id": "u1" }, "product": { "upc": "p1" } },
+            { "author": { "id": "u1" }, "product": { "upc": "p2" } }
+        ]),
+    )
+    .start()
+    .await;
+    let accounts = Subgraph::new(
+        "accounts",
+        r#"type User @key(fields: "id") { id: ID! name: String! }"#,
+    )
+    .entities("User", json!([{ "id": "u1", "name": "Ada" }]))
+    .latency(std::time::Duration::from_millis(400))
+    .start()
+    .await;
+    let catalog = Subgraph::new(
+        "catalog",
+        r#"type Product @key(fields: "upc") { upc: String! title: String! }"#,
+    )
+    .entities(
+        "Product",
+        json!([{ "upc": "p1", "title": "Lamp" }, { "upc": "p2", "title": "Desk" }]),
+    )
+    .latency(std::time::Duration::from_millis(400))
+    .start()
+    .await;
+    let supergraph = Supergraph::new(&[&reviews, &accounts, &catalog]);
+    let started = std::time::Instant::now();
+    let outcome = supergraph
+        .query("{ reviews { author { name } product { title } } }")
+        .await;
+    let elapsed = started.elapsed();
+    outcome.assert_data(json!({ "reviews": [
+        { "author": { "name": "Ada" }, "product": { "title": "Lamp" } },
+        { "author": { "name": "Ada" }, "product": { "title": "Desk" } }
+    ] }));
+    assert_eq!(accounts.request_count(), 1);
+    assert_eq!(catalog.request_count(), 1);
+    assert_eq!(
+        all_representations(&accounts),
+        vec![json!({ "__typename": "User", "id": "u1" })]
+    );
+    assert!(
+        elapsed < std::time::Duration::from_millis(780),
+        "the two fetches ran in sequence: {elapsed:?}"
+    );
+}

@@ -1,0 +1,16 @@
+//! Conformance tests by topic. Each test builds its own small supergraph and
+//! asserts the exact response the router must return.
+
+mod abstract_types;
+mod batching;
+mod entities;
+mod inaccessible;
+mod interface_object;
+mod mutations;
+mod nulls_and_errors;
+mod operations;
+mod overrides;
+mod provides_external;
+mod requires;
+mod shareable;
+mod type_merging;
