@@ -96,7 +96,7 @@ async fn run(
         // together, then merge the answers in plan order.
         let prepared: Vec<(&FetchNode, Option<Prepared>)> = step
             .into_iter()
-            .map(|fetch| (fetch, prepare(fetch, &state.data, variables)))
+            .map(|fetch| (fetch, prepare(supergraph, fetch, &state.data, variables)))
             .collect();
         let responses = join_all(prepared.iter().map(|(fetch, prepared)| async move {
             let prepared = prepared.as_ref()?;
@@ -109,21 +109,33 @@ async fn run(
                 continue;
             };
             match response {
-                Ok(response) => merge(fetch, prepared, response, state),
+                Ok(response) => merge(supergraph, fetch, prepared, response, state),
                 Err(err) => {
-                    let path = prepared
-                        .targets
-                        .first()
-                        .map(|t| t.clone())
-                        .unwrap_or_default();
-                    let mut error = Error::coded(err.to_string(), err.code());
+                    let mut error = Error::coded(
+                        format!(
+                            "subgraph {} failed: {}",
+                            fetch.service,
+                            err.code().to_lowercase().replace('_', " ")
+                        ),
+                        err.code(),
+                    );
                     error
                         .extensions
                         .insert("service".into(), Value::String(fetch.service.clone()));
-                    if !path.is_empty() {
-                        error = error.with_path(path);
+                    tracing::warn!(service = %fetch.service, error = %err, "subgraph fetch failed");
+                    if fetch.representations.is_none() {
+                        // The fields this root fetch would have answered are null.
+                        for key in top_level_keys(&fetch.selections) {
+                            state
+                                .errors
+                                .push(error.clone().with_path(vec![PathSegment::Key(key)]));
+                        }
+                    } else {
+                        if let Some(path) = prepared.targets.first().filter(|p| !p.is_empty()) {
+                            error = error.with_path(path.clone());
+                        }
+                        state.errors.push(error);
                     }
-                    state.errors.push(error);
                 }
             }
         }
@@ -140,7 +152,39 @@ struct Prepared {
     target_rep: Vec<usize>,
 }
 
-fn prepare(fetch: &FetchNode, data: &Value, variables: &JsonMap) -> Option<Prepared> {
+/// Response keys a fetch's top-level selections fill.
+fn top_level_keys(sels: &[Sel]) -> Vec<String> {
+    let mut keys = Vec::new();
+    for sel in sels {
+        match sel {
+            Sel::Field(f) => {
+                let key = f.response_key().to_string();
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+            Sel::Fragment(fr) => {
+                for key in top_level_keys(&fr.selections) {
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+            }
+        }
+    }
+    keys
+}
+
+fn prepare(
+    supergraph: &Supergraph,
+    fetch: &FetchNode,
+    data: &Value,
+    variables: &JsonMap,
+) -> Option<Prepared> {
+    // `@skip`/`@include` that exclude everything a fetch selects make it moot.
+    if !fetch.selections.is_empty() && fetch.selections.iter().all(|s| s.is_skipped(variables)) {
+        return None;
+    }
     let mut request_variables: JsonMap = fetch
         .variables
         .iter()
@@ -169,7 +213,7 @@ fn prepare(fetch: &FetchNode, data: &Value, variables: &JsonMap) -> Option<Prepa
     let mut targets = Vec::new();
     let mut target_rep = Vec::new();
     for (path, object) in objects {
-        let Some(rep) = representation(object, rep_sels) else {
+        let Some(rep) = representation(supergraph, object, rep_sels) else {
             continue;
         };
         let text = rep.to_string();
@@ -235,14 +279,35 @@ fn collect_objects<'d>(
 
 /// The representation of `object` for the fragment matching its
 /// `__typename`, or `None` when no fragment applies or a key is missing.
-fn representation(object: &Value, rep_sels: &[Sel]) -> Option<Value> {
+/// Fragments on an interface match its implementations, and their
+/// representations carry the interface's name: the receiving subgraph knows
+/// the entity as the interface (an `@interfaceObject` or entity interface).
+fn representation(supergraph: &Supergraph, object: &Value, rep_sels: &[Sel]) -> Option<Value> {
     let typename = object.get("__typename").and_then(Value::as_str)?;
-    let fragment = rep_sels.iter().find_map(|sel| match sel {
-        Sel::Fragment(f) if f.type_condition == typename => Some(f),
-        _ => None,
-    })?;
-    let rep = extract(object, &fragment.selections)?;
-    // A representation whose key is null names no entity.
+    let fragment = rep_sels
+        .iter()
+        .filter_map(|sel| match sel {
+            Sel::Fragment(f) => Some(f),
+            Sel::Field(_) => None,
+        })
+        .find(|f| f.type_condition == typename)
+        .or_else(|| {
+            rep_sels.iter().find_map(|sel| match sel {
+                Sel::Fragment(f) if supergraph.schema().is_subtype(&f.type_condition, typename) => {
+                    Some(f)
+                }
+                _ => None,
+            })
+        })?;
+    let mut rep = extract(object, &fragment.selections)?;
+    if fragment.type_condition != typename {
+        if let Value::Object(map) = &mut rep {
+            map.insert(
+                "__typename".into(),
+                Value::String(fragment.type_condition.to_string()),
+            );
+        }
+    }
     Some(rep)
 }
 
@@ -295,7 +360,13 @@ fn extract_nested(value: &Value, sels: &[Sel]) -> Option<Value> {
     }
 }
 
-fn merge(fetch: &FetchNode, prepared: Prepared, response: Response, state: &mut State) {
+fn merge(
+    supergraph: &Supergraph,
+    fetch: &FetchNode,
+    prepared: Prepared,
+    response: Response,
+    state: &mut State,
+) {
     let Response { data, errors, .. } = response;
     if fetch.representations.is_none() {
         for error in errors {
@@ -326,8 +397,24 @@ fn merge(fetch: &FetchNode, prepared: Prepared, response: Response, state: &mut 
             continue;
         }
         if let Some(object) = pointer_mut(&mut state.data, target) {
-            deep_merge(object, entity.clone());
+            let mut entity = entity.clone();
+            keep_concrete_typename(supergraph, object, &mut entity);
+            deep_merge(object, entity);
         }
+    }
+}
+
+/// An entity answered under an interface's name must not hide the concrete
+/// type already known; a concrete type answered for an object known only by
+/// its interface's name replaces it.
+fn keep_concrete_typename(supergraph: &Supergraph, object: &Value, entity: &mut Value) {
+    let (Some(known), Value::Object(fresh)) =
+        (object.get("__typename").and_then(Value::as_str), entity)
+    else {
+        return;
+    };
+    if !supergraph.is_abstract(known) {
+        fresh.remove("__typename");
     }
 }
 

@@ -209,8 +209,20 @@ impl<'a> Builder<'a> {
                     let graph = self.groups[group].graph;
                     let condition = &fragment.type_condition;
                     if condition != parent && self.sg.type_in_graph(condition, graph).is_none() {
-                        // Objects from this subgraph can never be of a type it
-                        // does not know; the fragment cannot match here.
+                        if self.sg.is_interface_object(parent, graph) {
+                            // The concrete types behind an interface object are
+                            // known only where the interface is real.
+                            let routed = self.route_to_interface(
+                                group,
+                                parent,
+                                std::slice::from_ref(sel),
+                                path,
+                                provided,
+                            );
+                            selection::add_all(&mut out, routed);
+                        }
+                        // Otherwise objects from this subgraph can never be of
+                        // a type it does not know: the fragment cannot match.
                         continue;
                     }
                     // Inside `... on I` where the parent is an object, fields
@@ -253,7 +265,22 @@ impl<'a> Builder<'a> {
         provided: Option<&[Sel]>,
         entity_root: bool,
     ) -> Vec<Sel> {
+        let graph = self.groups[group].graph;
         if field.name == "__typename" {
+            if !field.internal
+                && self.sg.is_interface_object(parent, graph)
+                && self.interface_graph(parent, None).is_some()
+            {
+                // An interface object only knows the interface's name.
+                let sel = Sel::Field(field.clone());
+                return self.route_to_interface(
+                    group,
+                    parent,
+                    std::slice::from_ref(&sel),
+                    path,
+                    provided,
+                );
+            }
             return vec![Sel::Field(field.clone())];
         }
         self.depth += 1;
@@ -265,10 +292,13 @@ impl<'a> Builder<'a> {
             ));
             return Vec::new();
         }
-        let graph = self.groups[group].graph;
-        let out = if self.resolves(graph, parent, field, provided, entity_root) {
+        let resolvable = self.resolves(graph, parent, field, provided, entity_root);
+        let out = if resolvable && !self.differs_by_type(graph, parent, field, provided) {
             self.plan_local(group, parent, field, path, provided)
-        } else if self.sg.is_abstract(parent) {
+        } else if self.sg.is_abstract(parent)
+            && !self.sg.is_interface_object(parent, graph)
+            && (resolvable || !self.reachable_on_interface(parent, field))
+        {
             // Resolve per runtime type this subgraph can return.
             let mut out = vec![Sel::Field(FieldSel::typename())];
             for object in self.sg.possible_types(parent, Some(graph)) {
@@ -281,6 +311,7 @@ impl<'a> Builder<'a> {
                             directives: String::new(),
                             variables: Vec::new(),
                             selections: inner,
+                            conditions: Vec::new(),
                         }),
                     );
                 }
@@ -291,6 +322,44 @@ impl<'a> Builder<'a> {
         };
         self.depth -= 1;
         out
+    }
+
+    /// An interface field this subgraph resolves, but not for every
+    /// implementation it can return (an implementation's field was
+    /// overridden elsewhere, say): it must be resolved type by type.
+    fn differs_by_type(
+        &self,
+        graph: GraphId,
+        parent: &Name,
+        field: &FieldSel,
+        provided: Option<&[Sel]>,
+    ) -> bool {
+        if !self.sg.is_abstract(parent) || self.sg.is_interface_object(parent, graph) {
+            return false;
+        }
+        self.sg
+            .possible_types(parent, Some(graph))
+            .iter()
+            .any(|object| !self.resolves(graph, object, field, provided, false))
+    }
+
+    /// True when some subgraph resolves `parent.field` on the interface itself
+    /// and has a key for it (an `@interfaceObject` or an entity interface).
+    fn reachable_on_interface(&self, parent: &Name, field: &FieldSel) -> bool {
+        self.sg
+            .field_sources(parent, &field.name)
+            .iter()
+            .any(|s| self.sg.resolvable_keys(parent, s.graph).next().is_some())
+    }
+
+    /// A subgraph where `interface` is a real interface with a resolvable
+    /// key (and that knows `object`, when given).
+    fn interface_graph(&self, interface: &Name, object: Option<&Name>) -> Option<GraphId> {
+        self.sg.type_graphs(interface).find(|&g| {
+            !self.sg.is_interface_object(interface, g)
+                && self.sg.resolvable_keys(interface, g).next().is_some()
+                && object.is_none_or(|o| self.sg.type_in_graph(o, g).is_some())
+        })
     }
 
     /// The field stays in this group; its sub-selections are planned from here.
@@ -392,6 +461,50 @@ impl<'a> Builder<'a> {
             ));
             return Vec::new();
         };
+        let requires = requires.map(|mut r| {
+            self.add_abstract_typenames(&mut r);
+            r
+        });
+        self.route_subtree(group, parent, &subtree, path, provided, target, requires)
+    }
+
+    /// Routes selections on an interface object to a subgraph where the
+    /// interface is real, to learn concrete types and their fields.
+    fn route_to_interface(
+        &mut self,
+        group: usize,
+        parent: &Name,
+        sels: &[Sel],
+        path: &[PathElem],
+        provided: Option<&[Sel]>,
+    ) -> Vec<Sel> {
+        let object = sels.iter().find_map(|s| match s {
+            Sel::Fragment(f) => Some(f.type_condition.clone()),
+            Sel::Field(_) => None,
+        });
+        let Some(target) = self.interface_graph(parent, object.as_ref()) else {
+            self.fail(format!(
+                "no subgraph resolves the concrete types of interface object {parent}"
+            ));
+            return Vec::new();
+        };
+        self.route_subtree(group, parent, sels, path, provided, target, None)
+    }
+
+    /// Puts `sels` into an entity fetch on `target` at `path`, and plans in
+    /// the current group what its representations need.
+    #[allow(clippy::too_many_arguments)]
+    fn route_subtree(
+        &mut self,
+        group: usize,
+        parent: &Name,
+        sels: &[Sel],
+        path: &[PathElem],
+        provided: Option<&[Sel]>,
+        target: GraphId,
+        requires: Option<Vec<Sel>>,
+    ) -> Vec<Sel> {
+        let graph = self.groups[group].graph;
         let (key, _) = self.best_key(parent, target, graph);
         let mut representation = vec![Sel::Field(FieldSel::typename())];
         selection::add_all(&mut representation, key);
@@ -405,7 +518,7 @@ impl<'a> Builder<'a> {
         depends.insert(group);
         let entity = self.entity_group(target, path, depends);
         self.touched.push(entity);
-        let planned = self.plan_field(entity, parent, field, path, None, true);
+        let planned = self.plan_sels(entity, parent, sels, path, None, true);
         let target_group = &mut self.groups[entity];
         selection::add(
             &mut target_group.selections,
@@ -414,6 +527,7 @@ impl<'a> Builder<'a> {
                 directives: String::new(),
                 variables: Vec::new(),
                 selections: planned,
+                conditions: Vec::new(),
             }),
         );
         selection::add(
@@ -423,9 +537,36 @@ impl<'a> Builder<'a> {
                 directives: String::new(),
                 variables: Vec::new(),
                 selections: representation,
+                conditions: Vec::new(),
             }),
         );
         needed
+    }
+
+    /// A subgraph receiving a value of an abstract type in a representation
+    /// needs its `__typename` to tell which member it got.
+    fn add_abstract_typenames(&self, sels: &mut [Sel]) {
+        for sel in sels.iter_mut() {
+            match sel {
+                Sel::Field(f) if !f.selections.is_empty() => {
+                    self.add_abstract_typenames(&mut f.selections);
+                    if self.sg.is_abstract(&f.ty) {
+                        selection::add(&mut f.selections, Sel::Field(FieldSel::typename()));
+                        // Keep `__typename` first, as subgraphs read it first.
+                        if let Some(pos) = f
+                            .selections
+                            .iter()
+                            .position(|s| matches!(s, Sel::Field(t) if t.name == "__typename"))
+                        {
+                            let t = f.selections.remove(pos);
+                            f.selections.insert(0, t);
+                        }
+                    }
+                }
+                Sel::Fragment(fr) => self.add_abstract_typenames(&mut fr.selections),
+                _ => {}
+            }
+        }
     }
 
     /// The key of `parent` in `target` whose fields `from` resolves best,

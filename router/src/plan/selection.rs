@@ -29,6 +29,11 @@ pub struct FieldSel {
     /// How many list wrappers the field's type has.
     pub list_depth: usize,
     pub selections: Vec<Sel>,
+    /// `@skip`/`@include` conditions, for skipping whole fetches.
+    pub conditions: Vec<Condition>,
+    /// Added by the planner (a `__typename` for its own bookkeeping), not
+    /// asked for by the client.
+    pub internal: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +42,49 @@ pub struct FragmentSel {
     pub directives: String,
     pub variables: Vec<Name>,
     pub selections: Vec<Sel>,
+    pub conditions: Vec<Condition>,
+}
+
+/// One `@skip(if: …)` (`skip == true`) or `@include(if: …)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub skip: bool,
+    pub value: ConditionValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConditionValue {
+    Constant(bool),
+    Variable(Name),
+}
+
+impl Condition {
+    /// True when the condition excludes the selection for these variables.
+    pub fn excludes(&self, variables: &serde_json::Map<String, serde_json::Value>) -> bool {
+        let value = match &self.value {
+            ConditionValue::Constant(b) => *b,
+            ConditionValue::Variable(name) => variables
+                .get(name.as_str())
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
+        };
+        value == self.skip
+    }
+}
+
+impl Sel {
+    /// True when `@skip`/`@include` exclude this selection, or (for a
+    /// fragment) everything in it.
+    pub fn is_skipped(&self, variables: &serde_json::Map<String, serde_json::Value>) -> bool {
+        match self {
+            Sel::Field(f) => f.conditions.iter().any(|c| c.excludes(variables)),
+            Sel::Fragment(fr) => {
+                fr.conditions.iter().any(|c| c.excludes(variables))
+                    || (!fr.selections.is_empty()
+                        && fr.selections.iter().all(|s| s.is_skipped(variables)))
+            }
+        }
+    }
 }
 
 impl FieldSel {
@@ -54,6 +102,8 @@ impl FieldSel {
             ty: Name::new_unchecked("String"),
             list_depth: 0,
             selections: Vec::new(),
+            conditions: Vec::new(),
+            internal: true,
         }
     }
 
@@ -94,6 +144,8 @@ pub fn from_executable(document: &ExecutableDocument, set: &SelectionSet) -> Vec
                     ty: ty.inner_named_type().clone(),
                     list_depth: list_depth(ty),
                     selections: from_executable(document, &field.selection_set),
+                    conditions: conditions(&field.directives),
+                    internal: false,
                 }));
             }
             Selection::InlineFragment(fragment) => {
@@ -107,6 +159,7 @@ pub fn from_executable(document: &ExecutableDocument, set: &SelectionSet) -> Vec
                     directives,
                     variables,
                     selections: from_executable(document, &fragment.selection_set),
+                    conditions: conditions(&fragment.directives),
                 }));
             }
             Selection::FragmentSpread(spread) => {
@@ -120,6 +173,7 @@ pub fn from_executable(document: &ExecutableDocument, set: &SelectionSet) -> Vec
                     directives,
                     variables,
                     selections: from_executable(document, &fragment.selection_set),
+                    conditions: conditions(&spread.directives),
                 }));
             }
         }
@@ -151,6 +205,24 @@ fn print_arguments(arguments: &[Node<Argument>], variables: &mut Vec<Name>) -> S
         })
         .collect();
     format!("({})", parts.join(", "))
+}
+
+fn conditions(directives: &DirectiveList) -> Vec<Condition> {
+    directives
+        .iter()
+        .filter(|d| d.name == "skip" || d.name == "include")
+        .filter_map(|d| {
+            let value = match d.specified_argument_by_name("if").map(|v| &**v) {
+                Some(Value::Boolean(b)) => ConditionValue::Constant(*b),
+                Some(Value::Variable(name)) => ConditionValue::Variable(name.clone()),
+                _ => return None,
+            };
+            Some(Condition {
+                skip: d.name == "skip",
+                value,
+            })
+        })
+        .collect()
 }
 
 /// Only `@skip` and `@include` travel to subgraphs.
