@@ -23,6 +23,9 @@ struct RunArgs {
     /// Do not seed the demo catalog into an empty catalog.
     #[arg(long)]
     no_seed: bool,
+    /// Where the router serves the whole graph.
+    #[arg(long, env = "ROUTER_LISTEN", default_value = system::DEFAULT_ROUTER_LISTEN)]
+    router_listen: std::net::SocketAddr,
     #[arg(long, env = "PRODUCTS_LISTEN", default_value = products::app::DEFAULT_LISTEN)]
     products_listen: std::net::SocketAddr,
     #[arg(long, env = "INVENTORY_LISTEN", default_value = inventory::app::DEFAULT_LISTEN)]
@@ -75,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
 async fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut settings = SystemSettings::local(&args.data_dir);
     settings.seed = !args.no_seed;
+    settings.router_listen = args.router_listen;
     let services = [
         (
             &mut settings.products,
@@ -110,7 +114,11 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             running.seeded
         );
     }
-    println!("Services (GraphiQL in a browser at each URL):");
+    println!(
+        "The whole graph (GraphiQL in a browser): {}",
+        running.router_url()
+    );
+    println!("Subgraph services:");
     for (name, url) in running.endpoints() {
         println!("  {name:<10} {url}");
     }

@@ -1,5 +1,6 @@
-//! The checked-in schema under `schema/`: each subgraph's SDL and the
-//! supergraph composed from them, rendered from the services' own code.
+//! The checked-in schema under `schema/`: each subgraph's SDL, the
+//! supergraph composed from them and the API schema clients see through the
+//! router (`api.graphql`), all rendered from the services' own code.
 //!
 //! `shop compose` writes these files; the schema snapshot test renders them
 //! again and fails with a diff when the checked-in copies are stale.
@@ -63,7 +64,20 @@ pub fn render(subgraphs: &[SubgraphSource]) -> Result<Vec<SchemaFile>, ComposeEr
         path: PathBuf::from("supergraph.graphql"),
         content: normalize(&composed.supergraph_sdl),
     });
+    files.push(SchemaFile {
+        path: PathBuf::from("api.graphql"),
+        content: normalize(&api_schema(&composed.supergraph_sdl)?),
+    });
     Ok(files)
+}
+
+/// The public API schema clients see through the router.
+fn api_schema(supergraph_sdl: &str) -> Result<String, ComposeError> {
+    let supergraph = router::supergraph::Supergraph::parse(supergraph_sdl)
+        .map_err(|e| ComposeError::Invalid(e.to_string()))?;
+    let api = router::api_schema::derive(supergraph.schema())
+        .map_err(|e| ComposeError::Invalid(e.to_string()))?;
+    Ok(router::api_schema::print(&api))
 }
 
 /// One trailing newline, whatever the producer printed.

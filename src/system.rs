@@ -28,6 +28,8 @@ pub struct SystemSettings {
     pub inventory: ServiceSettings,
     pub orders: ServiceSettings,
     pub payments: ServiceSettings,
+    /// Where the router serves the whole graph.
+    pub router_listen: SocketAddr,
     /// Seed the demo catalog when the catalog is empty.
     pub seed: bool,
     /// How long orders waits for the products service.
@@ -48,6 +50,9 @@ impl SystemSettings {
             inventory: service(inventory::app::DEFAULT_LISTEN, inventory::app::NAME),
             orders: service(orders::app::DEFAULT_LISTEN, orders::app::NAME),
             payments: service(payments::app::DEFAULT_LISTEN, payments::app::NAME),
+            router_listen: DEFAULT_ROUTER_LISTEN
+                .parse()
+                .expect("valid default router address"),
             seed: true,
             catalog_timeout: Duration::from_secs(5),
             slow_card_delay: Duration::from_secs(3),
@@ -65,9 +70,13 @@ impl SystemSettings {
         ] {
             service.listen.set_port(0);
         }
+        settings.router_listen.set_port(0);
         settings
     }
 }
+
+/// The router's default address: the one URL that serves the whole graph.
+pub const DEFAULT_ROUTER_LISTEN: &str = "127.0.0.1:4000";
 
 pub fn sqlite_url(data_dir: &Path, service: &str) -> String {
     format!("sqlite://{}/{service}.db", data_dir.display())
@@ -90,6 +99,16 @@ pub enum SystemError {
     },
     #[error("seeding the demo catalog failed")]
     Seed(#[from] SeedError),
+    #[error("composing the supergraph failed")]
+    Compose(#[from] router::compose::ComposeError),
+    #[error("the router cannot start: {0}")]
+    Router(String),
+    #[error("router: cannot listen on {addr}")]
+    RouterBind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The running system: its addresses, and the tasks serving them.
@@ -98,9 +117,14 @@ pub struct RunningSystem {
     pub inventory: SocketAddr,
     pub orders: SocketAddr,
     pub payments: SocketAddr,
+    pub router: SocketAddr,
     /// Products created by seeding at start-up.
     pub seeded: usize,
     stop: watch::Sender<bool>,
+    /// One stop switch per task, so a single service can be stopped (tests
+    /// use it to show partial failure).
+    service_stops: Vec<(&'static str, watch::Sender<bool>)>,
+    stopped_on_purpose: Vec<&'static str>,
     tasks: JoinSet<(&'static str, std::io::Result<()>)>,
 }
 
@@ -164,23 +188,77 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
         .await,
     )?;
 
+    // The router gets a supergraph composed from the services' own SDL and
+    // the addresses they really bound, so it always matches the running code.
+    let mut subgraphs = crate::schema_files::subgraphs();
+    for subgraph in &mut subgraphs {
+        subgraph.url = match subgraph.name.as_str() {
+            name if name == products::app::NAME => graphql_url(products.local_addr()),
+            name if name == inventory::app::NAME => graphql_url(inventory.local_addr()),
+            name if name == orders::app::NAME => graphql_url(orders.local_addr()),
+            _ => graphql_url(payments.local_addr()),
+        };
+    }
+    let supergraph = router::compose::compose(&subgraphs)?.supergraph_sdl;
+    let router_config = router::config::RouterConfig {
+        listen: settings.router_listen,
+        ..router::config::RouterConfig::default()
+    };
+    let transport = router::transport::HttpTransport::from_config(&router_config)
+        .map_err(|e| SystemError::Router(e.to_string()))?;
+    let engine =
+        router::engine::Engine::new(&supergraph, &router_config, std::sync::Arc::new(transport))
+            .map_err(|e| SystemError::Router(e.to_string()))?;
+    let router_listener = tokio::net::TcpListener::bind(settings.router_listen)
+        .await
+        .map_err(|source| SystemError::RouterBind {
+            addr: settings.router_listen,
+            source,
+        })?;
+    let router_addr = router_listener
+        .local_addr()
+        .map_err(|source| SystemError::RouterBind {
+            addr: settings.router_listen,
+            source,
+        })?;
+
     let (stop, stopped) = watch::channel(false);
     let mut system = RunningSystem {
         products: products.local_addr(),
         inventory: inventory.local_addr(),
         orders: orders.local_addr(),
         payments: payments.local_addr(),
+        router: router_addr,
         seeded: 0,
         stop,
+        service_stops: Vec::new(),
+        stopped_on_purpose: Vec::new(),
         tasks: JoinSet::new(),
     };
+    {
+        let mut stopped = stopped.clone();
+        let engine = std::sync::Arc::new(engine);
+        system.tasks.spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            let result =
+                router::server::serve(router_listener, engine, &router_config, shutdown).await;
+            ("router", result)
+        });
+    }
     for server in [products, inventory, orders, payments] {
         let mut stopped = stopped.clone();
+        let (own_stop, mut own_stopped) = watch::channel(false);
         let name = server.name();
+        system.service_stops.push((name, own_stop));
         system.tasks.spawn(async move {
             let result = server
                 .run_until(async move {
-                    let _ = stopped.wait_for(|stop| *stop).await;
+                    tokio::select! {
+                        _ = stopped.wait_for(|stop| *stop) => {},
+                        _ = own_stopped.wait_for(|stop| *stop) => {},
+                    }
                 })
                 .await;
             (name, result)
@@ -223,6 +301,11 @@ pub fn graphql_url(addr: SocketAddr) -> String {
 }
 
 impl RunningSystem {
+    /// The router's GraphQL URL: the whole graph behind one endpoint.
+    pub fn router_url(&self) -> String {
+        graphql_url(self.router)
+    }
+
     /// (service name, GraphQL URL) for each service.
     pub fn endpoints(&self) -> [(&'static str, String); 4] {
         [
@@ -233,15 +316,32 @@ impl RunningSystem {
         ]
     }
 
+    /// Stops one service (its listener closes) while the rest keep running.
+    pub fn stop_service(&mut self, name: &str) {
+        if let Some((name, stop)) = self.service_stops.iter().find(|(n, _)| *n == name) {
+            self.stopped_on_purpose.push(name);
+            let _ = stop.send(true);
+        }
+    }
+
     /// Serves until `shutdown` resolves or a service stops on its own, then
     /// stops every service and waits for in-flight requests to finish.
     pub async fn run_until(
         mut self,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> std::io::Result<()> {
-        let failure = tokio::select! {
-            _ = shutdown => None,
-            Some(joined) = self.tasks.join_next() => Some(joined),
+        tokio::pin!(shutdown);
+        let failure = loop {
+            tokio::select! {
+                _ = &mut shutdown => break None,
+                Some(joined) = self.tasks.join_next() => {
+                    let on_purpose = matches!(&joined, Ok((name, Ok(()))) if self.stopped_on_purpose.contains(name));
+                    if !on_purpose {
+                        break Some(joined);
+                    }
+                }
+                else => break None,
+            }
         };
         let _ = self.stop.send(true);
         let mut result = Ok(());

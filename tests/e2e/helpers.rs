@@ -34,6 +34,13 @@ impl TestSystem {
         GraphqlClient::new(url)
     }
 
+    /// Stops one service; the others and the router keep running.
+    pub fn stop_service(&mut self, name: &str) {
+        if let Some(system) = self.system.as_mut() {
+            system.stop_service(name);
+        }
+    }
+
     /// Stops the services and starts them again over the same databases.
     pub async fn restart(&mut self, seed: bool) {
         if let Some(running) = self.system.take() {

@@ -2,5 +2,6 @@
 //! services started together as the README's run command starts them.
 
 mod helpers;
+mod router;
 mod schema;
 mod system;

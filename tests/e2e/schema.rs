@@ -109,3 +109,31 @@ fn supergraph_is_a_valid_standard_supergraph_of_all_four_subgraphs() {
         assert!(sdl.contains(feature), "supergraph does not use {feature}");
     }
 }
+
+#[test]
+fn api_schema_is_the_public_contract_without_federation_machinery() {
+    let api = std::fs::read_to_string(schema_dir().join("api.graphql")).expect("api.graphql");
+    Schema::parse_and_validate(&api, "api.graphql").expect("valid API schema");
+    for hidden in [
+        "join__",
+        "link__",
+        "@link",
+        "@inaccessible",
+        "reserveStock",
+        "authorizePayment",
+        "confirmOrder",
+        "_entities",
+        "_service",
+    ] {
+        assert!(!api.contains(hidden), "api.graphql shows {hidden}");
+    }
+    for public in [
+        "placeOrder",
+        "adjustStock",
+        "createProduct",
+        "stockValue",
+        "payments: [Payment!]!",
+    ] {
+        assert!(api.contains(public), "api.graphql lacks {public}");
+    }
+}

@@ -1,0 +1,1142 @@
+//! Load benchmark: the deep query through the release router versus the same
+//! subgraph operations sent directly to the subgraphs.
+//!
+//! ```sh
+//! cargo build --release -p router
+//! cargo run --release -p benchmarks --bin load -- --concurrency 32 --requests 5000 --duration-secs 30
+//! ```
+//!
+//! See benchmarks/README.md for what each figure means.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use clap::Parser;
+use router::compose::{SubgraphSource, compose};
+use router::plan::selection::Sel;
+use router::plan::{PathElem, PlanNode, Planner};
+use router::supergraph::Supergraph;
+use serde_json::{Map, Value, json};
+use shop::system::{self, SystemSettings};
+
+/// The deep query: five levels, all four subgraphs. `{FIRST}` is replaced by `--first`.
+const DEEP_QUERY: &str = "query Deep { orders(first: {FIRST}) { edges { node { id status customerEmail total { amount currency } statusHistory { status at } items { quantity unitPrice { amount currency } lineTotal { amount } product { id sku name description category price { amount currency } inventory { onHand reserved available reorderPoint } inStock stockValue { amount currency } } } payments { id status amount { amount currency } gateway order { id status } } } } } }";
+
+#[derive(Parser, Debug, Clone)]
+#[command(about = "Deep federated query: router vs. direct subgraph calls")]
+struct Args {
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Measured requests per row (the run also stops at --duration-secs).
+    #[arg(long, default_value_t = 5000)]
+    requests: usize,
+    /// Time limit of each measured row, in seconds.
+    #[arg(long, default_value_t = 30)]
+    duration_secs: u64,
+    /// Warm-up requests per row before measuring (also time-limited).
+    #[arg(long, default_value_t = 300)]
+    warmup: usize,
+    /// Orders created for the benchmark (each with one captured payment).
+    #[arg(long, default_value_t = 30)]
+    orders: usize,
+    /// `orders(first:)` of the deep query.
+    #[arg(long, default_value_t = 30)]
+    first: usize,
+    /// Also measure the router with `dedup_queries = false`.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    no_dedup_row: bool,
+    /// The router binary; default: <workspace>/target/release/router.
+    #[arg(long)]
+    router_bin: Option<PathBuf>,
+    /// Where to write the JSON report; default: <workspace>/target/bench-load.json.
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("benchmarks/ has a parent")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    ensure!(args.concurrency > 0, "--concurrency must be at least 1");
+    ensure!(
+        (1..=100).contains(&args.first),
+        "--first must be 1-100 (the orders page size limit)"
+    );
+
+    let router_bin = args
+        .router_bin
+        .clone()
+        .unwrap_or_else(|| target_dir().join("release").join("router"));
+    if !router_bin.is_file() {
+        bail!(
+            "the release router binary is missing at {}.\n\
+             Build it first:  cargo build --release -p router\n\
+             (or pass --router-bin PATH)",
+            router_bin.display()
+        );
+    }
+
+    let clk_tck = clock_ticks();
+    let work_dir = TempDir::new()?;
+    println!("data directory: {}", work_dir.path.display());
+
+    // 1. The services, in this process, over SQLite.
+    let settings = SystemSettings::ephemeral(&work_dir.path);
+    let running = system::start(&settings)
+        .await
+        .context("starting the four services")?;
+    println!("seeded {} products", running.seeded);
+    let urls: std::collections::HashMap<&str, String> = running.endpoints().into_iter().collect();
+    for (name, url) in running.endpoints() {
+        println!("  {name:<10} {url}");
+    }
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(1024)
+        .tcp_nodelay(true)
+        .build()?;
+
+    // 2. Benchmark data through the services' APIs.
+    let setup_started = Instant::now();
+    create_orders(&client, &urls, args.orders).await?;
+    println!(
+        "created {} orders with a captured payment each in {:.1}s",
+        args.orders,
+        setup_started.elapsed().as_secs_f64()
+    );
+
+    // 3. The supergraph with the real URLs.
+    let sources: Vec<SubgraphSource> = shop::schema_files::subgraphs()
+        .into_iter()
+        .map(|mut source| {
+            source.url = urls[source.name.as_str()].clone();
+            source
+        })
+        .collect();
+    let composed = compose(&sources).context("composing the supergraph")?;
+    let supergraph_path = work_dir.path.join("supergraph.graphql");
+    std::fs::write(&supergraph_path, &composed.supergraph_sdl)?;
+
+    let query = DEEP_QUERY.replace("{FIRST}", &args.first.to_string());
+    let query_path = work_dir.path.join("deep.graphql");
+    std::fs::write(&query_path, &query)?;
+
+    // The router's own plan, printed by its binary.
+    let plan_output = Command::new(&router_bin)
+        .arg("plan")
+        .arg("--supergraph")
+        .arg(&supergraph_path)
+        .arg("--query")
+        .arg(&query_path)
+        .output()
+        .context("running `router plan`")?;
+    ensure!(
+        plan_output.status.success(),
+        "`router plan` failed: {}",
+        String::from_utf8_lossy(&plan_output.stderr)
+    );
+    let plan_text = String::from_utf8_lossy(&plan_output.stdout).into_owned();
+    println!("\nrouter plan of the deep query:\n{plan_text}");
+
+    // The same plan through the library, for the direct (baseline) client.
+    let baseline = Arc::new(Baseline::new(
+        client.clone(),
+        &composed.supergraph_sdl,
+        &query,
+    )?);
+    println!(
+        "baseline: {} subgraph fetches per request in {} sequential steps: {}",
+        baseline.fetch_count(),
+        baseline.steps.len(),
+        baseline.describe()
+    );
+
+    let mut rows = Vec::new();
+    let mut first_response_bytes = 0usize;
+
+    // 4. Through the router (dedup on: the default config), then dedup off.
+    let mut variants = vec![("router", true)];
+    if args.no_dedup_row {
+        variants.push(("router (dedup_queries=false)", false));
+    }
+    for (label, dedup) in variants {
+        let mut router =
+            RouterProcess::spawn(&router_bin, &supergraph_path, &work_dir.path, dedup)?;
+        router.wait_ready(&client).await?;
+        let url = format!("http://{}/graphql", router.addr);
+        let body = Arc::new(serde_json::to_vec(&json!({ "query": query }))?);
+
+        // Check the first response.
+        let response = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body.as_ref().clone())
+            .send()
+            .await?;
+        ensure!(
+            response.status().is_success(),
+            "router answered {}",
+            response.status()
+        );
+        let bytes = response.bytes().await?;
+        let parsed: Value = serde_json::from_slice(&bytes)?;
+        if let Some(errors) = parsed.get("errors") {
+            bail!("the deep query returned errors through the router: {errors}");
+        }
+        let edges = parsed["data"]["orders"]["edges"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0);
+        ensure!(edges > 0, "the deep query returned no orders: {parsed}");
+        first_response_bytes = bytes.len();
+        println!(
+            "{label}: first response OK, {} bytes, {edges} orders",
+            bytes.len()
+        );
+
+        let fetch = {
+            let client = client.clone();
+            let url = url.clone();
+            let body = body.clone();
+            move || {
+                let client = client.clone();
+                let url = url.clone();
+                let body = body.clone();
+                async move {
+                    let response = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body.as_ref().clone())
+                        .send()
+                        .await?;
+                    ensure!(
+                        response.status().is_success(),
+                        "status {}",
+                        response.status()
+                    );
+                    let bytes = response.bytes().await?;
+                    ensure!(
+                        !contains(&bytes, b"\"errors\""),
+                        "response has errors: {}",
+                        String::from_utf8_lossy(&bytes[..bytes.len().min(500)])
+                    );
+                    Ok(bytes.len())
+                }
+            }
+        };
+        let stats = measure(&args, Some(router.pid()), fetch).await?;
+        let peak_kb = vm_hwm_kb(router.pid());
+        rows.push(Row::new(label, stats, clk_tck, peak_kb));
+        drop(router);
+    }
+
+    // 5. Directly against the subgraphs.
+    {
+        let data = baseline.execute().await?;
+        let edges = data["orders"]["edges"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0);
+        ensure!(edges > 0, "the baseline found no orders");
+        let fetch = {
+            let baseline = baseline.clone();
+            move || {
+                let baseline = baseline.clone();
+                async move { baseline.execute_counting().await }
+            }
+        };
+        let stats = measure(&args, None, fetch).await?;
+        rows.push(Row::new(
+            "subgraphs direct (baseline)",
+            stats,
+            clk_tck,
+            None,
+        ));
+    }
+
+    // 6. Report.
+    println!();
+    print_table(&rows, &args, clk_tck);
+    let report = json!({
+        "config": {
+            "concurrency": args.concurrency,
+            "requests": args.requests,
+            "duration_secs": args.duration_secs,
+            "warmup": args.warmup,
+            "orders": args.orders,
+            "first": args.first,
+            "clk_tck": clk_tck.ticks,
+            "clk_tck_source": clk_tck.source,
+            "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        },
+        "query": query,
+        "first_response_bytes": first_response_bytes,
+        "router_plan": plan_text,
+        "baseline_fetches_per_request": baseline.fetch_count(),
+        "rows": rows.iter().map(Row::to_json).collect::<Vec<_>>(),
+    });
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| target_dir().join("bench-load.json"));
+    if let Some(parent) = output.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&output, serde_json::to_string_pretty(&report)?)?;
+    println!("\nwrote {}", output.display());
+
+    running.shutdown().await.context("stopping the services")?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Benchmark data
+
+async fn gql(
+    client: &reqwest::Client,
+    url: &str,
+    query: &str,
+    variables: Value,
+) -> anyhow::Result<Value> {
+    let response: Value = client
+        .post(url)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .with_context(|| format!("POST {url}"))?
+        .json()
+        .await
+        .with_context(|| format!("reading the response of {url}"))?;
+    if let Some(errors) = response.get("errors").filter(|e| !e.is_null()) {
+        bail!("{url}: {errors}");
+    }
+    Ok(response["data"].clone())
+}
+
+/// A small deterministic generator, so every run creates the same orders.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % bound as u64) as usize
+    }
+}
+
+async fn create_orders(
+    client: &reqwest::Client,
+    urls: &std::collections::HashMap<&str, String>,
+    count: usize,
+) -> anyhow::Result<()> {
+    let products = gql(
+        client,
+        &urls["products"],
+        "{ products(first: 100) { edges { node { id } } } }",
+        json!({}),
+    )
+    .await?;
+    let ids: Vec<String> = products["products"]["edges"]
+        .as_array()
+        .context("products: no edges")?
+        .iter()
+        .filter_map(|e| e["node"]["id"].as_str().map(str::to_owned))
+        .collect();
+    ensure!(
+        ids.len() >= 6,
+        "the catalog has only {} products",
+        ids.len()
+    );
+
+    let mut rng = Lcg(42);
+    for n in 0..count {
+        let lines = 3 + rng.next(4); // 3-6 distinct products
+        let mut picked: Vec<&String> = Vec::new();
+        while picked.len() < lines {
+            let id = &ids[rng.next(ids.len())];
+            if !picked.contains(&id) {
+                picked.push(id);
+            }
+        }
+        let items: Vec<Value> = picked
+            .iter()
+            .map(|id| json!({ "productId": id, "quantity": 1 + rng.next(3) }))
+            .collect();
+        let order = gql(
+            client,
+            &urls["orders"],
+            "mutation($input: PlaceOrderInput!, $key: String) { placeOrder(input: $input, idempotencyKey: $key) { id total { amount currency } } }",
+            json!({
+                "input": { "customerEmail": format!("bench{}@example.com", n % 7), "items": items },
+                "key": format!("bench-order-{n}"),
+            }),
+        )
+        .await
+        .with_context(|| format!("placing order {n}"))?;
+        let order = &order["placeOrder"];
+        let payment = gql(
+            client,
+            &urls["payments"],
+            "mutation($input: AuthorizePaymentInput!, $key: String!) { authorizePayment(input: $input, idempotencyKey: $key) { id status } }",
+            json!({
+                "input": {
+                    "orderId": order["id"],
+                    "amount": { "amount": order["total"]["amount"], "currency": order["total"]["currency"] },
+                    "gateway": "TEST_CARD",
+                    "card": { "number": "4242424242424242", "expMonth": 12, "expYear": 2035, "cvc": "123" },
+                },
+                "key": format!("bench-payment-{n}"),
+            }),
+        )
+        .await
+        .with_context(|| format!("authorizing the payment of order {n}"))?;
+        let payment = &payment["authorizePayment"];
+        ensure!(
+            payment["status"] == "AUTHORIZED",
+            "payment of order {n} not authorized: {payment}"
+        );
+        let captured = gql(
+            client,
+            &urls["payments"],
+            "mutation($id: ID!) { capturePayment(id: $id) { id status } }",
+            json!({ "id": payment["id"] }),
+        )
+        .await
+        .with_context(|| format!("capturing the payment of order {n}"))?;
+        ensure!(
+            captured["capturePayment"]["status"] == "CAPTURED",
+            "payment of order {n} not captured: {captured}"
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// The router child process
+
+struct RouterProcess {
+    child: Child,
+    addr: SocketAddr,
+    log: PathBuf,
+}
+
+impl RouterProcess {
+    fn spawn(bin: &Path, supergraph: &Path, dir: &Path, dedup: bool) -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let config = dir.join(format!("router-dedup-{dedup}.toml"));
+        std::fs::write(
+            &config,
+            format!("listen = \"{addr}\"\ndedup_queries = {dedup}\n"),
+        )?;
+        let log = dir.join(format!("router-dedup-{dedup}.log"));
+        let child = Command::new(bin)
+            .arg("--supergraph")
+            .arg(supergraph)
+            .arg("--listen")
+            .arg(addr.to_string())
+            .arg("--config")
+            .arg(&config)
+            // The router's default filter ("info") logs no line per request.
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log)?)
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        Ok(RouterProcess { child, addr, log })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Polls `GET /health` until it answers 200.
+    async fn wait_ready(&mut self, client: &reqwest::Client) -> anyhow::Result<()> {
+        let url = format!("http://{}/health", self.addr);
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                bail!("the router exited during start-up ({status}):\n{log}");
+            }
+            if let Ok(response) = client.get(&url).send().await
+                && response.status().is_success()
+            {
+                println!(
+                    "router pid {} ready on {} after {:.0} ms",
+                    self.pid(),
+                    self.addr,
+                    started.elapsed().as_secs_f64() * 1000.0
+                );
+                return Ok(());
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                bail!("the router did not become healthy within 30s");
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+impl Drop for RouterProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The baseline: the router's plan, executed by a minimal client
+
+struct BaselineFetch {
+    service: String,
+    url: String,
+    body_query: String,
+    operation_name: Option<String>,
+    path: Vec<PathElem>,
+    representations: Option<Vec<Sel>>,
+}
+
+struct Baseline {
+    client: reqwest::Client,
+    steps: Vec<Vec<BaselineFetch>>,
+}
+
+#[derive(Debug, Clone)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+impl Baseline {
+    fn new(client: reqwest::Client, supergraph_sdl: &str, query: &str) -> anyhow::Result<Self> {
+        let supergraph = Arc::new(Supergraph::parse(supergraph_sdl)?);
+        let document = apollo_compiler::ExecutableDocument::parse_and_validate(
+            supergraph.schema(),
+            query,
+            "deep.graphql",
+        )
+        .map_err(|err| anyhow::anyhow!("the deep query is invalid: {err}"))?;
+        let operation = document
+            .operations
+            .get(None)
+            .map_err(|_| anyhow::anyhow!("expected one operation"))?;
+        let planner = Planner::new(supergraph.clone());
+        let plan = planner.plan(&document, operation)?;
+        let root = plan.root.context("empty plan")?;
+        let steps = flatten(&root)
+            .into_iter()
+            .map(|step| {
+                step.into_iter()
+                    .map(|fetch| BaselineFetch {
+                        service: fetch.service.clone(),
+                        url: supergraph.subgraph(fetch.graph).url.clone(),
+                        body_query: fetch.operation.to_string(),
+                        operation_name: fetch.operation_name.as_deref().map(str::to_owned),
+                        path: fetch.path.clone(),
+                        representations: fetch.representations.clone(),
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Baseline { client, steps })
+    }
+
+    fn fetch_count(&self) -> usize {
+        self.steps.iter().map(Vec::len).sum()
+    }
+
+    fn describe(&self) -> String {
+        self.steps
+            .iter()
+            .map(|step| {
+                let names: Vec<String> = step
+                    .iter()
+                    .map(|f| {
+                        if f.path.is_empty() {
+                            format!("{} (root)", f.service)
+                        } else {
+                            format!("{} @ {}", f.service, router::plan::print_path(&f.path))
+                        }
+                    })
+                    .collect();
+                format!("[{}]", names.join(" | "))
+            })
+            .collect::<Vec<_>>()
+            .join(" -> ")
+    }
+
+    async fn execute_counting(&self) -> anyhow::Result<usize> {
+        let (_, bytes) = self.run().await?;
+        Ok(bytes)
+    }
+
+    async fn execute(&self) -> anyhow::Result<Value> {
+        Ok(self.run().await?.0)
+    }
+
+    /// One logical request: every step's fetches concurrently, steps in order;
+    /// entity results merged into the data so the next step can build its
+    /// representations. Returns the merged data and the bytes received.
+    async fn run(&self) -> anyhow::Result<(Value, usize)> {
+        let mut data = Value::Object(Map::new());
+        let mut received = 0usize;
+        for step in &self.steps {
+            let mut requests = Vec::new();
+            for fetch in step {
+                let mut variables = Map::new();
+                let mut targets = Vec::new();
+                let mut target_rep = Vec::new();
+                if let Some(rep_sels) = &fetch.representations {
+                    let mut objects = Vec::new();
+                    collect_objects(&data, &fetch.path, &mut Vec::new(), &mut objects);
+                    let mut reps: Vec<Value> = Vec::new();
+                    let mut seen = std::collections::HashMap::new();
+                    for (path, object) in objects {
+                        let Some(rep) = representation(object, rep_sels) else {
+                            continue;
+                        };
+                        let index = *seen.entry(rep.to_string()).or_insert_with(|| {
+                            reps.push(rep);
+                            reps.len() - 1
+                        });
+                        targets.push(path);
+                        target_rep.push(index);
+                    }
+                    if reps.is_empty() {
+                        continue;
+                    }
+                    variables.insert("representations".into(), Value::Array(reps));
+                }
+                let mut body = json!({ "query": fetch.body_query, "variables": variables });
+                if let Some(name) = &fetch.operation_name {
+                    body["operationName"] = Value::String(name.clone());
+                }
+                requests.push((fetch, serde_json::to_vec(&body)?, targets, target_rep));
+            }
+            let responses =
+                futures::future::join_all(requests.iter().map(|(fetch, body, _, _)| async move {
+                    let response = self
+                        .client
+                        .post(&fetch.url)
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await?;
+                    ensure!(
+                        response.status().is_success(),
+                        "{}: status {}",
+                        fetch.service,
+                        response.status()
+                    );
+                    let bytes = response.bytes().await?;
+                    Ok::<_, anyhow::Error>(bytes)
+                }))
+                .await;
+            for ((fetch, _, targets, target_rep), response) in requests.into_iter().zip(responses) {
+                let bytes = response?;
+                received += bytes.len();
+                let mut response: Value = serde_json::from_slice(&bytes)?;
+                if let Some(errors) = response.get("errors").filter(|e| !e.is_null()) {
+                    bail!("{}: {errors}", fetch.service);
+                }
+                let response_data = response
+                    .get_mut("data")
+                    .map(Value::take)
+                    .unwrap_or(Value::Null);
+                if fetch.representations.is_none() {
+                    deep_merge(&mut data, response_data);
+                    continue;
+                }
+                let entities = match response_data {
+                    Value::Object(mut map) => match map.remove("_entities") {
+                        Some(Value::Array(entities)) => entities,
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
+                for (target, index) in targets.iter().zip(&target_rep) {
+                    let Some(entity) = entities.get(*index).filter(|e| !e.is_null()) else {
+                        continue;
+                    };
+                    if let Some(object) = pointer_mut(&mut data, target) {
+                        deep_merge(object, entity.clone());
+                    }
+                }
+            }
+        }
+        Ok((data, received))
+    }
+}
+
+/// A plan's nodes as steps; each step's fetches run concurrently.
+fn flatten(node: &PlanNode) -> Vec<Vec<&router::plan::FetchNode>> {
+    match node {
+        PlanNode::Fetch(fetch) => vec![vec![fetch.as_ref()]],
+        PlanNode::Sequence(nodes) => nodes.iter().flat_map(flatten).collect(),
+        PlanNode::Parallel(nodes) => {
+            let branches: Vec<_> = nodes.iter().map(flatten).collect();
+            let len = branches.iter().map(Vec::len).max().unwrap_or(0);
+            (0..len)
+                .map(|i| {
+                    branches
+                        .iter()
+                        .filter_map(|b| b.get(i))
+                        .flatten()
+                        .copied()
+                        .collect()
+                })
+                .collect()
+        }
+    }
+}
+
+fn collect_objects<'d>(
+    value: &'d Value,
+    path: &[PathElem],
+    current: &mut Vec<Seg>,
+    out: &mut Vec<(Vec<Seg>, &'d Value)>,
+) {
+    match (path.first(), value) {
+        (None, Value::Object(_)) => out.push((current.clone(), value)),
+        (None, Value::Array(items)) | (Some(PathElem::List), Value::Array(items)) => {
+            let rest = if path.is_empty() { path } else { &path[1..] };
+            for (i, item) in items.iter().enumerate() {
+                current.push(Seg::Index(i));
+                collect_objects(item, rest, current, out);
+                current.pop();
+            }
+        }
+        (Some(PathElem::Key(key)), Value::Object(map)) => {
+            if let Some(child) = map.get(key.as_str()) {
+                current.push(Seg::Key(key.to_string()));
+                collect_objects(child, &path[1..], current, out);
+                current.pop();
+            }
+        }
+        (Some(PathElem::List), Value::Object(_)) => {
+            collect_objects(value, &path[1..], current, out)
+        }
+        _ => {}
+    }
+}
+
+fn representation(object: &Value, rep_sels: &[Sel]) -> Option<Value> {
+    let typename = object.get("__typename").and_then(Value::as_str)?;
+    let fragment = rep_sels.iter().find_map(|sel| match sel {
+        Sel::Fragment(f) if f.type_condition == typename => Some(f),
+        _ => None,
+    })?;
+    extract(object, &fragment.selections)
+}
+
+fn extract(object: &Value, sels: &[Sel]) -> Option<Value> {
+    let map = object.as_object()?;
+    let mut out = Map::new();
+    for sel in sels {
+        match sel {
+            Sel::Field(field) => {
+                let value = map.get(field.response_key().as_str())?;
+                let value = if field.selections.is_empty() || value.is_null() {
+                    value.clone()
+                } else {
+                    extract_nested(value, &field.selections)?
+                };
+                if field.name != "__typename" && value.is_null() && field.selections.is_empty() {
+                    return None;
+                }
+                out.insert(field.name.to_string(), value);
+            }
+            Sel::Fragment(fragment) => {
+                if map.get("__typename").and_then(Value::as_str)
+                    == Some(fragment.type_condition.as_str())
+                    && let Some(Value::Object(inner)) = extract(object, &fragment.selections)
+                {
+                    out.extend(inner);
+                }
+            }
+        }
+    }
+    Some(Value::Object(out))
+}
+
+fn extract_nested(value: &Value, sels: &[Sel]) -> Option<Value> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                if item.is_null() {
+                    Some(Value::Null)
+                } else {
+                    extract_nested(item, sels)
+                }
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array),
+        other => extract(other, sels),
+    }
+}
+
+fn pointer_mut<'v>(value: &'v mut Value, path: &[Seg]) -> Option<&'v mut Value> {
+    let mut current = value;
+    for seg in path {
+        current = match seg {
+            Seg::Key(key) => current.get_mut(key.as_str())?,
+            Seg::Index(i) => current.get_mut(*i)?,
+        };
+    }
+    Some(current)
+}
+
+fn deep_merge(into: &mut Value, from: Value) {
+    match (into, from) {
+        (Value::Object(into), Value::Object(from)) => {
+            for (key, value) in from {
+                match into.get_mut(&key) {
+                    Some(existing) => deep_merge(existing, value),
+                    None => {
+                        into.insert(key, value);
+                    }
+                }
+            }
+        }
+        (Value::Array(into), Value::Array(from)) if into.len() == from.len() => {
+            for (a, b) in into.iter_mut().zip(from) {
+                deep_merge(a, b);
+            }
+        }
+        (into, from) => *into = from,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Measurement
+
+struct Stats {
+    completed: usize,
+    failed: usize,
+    first_error: Option<String>,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+    bytes_per_request: f64,
+    /// CPU ticks of the router process over the measured run.
+    router_ticks: Option<u64>,
+    /// CPU ticks of this process (load client + the four services).
+    self_ticks: u64,
+}
+
+/// Warm-up, then the measured run: `concurrency` workers share the request
+/// budget and stop at the deadline, whichever comes first.
+async fn measure<F, Fut>(args: &Args, router_pid: Option<u32>, fetch: F) -> anyhow::Result<Stats>
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<usize>> + Send + 'static,
+{
+    let fetch = Arc::new(fetch);
+    let warm_deadline = Duration::from_secs(args.duration_secs.clamp(1, 10));
+    let warm = drive(fetch.clone(), args.concurrency, args.warmup, warm_deadline).await;
+    if warm.failed > 0 {
+        bail!(
+            "warm-up: {} of {} requests failed; first error: {}",
+            warm.failed,
+            warm.failed + warm.completed,
+            warm.first_error.unwrap_or_default()
+        );
+    }
+
+    let router_before = router_pid.map(cpu_ticks).transpose()?;
+    let self_before = cpu_ticks(std::process::id())?;
+    let mut run = drive(
+        fetch,
+        args.concurrency,
+        args.requests,
+        Duration::from_secs(args.duration_secs),
+    )
+    .await;
+    run.self_ticks = cpu_ticks(std::process::id())? - self_before;
+    if let (Some(pid), Some(before)) = (router_pid, router_before) {
+        run.router_ticks = Some(cpu_ticks(pid)? - before);
+    }
+    Ok(run)
+}
+
+async fn drive<F, Fut>(fetch: Arc<F>, concurrency: usize, requests: usize, limit: Duration) -> Stats
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<usize>> + Send + 'static,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let deadline = started + limit;
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let fetch = fetch.clone();
+        let next = next.clone();
+        workers.spawn(async move {
+            let mut latencies = Vec::new();
+            let mut failed = 0usize;
+            let mut first_error = None;
+            let mut bytes = 0usize;
+            while next.fetch_add(1, Ordering::Relaxed) < requests && Instant::now() < deadline {
+                let sent = Instant::now();
+                match fetch().await {
+                    Ok(n) => {
+                        latencies.push(sent.elapsed());
+                        bytes += n;
+                    }
+                    Err(err) => {
+                        failed += 1;
+                        first_error.get_or_insert_with(|| format!("{err:#}"));
+                    }
+                }
+            }
+            (latencies, failed, first_error, bytes)
+        });
+    }
+    let mut stats = Stats {
+        completed: 0,
+        failed: 0,
+        first_error: None,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+        bytes_per_request: 0.0,
+        router_ticks: None,
+        self_ticks: 0,
+    };
+    let mut bytes = 0usize;
+    while let Some(joined) = workers.join_next().await {
+        let (latencies, failed, first_error, b) = joined.expect("worker panicked");
+        stats.latencies.extend(latencies);
+        stats.failed += failed;
+        if stats.first_error.is_none() {
+            stats.first_error = first_error;
+        }
+        bytes += b;
+    }
+    stats.elapsed = started.elapsed();
+    stats.completed = stats.latencies.len();
+    stats.latencies.sort();
+    stats.bytes_per_request = bytes as f64 / stats.completed.max(1) as f64;
+    stats
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+struct Row {
+    label: String,
+    completed: usize,
+    failed: usize,
+    first_error: Option<String>,
+    elapsed_s: f64,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    mean_ms: f64,
+    bytes_per_request: f64,
+    router_cpu_us_per_req: Option<f64>,
+    self_cpu_us_per_req: f64,
+    router_peak_rss_kb: Option<u64>,
+}
+
+impl Row {
+    fn new(label: &str, stats: Stats, clk: ClockTicks, router_peak_kb: Option<u64>) -> Row {
+        let n = stats.completed.max(1) as f64;
+        let per_req_us = |ticks: u64| ticks as f64 / clk.ticks as f64 * 1e6 / n;
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let mean = stats.latencies.iter().map(|d| d.as_secs_f64()).sum::<f64>() / n * 1000.0;
+        Row {
+            label: label.to_owned(),
+            completed: stats.completed,
+            failed: stats.failed,
+            first_error: stats.first_error,
+            elapsed_s: stats.elapsed.as_secs_f64(),
+            rps: stats.completed as f64 / stats.elapsed.as_secs_f64(),
+            p50_ms: ms(percentile(&stats.latencies, 50.0)),
+            p99_ms: ms(percentile(&stats.latencies, 99.0)),
+            mean_ms: mean,
+            bytes_per_request: stats.bytes_per_request,
+            router_cpu_us_per_req: stats.router_ticks.map(per_req_us),
+            self_cpu_us_per_req: per_req_us(stats.self_ticks),
+            router_peak_rss_kb: router_peak_kb,
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "label": self.label,
+            "requests": self.completed,
+            "failed": self.failed,
+            "first_error": self.first_error,
+            "elapsed_s": self.elapsed_s,
+            "rps": self.rps,
+            "latency_ms": { "p50": self.p50_ms, "p99": self.p99_ms, "mean": self.mean_ms },
+            "bytes_per_request": self.bytes_per_request,
+            "router_cpu_us_per_request": self.router_cpu_us_per_req,
+            "bench_process_cpu_us_per_request": self.self_cpu_us_per_req,
+            "router_peak_rss_kb": self.router_peak_rss_kb,
+        })
+    }
+}
+
+fn print_table(rows: &[Row], args: &Args, clk: ClockTicks) {
+    println!(
+        "concurrency {}, up to {} requests or {}s per row; CPU from /proc/<pid>/stat at CLK_TCK={} ({})",
+        args.concurrency, args.requests, args.duration_secs, clk.ticks, clk.source
+    );
+    println!(
+        "{:<30} {:>6} {:>4} {:>8} {:>8} {:>8} {:>9} {:>11} {:>11} {:>10}",
+        "target",
+        "reqs",
+        "err",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "KB/req",
+        "router CPU",
+        "bench CPU",
+        "router HWM"
+    );
+    println!(
+        "{:<30} {:>6} {:>4} {:>8} {:>8} {:>8} {:>9} {:>11} {:>11} {:>10}",
+        "", "", "", "", "", "", "", "µs/req", "µs/req", "MiB"
+    );
+    for row in rows {
+        println!(
+            "{:<30} {:>6} {:>4} {:>8.1} {:>8.2} {:>8.2} {:>9.1} {:>11} {:>11.0} {:>10}",
+            row.label,
+            row.completed,
+            row.failed,
+            row.rps,
+            row.p50_ms,
+            row.p99_ms,
+            row.bytes_per_request / 1024.0,
+            row.router_cpu_us_per_req
+                .map(|v| format!("{v:.0}"))
+                .unwrap_or_else(|| "-".into()),
+            row.self_cpu_us_per_req,
+            row.router_peak_rss_kb
+                .map(|kb| format!("{:.1}", kb as f64 / 1024.0))
+                .unwrap_or_else(|| "-".into()),
+        );
+        if let Some(err) = &row.first_error {
+            println!("    first error: {err}");
+        }
+    }
+    println!(
+        "bench CPU = this process: the load client plus all four services (they run in-process).\n\
+         KB/req = router: client response size; baseline: sum of the subgraph responses."
+    );
+}
+
+// ---------------------------------------------------------------------------
+// /proc
+
+#[derive(Clone, Copy)]
+struct ClockTicks {
+    ticks: u64,
+    source: &'static str,
+}
+
+fn clock_ticks() -> ClockTicks {
+    let from_getconf = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .filter(|&t| t > 0);
+    match from_getconf {
+        Some(ticks) => ClockTicks {
+            ticks,
+            source: "getconf CLK_TCK",
+        },
+        None => ClockTicks {
+            ticks: 100,
+            source: "assumed; getconf unavailable",
+        },
+    }
+}
+
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .with_context(|| format!("reading /proc/{pid}/stat"))?;
+    // Fields after the command name (which may contain spaces) start at field 3.
+    let rest = &stat[stat.rfind(')').context("malformed stat")? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11).context("no utime")?.parse()?;
+    let stime: u64 = fields.get(12).context("no stime")?.parse()?;
+    Ok(utime + stime)
+}
+
+fn vm_hwm_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+// ---------------------------------------------------------------------------
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    fn new() -> anyhow::Result<Self> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let path = std::env::temp_dir().join(format!("shop-bench-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path)?;
+        Ok(TempDir { path })
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
