@@ -45,7 +45,7 @@ pub async fn execute(
         document,
         operation,
         variables,
-        &data,
+        data,
         &mut errors,
     );
     Response {
@@ -377,7 +377,7 @@ fn merge(
         }
         return;
     }
-    let entities = match data {
+    let mut entities = match data {
         Some(Value::Object(mut map)) => match map.remove("_entities") {
             Some(Value::Array(entities)) => entities,
             _ => Vec::new(),
@@ -389,15 +389,28 @@ fn merge(
             .errors
             .push(remap_entity_error(error, &prepared, &fetch.service));
     }
-    for (target, rep_index) in prepared.targets.iter().zip(&prepared.target_rep) {
-        let Some(entity) = entities.get(*rep_index) else {
+    // An entity shared by several objects is copied for all but its last
+    // use; most are used once and simply moved into place.
+    let mut uses = vec![0usize; entities.len()];
+    for &i in &prepared.target_rep {
+        if let Some(u) = uses.get_mut(i) {
+            *u += 1;
+        }
+    }
+    for (target, &rep_index) in prepared.targets.iter().zip(&prepared.target_rep) {
+        let Some(slot) = entities.get_mut(rep_index) else {
             continue;
         };
-        if entity.is_null() {
+        if slot.is_null() {
             continue;
         }
+        uses[rep_index] -= 1;
+        let mut entity = if uses[rep_index] == 0 {
+            std::mem::take(slot)
+        } else {
+            slot.clone()
+        };
         if let Some(object) = pointer_mut(&mut state.data, target) {
-            let mut entity = entity.clone();
             keep_concrete_typename(supergraph, object, &mut entity);
             deep_merge(object, entity);
         }

@@ -25,7 +25,7 @@ pub fn shape(
     document: &Valid<ExecutableDocument>,
     operation: &Operation,
     variables: &JsonMap,
-    data: &Value,
+    data: Value,
     errors: &mut Vec<Error>,
 ) -> Value {
     let mut ctx = Ctx {
@@ -34,22 +34,25 @@ pub fn shape(
         variables,
         errors,
     };
-    let empty = Map::new();
-    let object = data.as_object().unwrap_or(&empty);
+    let mut object = match data {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
     let root = operation.selection_set.ty.as_str();
     let sets = [&operation.selection_set];
-    match shape_object(&mut ctx, &sets, root, object, &mut Vec::new()) {
+    match shape_object(&mut ctx, &sets, root, &mut object, &mut Vec::new()) {
         Some(map) => Value::Object(map),
         None => Value::Null,
     }
 }
 
 /// `None` when a non-null field inside was null: the caller nulls this object.
+/// Values are moved out of the merged data, which is not needed afterwards.
 fn shape_object(
     ctx: &mut Ctx<'_>,
     sets: &[&SelectionSet],
     runtime_type: &str,
-    object: &Map<String, Value>,
+    object: &mut Map<String, Value>,
     path: &mut Vec<PathSegment>,
 ) -> Option<Map<String, Value>> {
     let mut grouped: Vec<(String, Vec<&Node<Field>>)> = Vec::new();
@@ -63,7 +66,7 @@ fn shape_object(
             out.insert(key, Value::String(runtime_type.to_owned()));
             continue;
         }
-        let value = object.get(&key).unwrap_or(&Value::Null);
+        let value = object.remove(&key).unwrap_or(Value::Null);
         path.push(PathSegment::Key(key.clone()));
         let completed = complete(
             ctx,
@@ -88,7 +91,7 @@ fn complete(
     ctx: &mut Ctx<'_>,
     ty: &Type,
     fields: &[&Node<Field>],
-    value: &Value,
+    value: Value,
     path: &mut Vec<PathSegment>,
     parent_type: &str,
 ) -> Option<Value> {
@@ -107,7 +110,7 @@ fn complete(
                 let item_type = ty.item_type();
                 let mut out = Vec::with_capacity(items.len());
                 let mut failed = false;
-                for (i, item) in items.iter().enumerate() {
+                for (i, item) in items.into_iter().enumerate() {
                     path.push(PathSegment::Index(i));
                     let completed = complete(ctx, item_type, fields, item, path, parent_type);
                     path.pop();
@@ -130,7 +133,7 @@ fn complete(
             .any(|f| !f.selection_set.selections.is_empty());
         if is_composite {
             match value {
-                Value::Object(object) => {
+                Value::Object(mut object) => {
                     let runtime = object
                         .get("__typename")
                         .and_then(Value::as_str)
@@ -138,12 +141,12 @@ fn complete(
                         .unwrap_or_else(|| named.to_string());
                     let sets: Vec<&SelectionSet> =
                         fields.iter().map(|f| &f.selection_set).collect();
-                    shape_object(ctx, &sets, &runtime, object, path).map(Value::Object)
+                    shape_object(ctx, &sets, &runtime, &mut object, path).map(Value::Object)
                 }
                 _ => None,
             }
         } else {
-            Some(value.clone())
+            Some(value)
         }
     };
     match result {

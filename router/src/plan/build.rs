@@ -25,7 +25,7 @@ pub enum PathElem {
     List,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Group {
     pub graph: GraphId,
     pub path: Vec<PathElem>,
@@ -662,4 +662,115 @@ fn wrap(sels: Vec<Sel>, wrappers: &[&FragmentSel]) -> Vec<Sel> {
             ..(*wrapper).clone()
         })]
     })
+}
+
+/// Each group's step: one after the latest step among its dependencies.
+pub fn levels(groups: &[Group]) -> Vec<usize> {
+    fn level(
+        groups: &[Group],
+        i: usize,
+        memo: &mut [Option<usize>],
+        visiting: &mut [bool],
+    ) -> usize {
+        if let Some(l) = memo[i] {
+            return l;
+        }
+        if visiting[i] {
+            return 0; // a cycle cannot be built; guard anyway
+        }
+        visiting[i] = true;
+        let l = groups[i]
+            .depends
+            .iter()
+            .map(|&d| level(groups, d, memo, visiting) + 1)
+            .max()
+            .unwrap_or(0);
+        visiting[i] = false;
+        memo[i] = Some(l);
+        l
+    }
+    let mut memo = vec![None; groups.len()];
+    let mut visiting = vec![false; groups.len()];
+    (0..groups.len())
+        .map(|i| level(groups, i, &mut memo, &mut visiting))
+        .collect()
+}
+
+fn depth(groups: &[Group]) -> usize {
+    levels(groups).into_iter().max().unwrap_or(0)
+}
+
+/// True when `from` depends, directly or not, on `on`.
+fn reaches(groups: &[Group], from: usize, on: usize) -> bool {
+    let mut stack = vec![from];
+    let mut seen = vec![false; groups.len()];
+    while let Some(i) = stack.pop() {
+        for &d in &groups[i].depends {
+            if d == on {
+                return true;
+            }
+            if !seen[d] {
+                seen[d] = true;
+                stack.push(d);
+            }
+        }
+    }
+    false
+}
+
+/// Fewer fetches at no cost in latency: an entity group merges into another
+/// group for the same subgraph and path when the plan keeps its number of
+/// sequential steps (e.g. `inStock` joins the later fetch that `@requires`
+/// forced on the same subgraph).
+pub fn merge_groups(groups: &mut Vec<Group>) {
+    loop {
+        let current = depth(groups);
+        let mut merged = false;
+        'search: for a in 0..groups.len() {
+            if !groups[a].entity || groups[a].selections.is_empty() {
+                continue;
+            }
+            for b in 0..groups.len() {
+                let candidate = b != a
+                    && groups[b].entity
+                    && !groups[b].selections.is_empty()
+                    && groups[b].graph == groups[a].graph
+                    && groups[b].path == groups[a].path;
+                if !candidate || reaches(groups, a, b) {
+                    continue;
+                }
+                // Whatever waits for `a` will wait for `b`: refuse cycles.
+                let dependents: Vec<usize> = (0..groups.len())
+                    .filter(|&g| groups[g].depends.contains(&a))
+                    .collect();
+                if dependents.iter().any(|&g| g == b || reaches(groups, b, g)) {
+                    continue;
+                }
+                let mut trial = groups.clone();
+                let moved = std::mem::take(&mut trial[a]);
+                for sel in moved.selections {
+                    selection::add(&mut trial[b].selections, sel);
+                }
+                for sel in moved.representations {
+                    selection::add(&mut trial[b].representations, sel);
+                }
+                trial[b]
+                    .depends
+                    .extend(moved.depends.iter().copied().filter(|&d| d != b));
+                trial[a].graph = moved.graph;
+                for &g in &dependents {
+                    trial[g].depends.remove(&a);
+                    trial[g].depends.insert(b);
+                }
+                if depth(&trial) <= current {
+                    *groups = trial;
+                    merged = true;
+                    break 'search;
+                }
+            }
+        }
+        if !merged {
+            return;
+        }
+    }
 }

@@ -18,7 +18,7 @@ use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Name};
 
 pub use build::PathElem;
-use build::{Builder, Group};
+use build::{Builder, Group, levels, merge_groups};
 use selection::Sel;
 
 use crate::supergraph::{GraphId, Supergraph};
@@ -95,7 +95,8 @@ impl Planner {
             }
             OperationType::Subscription => return Err(PlanError::Subscription),
         };
-        let groups = builder.finish()?;
+        let mut groups = builder.finish()?;
+        merge_groups(&mut groups);
         Ok(self.order(groups, operation, mutation))
     }
 
@@ -103,16 +104,7 @@ impl Planner {
     /// depends on, so the plan has as few sequential steps as the
     /// dependencies allow.
     fn order(&self, groups: Vec<Group>, operation: &Operation, mutation: bool) -> QueryPlan {
-        let mut level = vec![0usize; groups.len()];
-        for (i, group) in groups.iter().enumerate() {
-            // Dependencies always have smaller indices.
-            level[i] = group
-                .depends
-                .iter()
-                .map(|&d| level[d] + 1)
-                .max()
-                .unwrap_or(0);
-        }
+        let level = levels(&groups);
         let mut steps: BTreeMap<usize, Vec<PlanNode>> = BTreeMap::new();
         for (i, group) in groups.iter().enumerate() {
             if group.selections.is_empty() {
