@@ -98,12 +98,7 @@ async fn run(
             .into_iter()
             .map(|fetch| (fetch, prepare(supergraph, fetch, &state.data, variables)))
             .collect();
-        let responses = join_all(prepared.iter().map(|(fetch, prepared)| async move {
-            let prepared = prepared.as_ref()?;
-            let endpoint = supergraph.subgraph(fetch.graph);
-            Some(transport.fetch(endpoint, prepared.request.clone()).await)
-        }))
-        .await;
+        let responses = send_step(&prepared, supergraph, transport).await;
         for ((fetch, prepared), response) in prepared.into_iter().zip(responses) {
             let (Some(prepared), Some(response)) = (prepared, response) else {
                 continue;
@@ -140,6 +135,136 @@ async fn run(
             }
         }
     }
+}
+
+/// Sends a step's requests: one per fetch, except that entity fetches bound
+/// for the same subgraph travel together as aliased `_entities` fields of a
+/// single request.
+async fn send_step(
+    prepared: &[(&FetchNode, Option<Prepared>)],
+    supergraph: &Supergraph,
+    transport: &dyn Transport,
+) -> Vec<Option<Result<Response, crate::transport::TransportError>>> {
+    // Batches of indices into `prepared`, in first-seen order.
+    let mut batches: Vec<Vec<usize>> = Vec::new();
+    for (i, (fetch, ready)) in prepared.iter().enumerate() {
+        if ready.is_none() {
+            continue;
+        }
+        let joinable = fetch.representations.is_some();
+        match batches.iter_mut().find(|b| {
+            joinable && {
+                let (first, _) = &prepared[b[0]];
+                first.graph == fetch.graph && first.representations.is_some()
+            }
+        }) {
+            Some(batch) => batch.push(i),
+            None => batches.push(vec![i]),
+        }
+    }
+    let answers = join_all(batches.iter().map(|batch| async move {
+        let (fetch, ready) = &prepared[batch[0]];
+        let endpoint = supergraph.subgraph(fetch.graph);
+        if batch.len() == 1 {
+            let request = ready.as_ref().map(|r| r.request.clone())?;
+            return Some(vec![transport.fetch(endpoint, request).await]);
+        }
+        let request = combined_request(batch.iter().map(|&i| &prepared[i]));
+        let answer = transport.fetch(endpoint, request).await;
+        Some(split_combined(answer, batch.len()))
+    }))
+    .await;
+    let mut out: Vec<Option<Result<Response, crate::transport::TransportError>>> =
+        (0..prepared.len()).map(|_| None).collect();
+    for (batch, answer) in batches.iter().zip(answers) {
+        let Some(answer) = answer else { continue };
+        for (&i, response) in batch.iter().zip(answer) {
+            out[i] = Some(response);
+        }
+    }
+    out
+}
+
+/// `query($r0: [_Any!]!, $r1: …, <client variables>) { _0: _entities(representations: $r0) {…} _1: … }`
+fn combined_request<'a>(
+    parts: impl Iterator<Item = &'a (&'a FetchNode, Option<Prepared>)>,
+) -> SubgraphRequest {
+    let mut declarations: Vec<String> = Vec::new();
+    let mut body = String::from("{");
+    let mut variables = JsonMap::new();
+    for (i, (fetch, ready)) in parts.enumerate() {
+        declarations.push(format!("$r{i}: [_Any!]!"));
+        for d in &fetch.declarations {
+            if !declarations.contains(d) {
+                declarations.push(d.clone());
+            }
+        }
+        body.push_str(&format!(
+            " _{i}: _entities(representations: $r{i}) {}",
+            fetch.entity_selection
+        ));
+        if let Some(ready) = ready {
+            for (name, value) in &ready.request.variables {
+                if name == "representations" {
+                    variables.insert(format!("r{i}"), value.clone());
+                } else {
+                    variables.insert(name.clone(), value.clone());
+                }
+            }
+        }
+    }
+    body.push_str(" }");
+    SubgraphRequest {
+        query: format!("query({}) {body}", declarations.join(", ")).into(),
+        operation_name: None,
+        variables,
+        dedup: true,
+    }
+}
+
+/// One combined answer back into one answer per part, as if each part had
+/// been sent alone (`_i` becomes `_entities`, error paths too).
+fn split_combined(
+    answer: Result<Response, crate::transport::TransportError>,
+    parts: usize,
+) -> Vec<Result<Response, crate::transport::TransportError>> {
+    let response = match answer {
+        Ok(response) => response,
+        Err(err) => return (0..parts).map(|_| Err(err.clone())).collect(),
+    };
+    let mut data = match response.data {
+        Some(Value::Object(map)) => Some(map),
+        _ => None,
+    };
+    let mut out: Vec<Response> = (0..parts)
+        .map(|i| Response {
+            data: data.as_mut().map(|map| {
+                let mut part = Map::new();
+                part.insert(
+                    "_entities".into(),
+                    map.remove(&format!("_{i}")).unwrap_or(Value::Null),
+                );
+                Value::Object(part)
+            }),
+            errors: Vec::new(),
+            extensions: JsonMap::new(),
+        })
+        .collect();
+    for mut error in response.errors {
+        let part = match error.path.as_mut().and_then(|p| p.first_mut()) {
+            Some(PathSegment::Key(alias)) => alias
+                .strip_prefix('_')
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|&n| n < parts)
+                .map(|n| {
+                    *alias = "_entities".into();
+                    n
+                }),
+            _ => None,
+        };
+        out[part.unwrap_or(0)].errors.push(error);
+    }
+    out.into_iter().map(Ok).collect()
 }
 
 /// A ready request plus, for entity fetches, which objects each

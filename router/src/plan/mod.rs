@@ -61,6 +61,11 @@ pub struct FetchNode {
     /// Client variables the operation uses.
     pub variables: Vec<Name>,
     pub is_mutation: bool,
+    /// For `_entities` fetches: the selection set printed on its own and the
+    /// client variables' declarations, so the executor can send several
+    /// entity fetches for one subgraph as aliased fields of one request.
+    pub entity_selection: Arc<str>,
+    pub declarations: Vec<String>,
 }
 
 pub struct Planner {
@@ -156,14 +161,20 @@ impl Planner {
                 .collect();
             Arc::<str>::from(format!("{name}__{service}__{index}"))
         });
+        let mut client_declarations: Vec<String> = Vec::new();
+        for name in &variables {
+            if let Some(def) = operation.variables.iter().find(|v| &v.name == name) {
+                client_declarations.push(format!("${}: {}", def.name, def.ty));
+            }
+        }
         let mut declarations: Vec<String> = Vec::new();
         if group.entity {
             declarations.push("$representations: [_Any!]!".into());
         }
-        for name in &variables {
-            if let Some(def) = operation.variables.iter().find(|v| &v.name == name) {
-                declarations.push(format!("${}: {}", def.name, def.ty));
-            }
+        declarations.extend(client_declarations.iter().cloned());
+        let mut entity_selection = String::new();
+        if group.entity {
+            selection::print(&group.selections, &mut entity_selection, &mut Vec::new());
         }
         let kind = if mutation && !group.entity {
             "mutation"
@@ -188,6 +199,8 @@ impl Planner {
             operation_name,
             variables,
             is_mutation: mutation && !group.entity,
+            entity_selection: entity_selection.into(),
+            declarations: client_declarations,
         }
     }
 }

@@ -157,3 +157,51 @@ async fn independent_entity_fetches_of_one_step_run_in_parallel_once_each() {
         "the two fetches ran in sequence: {elapsed:?}"
     );
 }
+
+#[tokio::test]
+async fn entity_fetches_for_one_subgraph_at_one_step_share_a_request() {
+    let reviews = Subgraph::new(
+        "reviews",
+        r#"
+        type User @key(fields: "id") { id: ID! }
+        type Review { body: String! author: User! editor: User }
+        type Query { latestReviews: [Review!]! featured: Review }
+        "#,
+    )
+    .root(
+        "latestReviews",
+        json!([{ "body": "a", "author": { "id": "u1" }, "editor": { "id": "u2" } }]),
+    )
+    .root(
+        "featured",
+        json!({ "body": "f", "author": { "id": "u2" }, "editor": null }),
+    )
+    .start()
+    .await;
+    let accounts = Subgraph::new(
+        "accounts",
+        r#"type User @key(fields: "id") { id: ID! name: String! }"#,
+    )
+    .entities(
+        "User",
+        json!([{ "id": "u1", "name": "Ada" }, { "id": "u2", "name": "Bob" }]),
+    )
+    .start()
+    .await;
+    let supergraph = Supergraph::new(&[&reviews, &accounts]);
+    let outcome = supergraph
+        .query("{ latestReviews { author { name } editor { name } } featured { author { name } editor { name } } }")
+        .await;
+    outcome.assert_data(json!({
+        "latestReviews": [{ "author": { "name": "Ada" }, "editor": { "name": "Bob" } }],
+        "featured": { "author": { "name": "Bob" }, "editor": null }
+    }));
+    // Three paths need accounts at the same step: one request, aliased fields.
+    let requests = accounts.requests();
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert!(
+        requests[0].query.contains("_1: _entities"),
+        "{}",
+        requests[0].query
+    );
+}
