@@ -402,3 +402,6 @@ fn parse_field_set(
 
 /// Convenience for code that wants to keep a `Node` of a parsed field set.
 pub type FieldSetNode = Node<SelectionSet>;
+
+#[cfg(test)]
+mod tests;
