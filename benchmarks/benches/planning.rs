@@ -141,7 +141,7 @@ fn main() -> anyhow::Result<()> {
     println!("time budget per case: {budget:?} (BENCH_SECS)\n");
 
     println!(
-        "{:<31} {:<15} {:>9} {:>10} {:>10} {:>10}",
+        "{:<44} {:<15} {:>9} {:>10} {:>10} {:>10}",
         "operation", "measure", "iters", "mean", "p50", "p99"
     );
     for (label, query) in CASES {
@@ -197,7 +197,7 @@ fn main() -> anyhow::Result<()> {
         ));
         for (i, (measure, s)) in results.iter().enumerate() {
             println!(
-                "{:<31} {:<15} {:>9} {:>10} {:>10} {:>10}",
+                "{:<44} {:<15} {:>9} {:>10} {:>10} {:>10}",
                 if i == 0 { label.as_str() } else { "" },
                 measure,
                 s.iterations,

@@ -44,10 +44,10 @@ struct Args {
     #[arg(long, default_value_t = 300)]
     warmup: usize,
     /// Orders created for the benchmark (each with one captured payment).
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 40)]
     orders: usize,
     /// `orders(first:)` of the deep query.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 40)]
     first: usize,
     /// Also measure the router with `dedup_queries = false`.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
@@ -163,6 +163,23 @@ async fn main() -> anyhow::Result<()> {
         &composed.supergraph_sdl,
         &query,
     )?);
+    ensure!(
+        baseline.plan_text == plan_text,
+        "the router library's plan (which the baseline follows) differs from the plan of {}:\n{}\n\
+         The binary is probably older than the source: rebuild it with `cargo build --release -p router`.",
+        router_bin.display(),
+        baseline.plan_text
+    );
+    for step in &baseline.steps {
+        let mut services: Vec<&str> = step.iter().map(|f| f.service.as_str()).collect();
+        services.sort();
+        if services.windows(2).any(|w| w[0] == w[1]) {
+            println!(
+                "note: a step sends several fetches to one subgraph; the router batches them into \
+                 one request, the baseline sends them separately"
+            );
+        }
+    }
     println!(
         "baseline: {} subgraph fetches per request in {} sequential steps: {}",
         baseline.fetch_count(),
@@ -524,6 +541,8 @@ struct BaselineFetch {
 struct Baseline {
     client: reqwest::Client,
     steps: Vec<Vec<BaselineFetch>>,
+    /// The plan the baseline follows, printed like `router plan` prints it.
+    plan_text: String,
 }
 
 #[derive(Debug, Clone)]
@@ -535,8 +554,10 @@ enum Seg {
 impl Baseline {
     fn new(client: reqwest::Client, supergraph_sdl: &str, query: &str) -> anyhow::Result<Self> {
         let supergraph = Arc::new(Supergraph::parse(supergraph_sdl)?);
+        // Validated against the API schema, as the router's preparer does.
+        let api_schema = router::api_schema::derive(supergraph.schema())?;
         let document = apollo_compiler::ExecutableDocument::parse_and_validate(
-            supergraph.schema(),
+            &api_schema,
             query,
             "deep.graphql",
         )
@@ -547,6 +568,7 @@ impl Baseline {
             .map_err(|_| anyhow::anyhow!("expected one operation"))?;
         let planner = Planner::new(supergraph.clone());
         let plan = planner.plan(&document, operation)?;
+        let plan_text = plan.to_string();
         let root = plan.root.context("empty plan")?;
         let steps = flatten(&root)
             .into_iter()
@@ -563,7 +585,11 @@ impl Baseline {
                     .collect()
             })
             .collect();
-        Ok(Baseline { client, steps })
+        Ok(Baseline {
+            client,
+            steps,
+            plan_text,
+        })
     }
 
     fn fetch_count(&self) -> usize {
