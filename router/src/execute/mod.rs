@@ -94,11 +94,11 @@ async fn run(
     for step in steps(root) {
         // Build every request of the step from the data as it is now, send them
         // together, then merge the answers in plan order.
-        let prepared: Vec<(&FetchNode, Option<Prepared>)> = step
+        let mut prepared: Vec<(&FetchNode, Option<Prepared>)> = step
             .into_iter()
             .map(|fetch| (fetch, prepare(supergraph, fetch, &state.data, variables)))
             .collect();
-        let responses = send_step(&prepared, supergraph, transport).await;
+        let responses = send_step(&mut prepared, supergraph, transport).await;
         for ((fetch, prepared), response) in prepared.into_iter().zip(responses) {
             let (Some(prepared), Some(response)) = (prepared, response) else {
                 continue;
@@ -139,9 +139,9 @@ async fn run(
 
 /// Sends a step's requests: one per fetch, except that entity fetches bound
 /// for the same subgraph travel together as aliased `_entities` fields of a
-/// single request.
+/// single request. Requests are moved out of `prepared`, never copied.
 async fn send_step(
-    prepared: &[(&FetchNode, Option<Prepared>)],
+    prepared: &mut [(&FetchNode, Option<Prepared>)],
     supergraph: &Supergraph,
     transport: &dyn Transport,
 ) -> Vec<Option<Result<Response, crate::transport::TransportError>>> {
@@ -162,17 +162,34 @@ async fn send_step(
             None => batches.push(vec![i]),
         }
     }
-    let answers = join_all(batches.iter().map(|batch| async move {
-        let (fetch, ready) = &prepared[batch[0]];
-        let endpoint = supergraph.subgraph(fetch.graph);
-        if batch.len() == 1 {
-            let request = ready.as_ref().map(|r| r.request.clone())?;
-            return Some(vec![transport.fetch(endpoint, request).await]);
+    let mut requests = Vec::with_capacity(batches.len());
+    for batch in &batches {
+        let graph = prepared[batch[0]].0.graph;
+        let mut parts: Vec<(&FetchNode, SubgraphRequest)> = Vec::with_capacity(batch.len());
+        for &i in batch {
+            let (fetch, ready) = &mut prepared[i];
+            if let Some(request) = ready.as_mut().and_then(|r| r.request.take()) {
+                parts.push((*fetch, request));
+            }
         }
-        let request = combined_request(batch.iter().map(|&i| &prepared[i]));
-        let answer = transport.fetch(endpoint, request).await;
-        Some(split_combined(answer, batch.len()))
-    }))
+        let request = if parts.len() == 1 {
+            parts.pop().map(|(_, r)| r)
+        } else {
+            Some(combined_request(parts))
+        };
+        requests.push((graph, request));
+    }
+    let answers = join_all(requests.into_iter().zip(&batches).map(
+        |((graph, request), batch)| async move {
+            let request = request?;
+            let answer = transport.fetch(supergraph.subgraph(graph), request).await;
+            Some(if batch.len() == 1 {
+                vec![answer]
+            } else {
+                split_combined(answer, batch.len())
+            })
+        },
+    ))
     .await;
     let mut out: Vec<Option<Result<Response, crate::transport::TransportError>>> =
         (0..prepared.len()).map(|_| None).collect();
@@ -186,13 +203,11 @@ async fn send_step(
 }
 
 /// `query($r0: [_Any!]!, $r1: …, <client variables>) { _0: _entities(representations: $r0) {…} _1: … }`
-fn combined_request<'a>(
-    parts: impl Iterator<Item = &'a (&'a FetchNode, Option<Prepared>)>,
-) -> SubgraphRequest {
+fn combined_request(parts: Vec<(&FetchNode, SubgraphRequest)>) -> SubgraphRequest {
     let mut declarations: Vec<String> = Vec::new();
     let mut body = String::from("{");
     let mut variables = JsonMap::new();
-    for (i, (fetch, ready)) in parts.enumerate() {
+    for (i, (fetch, request)) in parts.into_iter().enumerate() {
         declarations.push(format!("$r{i}: [_Any!]!"));
         for d in &fetch.declarations {
             if !declarations.contains(d) {
@@ -203,13 +218,11 @@ fn combined_request<'a>(
             " _{i}: _entities(representations: $r{i}) {}",
             fetch.entity_selection
         ));
-        if let Some(ready) = ready {
-            for (name, value) in &ready.request.variables {
-                if name == "representations" {
-                    variables.insert(format!("r{i}"), value.clone());
-                } else {
-                    variables.insert(name.clone(), value.clone());
-                }
+        for (name, value) in request.variables {
+            if name == "representations" {
+                variables.insert(format!("r{i}"), value);
+            } else {
+                variables.insert(name, value);
             }
         }
     }
@@ -256,9 +269,8 @@ fn split_combined(
                 .strip_prefix('_')
                 .and_then(|n| n.parse::<usize>().ok())
                 .filter(|&n| n < parts)
-                .map(|n| {
+                .inspect(|n| {
                     *alias = "_entities".into();
-                    n
                 }),
             _ => None,
         };
@@ -270,7 +282,8 @@ fn split_combined(
 /// A ready request plus, for entity fetches, which objects each
 /// representation came from.
 struct Prepared {
-    request: SubgraphRequest,
+    /// Taken when sent.
+    request: Option<SubgraphRequest>,
     /// Response path of every object a representation was built from.
     targets: Vec<Vec<PathSegment>>,
     /// For each target, the index of its (de-duplicated) representation.
@@ -321,12 +334,12 @@ fn prepare(
         .collect();
     let Some(rep_sels) = &fetch.representations else {
         return Some(Prepared {
-            request: SubgraphRequest {
+            request: Some(SubgraphRequest {
                 query: fetch.operation.clone(),
                 operation_name: fetch.operation_name.clone(),
                 variables: request_variables,
                 dedup: !fetch.is_mutation,
-            },
+            }),
             targets: vec![Vec::new()],
             target_rep: Vec::new(),
         });
@@ -354,12 +367,12 @@ fn prepare(
     }
     request_variables.insert("representations".into(), Value::Array(representations));
     Some(Prepared {
-        request: SubgraphRequest {
+        request: Some(SubgraphRequest {
             query: fetch.operation.clone(),
             operation_name: fetch.operation_name.clone(),
             variables: request_variables,
             dedup: true,
-        },
+        }),
         targets,
         target_rep,
     })
@@ -425,13 +438,13 @@ fn representation(supergraph: &Supergraph, object: &Value, rep_sels: &[Sel]) -> 
             })
         })?;
     let mut rep = extract(object, &fragment.selections)?;
-    if fragment.type_condition != typename {
-        if let Value::Object(map) = &mut rep {
-            map.insert(
-                "__typename".into(),
-                Value::String(fragment.type_condition.to_string()),
-            );
-        }
+    if fragment.type_condition != typename
+        && let Value::Object(map) = &mut rep
+    {
+        map.insert(
+            "__typename".into(),
+            Value::String(fragment.type_condition.to_string()),
+        );
     }
     Some(rep)
 }
@@ -457,10 +470,10 @@ fn extract(object: &Value, sels: &[Sel]) -> Option<Value> {
             }
             Sel::Fragment(fragment) => {
                 let typename = map.get("__typename").and_then(Value::as_str);
-                if typename == Some(fragment.type_condition.as_str()) {
-                    if let Some(Value::Object(inner)) = extract(object, &fragment.selections) {
-                        out.extend(inner);
-                    }
+                if typename == Some(fragment.type_condition.as_str())
+                    && let Some(Value::Object(inner)) = extract(object, &fragment.selections)
+                {
+                    out.extend(inner);
                 }
             }
         }
@@ -571,21 +584,20 @@ fn remap_entity_error(error: Error, prepared: &Prepared, service: &str) -> Error
     if let Some(path) = &error.path {
         if let (Some(PathSegment::Key(first)), Some(PathSegment::Index(i))) =
             (path.first(), path.get(1))
+            && first == "_entities"
         {
-            if first == "_entities" {
-                let rest = path[2..].to_vec();
-                if let Some(target) = prepared
-                    .target_rep
-                    .iter()
-                    .position(|r| r == i)
-                    .map(|t| prepared.targets[t].clone())
-                {
-                    let mut full = target;
-                    full.extend(rest);
-                    error.path = Some(full);
-                } else {
-                    error.path = None;
-                }
+            let rest = path[2..].to_vec();
+            if let Some(target) = prepared
+                .target_rep
+                .iter()
+                .position(|r| r == i)
+                .map(|t| prepared.targets[t].clone())
+            {
+                let mut full = target;
+                full.extend(rest);
+                error.path = Some(full);
+            } else {
+                error.path = None;
             }
         }
     } else if let Some(target) = prepared.targets.first() {

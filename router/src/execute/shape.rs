@@ -3,21 +3,63 @@
 //! order, `__typename`, `@skip`/`@include`, fragments applied by runtime type —
 //! and a null in a non-null position nulls the nearest nullable parent, with
 //! an error unless a subgraph already reported one at or below that path.
+//!
+//! This is the hot path of every response, so it moves values (and their
+//! keys) out of the merged data instead of copying them, computes the fields
+//! of each (selection, runtime type) pair once per request, and builds error
+//! paths only when there is an error.
+
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use apollo_compiler::ast::{Type, Value as AstValue};
 use apollo_compiler::executable::{Field, Operation, Selection, SelectionSet};
 use apollo_compiler::validation::Valid;
-use apollo_compiler::{ExecutableDocument, Node};
+use apollo_compiler::{ExecutableDocument, Name, Node};
 use serde_json::{Map, Value};
 
 use crate::graphql::{Error, JsonMap, PathSegment};
 use crate::supergraph::Supergraph;
 
-struct Ctx<'a> {
+/// A response key and every field selected under it.
+type FieldGroup<'a> = (&'a Name, Vec<&'a Node<Field>>);
+
+/// The collected fields of one selection, per runtime type.
+type FieldsByType<'a> = Vec<(String, Rc<Vec<FieldGroup<'a>>>)>;
+
+/// A path element borrowed from the operation; owned only for errors.
+#[derive(Clone, Copy)]
+enum PathRef<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+struct Ctx<'a, 'e> {
     supergraph: &'a Supergraph,
     document: &'a Valid<ExecutableDocument>,
     variables: &'a JsonMap,
-    errors: &'a mut Vec<Error>,
+    errors: &'e mut Vec<Error>,
+    /// Collected fields by (selection sets, runtime type).
+    fields: HashMap<SetsKey, FieldsByType<'a>>,
+}
+
+/// The identity of a list of selection sets: one or two without allocating.
+#[derive(PartialEq, Eq, Hash)]
+enum SetsKey {
+    Short(usize, usize),
+    Long(Vec<usize>),
+}
+
+impl SetsKey {
+    fn of(sets: &[&SelectionSet]) -> Self {
+        let ptr = |s: &&SelectionSet| *s as *const SelectionSet as usize;
+        match sets {
+            [] => SetsKey::Short(0, 0),
+            [one] => SetsKey::Short(ptr(one), 0),
+            [a, b] => SetsKey::Short(ptr(a), ptr(b)),
+            many => SetsKey::Long(many.iter().map(ptr).collect()),
+        }
+    }
 }
 
 pub fn shape(
@@ -33,6 +75,7 @@ pub fn shape(
         document,
         variables,
         errors,
+        fields: HashMap::new(),
     };
     let mut object = match data {
         Value::Object(map) => map,
@@ -47,35 +90,27 @@ pub fn shape(
 }
 
 /// `None` when a non-null field inside was null: the caller nulls this object.
-/// Values are moved out of the merged data, which is not needed afterwards.
-fn shape_object(
-    ctx: &mut Ctx<'_>,
-    sets: &[&SelectionSet],
+fn shape_object<'a>(
+    ctx: &mut Ctx<'a, '_>,
+    sets: &[&'a SelectionSet],
     runtime_type: &str,
     object: &mut Map<String, Value>,
-    path: &mut Vec<PathSegment>,
+    path: &mut Vec<PathRef<'a>>,
 ) -> Option<Map<String, Value>> {
-    let mut grouped: Vec<(String, Vec<&Node<Field>>)> = Vec::new();
-    for set in sets {
-        collect_fields(ctx, set, runtime_type, &mut grouped);
-    }
+    let grouped = fields_of(ctx, sets, runtime_type);
     let mut out = Map::with_capacity(grouped.len());
-    for (key, fields) in grouped {
+    for (key, fields) in grouped.iter() {
         let field = fields[0];
         if field.name == "__typename" {
-            out.insert(key, Value::String(runtime_type.to_owned()));
+            out.insert(key.to_string(), Value::String(runtime_type.to_owned()));
             continue;
         }
-        let value = object.remove(&key).unwrap_or(Value::Null);
-        path.push(PathSegment::Key(key.clone()));
-        let completed = complete(
-            ctx,
-            &field.definition.ty,
-            &fields,
-            value,
-            path,
-            runtime_type,
-        );
+        let (key, value) = match object.remove_entry(key.as_str()) {
+            Some(entry) => entry,
+            None => (key.to_string(), Value::Null),
+        };
+        path.push(PathRef::Key(fields[0].response_key().as_str()));
+        let completed = complete(ctx, &field.definition.ty, fields, value, path, runtime_type);
         path.pop();
         match completed {
             Some(v) => {
@@ -87,12 +122,37 @@ fn shape_object(
     Some(out)
 }
 
-fn complete(
-    ctx: &mut Ctx<'_>,
+fn fields_of<'a>(
+    ctx: &mut Ctx<'a, '_>,
+    sets: &[&'a SelectionSet],
+    runtime_type: &str,
+) -> Rc<Vec<FieldGroup<'a>>> {
+    let key = SetsKey::of(sets);
+    if let Some(found) = ctx
+        .fields
+        .get(&key)
+        .and_then(|by_type| by_type.iter().find(|(t, _)| t == runtime_type))
+    {
+        return found.1.clone();
+    }
+    let mut grouped: Vec<FieldGroup<'a>> = Vec::new();
+    for set in sets {
+        collect_fields(ctx, set, runtime_type, &mut grouped);
+    }
+    let grouped = Rc::new(grouped);
+    ctx.fields
+        .entry(key)
+        .or_default()
+        .push((runtime_type.to_owned(), grouped.clone()));
+    grouped
+}
+
+fn complete<'a>(
+    ctx: &mut Ctx<'a, '_>,
     ty: &Type,
-    fields: &[&Node<Field>],
+    fields: &[&'a Node<Field>],
     value: Value,
-    path: &mut Vec<PathSegment>,
+    path: &mut Vec<PathRef<'a>>,
     parent_type: &str,
 ) -> Option<Value> {
     if value.is_null() {
@@ -111,7 +171,7 @@ fn complete(
                 let mut out = Vec::with_capacity(items.len());
                 let mut failed = false;
                 for (i, item) in items.into_iter().enumerate() {
-                    path.push(PathSegment::Index(i));
+                    path.push(PathRef::Index(i));
                     let completed = complete(ctx, item_type, fields, item, path, parent_type);
                     path.pop();
                     match completed {
@@ -126,28 +186,29 @@ fn complete(
             }
             _ => None,
         }
-    } else {
-        let named = ty.inner_named_type();
-        let is_composite = fields
-            .iter()
-            .any(|f| !f.selection_set.selections.is_empty());
-        if is_composite {
-            match value {
-                Value::Object(mut object) => {
-                    let runtime = object
-                        .get("__typename")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| named.to_string());
-                    let sets: Vec<&SelectionSet> =
+    } else if fields
+        .iter()
+        .any(|f| !f.selection_set.selections.is_empty())
+    {
+        match value {
+            Value::Object(mut object) => {
+                let runtime = match object.get("__typename").and_then(Value::as_str) {
+                    Some(t) => t.to_owned(),
+                    None => ty.inner_named_type().to_string(),
+                };
+                if let [only] = fields {
+                    shape_object(ctx, &[&only.selection_set], &runtime, &mut object, path)
+                        .map(Value::Object)
+                } else {
+                    let sets: Vec<&'a SelectionSet> =
                         fields.iter().map(|f| &f.selection_set).collect();
                     shape_object(ctx, &sets, &runtime, &mut object, path).map(Value::Object)
                 }
-                _ => None,
             }
-        } else {
-            Some(value)
+            _ => None,
         }
+    } else {
+        Some(value)
     };
     match result {
         Some(v) => Some(v),
@@ -161,27 +222,34 @@ fn complete(
 
 /// Records why a non-null position is null, unless an error at or below this
 /// path already explains it.
-fn null_error(ctx: &mut Ctx<'_>, path: &[PathSegment], parent_type: &str, field: &str) {
+fn null_error(ctx: &mut Ctx<'_, '_>, path: &[PathRef<'_>], parent_type: &str, field: &str) {
+    let path: Vec<PathSegment> = path
+        .iter()
+        .map(|p| match p {
+            PathRef::Key(k) => PathSegment::Key((*k).to_owned()),
+            PathRef::Index(i) => PathSegment::Index(*i),
+        })
+        .collect();
     let explained = ctx
         .errors
         .iter()
-        .any(|e| e.path.as_ref().is_some_and(|p| p.starts_with(path)));
+        .any(|e| e.path.as_ref().is_some_and(|p| p.starts_with(&path)));
     if !explained {
         ctx.errors.push(
             Error::coded(
                 format!("Cannot return null for non-nullable field {parent_type}.{field}"),
                 "NON_NULLABLE_FIELD_NULL",
             )
-            .with_path(path.to_vec()),
+            .with_path(path),
         );
     }
 }
 
-fn collect_fields<'d>(
-    ctx: &Ctx<'d>,
-    set: &'d SelectionSet,
+fn collect_fields<'a>(
+    ctx: &Ctx<'a, '_>,
+    set: &'a SelectionSet,
     runtime_type: &str,
-    out: &mut Vec<(String, Vec<&'d Node<Field>>)>,
+    out: &mut Vec<FieldGroup<'a>>,
 ) {
     for selection in &set.selections {
         match selection {
@@ -189,7 +257,7 @@ fn collect_fields<'d>(
                 if !included(ctx, &field.directives) {
                     continue;
                 }
-                let key = field.response_key().to_string();
+                let key = field.response_key();
                 match out.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, fields)) => fields.push(field),
                     None => out.push((key, vec![field])),
@@ -211,21 +279,21 @@ fn collect_fields<'d>(
                 if !included(ctx, &spread.directives) {
                     continue;
                 }
-                if let Some(fragment) = ctx.document.fragments.get(&spread.fragment_name) {
-                    if applies(ctx, runtime_type, fragment.type_condition()) {
-                        collect_fields(ctx, &fragment.selection_set, runtime_type, out);
-                    }
+                if let Some(fragment) = ctx.document.fragments.get(&spread.fragment_name)
+                    && applies(ctx, runtime_type, fragment.type_condition())
+                {
+                    collect_fields(ctx, &fragment.selection_set, runtime_type, out);
                 }
             }
         }
     }
 }
 
-fn applies(ctx: &Ctx<'_>, runtime_type: &str, condition: &str) -> bool {
+fn applies(ctx: &Ctx<'_, '_>, runtime_type: &str, condition: &str) -> bool {
     runtime_type == condition || ctx.supergraph.schema().is_subtype(condition, runtime_type)
 }
 
-fn included(ctx: &Ctx<'_>, directives: &apollo_compiler::ast::DirectiveList) -> bool {
+fn included(ctx: &Ctx<'_, '_>, directives: &apollo_compiler::ast::DirectiveList) -> bool {
     let flag = |name: &str| {
         directives
             .get(name)

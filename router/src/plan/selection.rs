@@ -284,10 +284,8 @@ fn print_value(value: &Value, out: &mut String) {
 
 fn collect_variables(value: &Value, out: &mut Vec<Name>) {
     match value {
-        Value::Variable(name) => {
-            if !out.contains(name) {
-                out.push(name.clone());
-            }
+        Value::Variable(name) if !out.contains(name) => {
+            out.push(name.clone());
         }
         Value::List(items) => items.iter().for_each(|v| collect_variables(v, out)),
         Value::Object(fields) => fields.iter().for_each(|(_, v)| collect_variables(v, out)),
@@ -300,28 +298,27 @@ pub fn add(sels: &mut Vec<Sel>, sel: Sel) {
     match sel {
         Sel::Field(field) => {
             for existing in sels.iter_mut() {
-                if let Sel::Field(e) = existing {
-                    if e.same_as(&field) {
-                        for child in field.selections {
-                            add(&mut e.selections, child);
-                        }
-                        return;
+                if let Sel::Field(e) = existing
+                    && e.same_as(&field)
+                {
+                    for child in field.selections {
+                        add(&mut e.selections, child);
                     }
+                    return;
                 }
             }
             sels.push(Sel::Field(field));
         }
         Sel::Fragment(fragment) => {
             for existing in sels.iter_mut() {
-                if let Sel::Fragment(e) = existing {
-                    if e.type_condition == fragment.type_condition
-                        && e.directives == fragment.directives
-                    {
-                        for child in fragment.selections {
-                            add(&mut e.selections, child);
-                        }
-                        return;
+                if let Sel::Fragment(e) = existing
+                    && e.type_condition == fragment.type_condition
+                    && e.directives == fragment.directives
+                {
+                    for child in fragment.selections {
+                        add(&mut e.selections, child);
                     }
+                    return;
                 }
             }
             sels.push(Sel::Fragment(fragment));
