@@ -269,9 +269,7 @@ fn split_combined(
                 .strip_prefix('_')
                 .and_then(|n| n.parse::<usize>().ok())
                 .filter(|&n| n < parts)
-                .inspect(|n| {
-                    *alias = "_entities".into();
-                }),
+                .inspect(|_| *alias = "_entities".into()),
             _ => None,
         };
         out[part.unwrap_or(0)].errors.push(error);

@@ -335,12 +335,8 @@ pub fn add_all(sels: &mut Vec<Sel>, more: Vec<Sel>) {
 /// `{ a b { c } ... on T { d } }`, collecting the variables used.
 pub fn print(sels: &[Sel], out: &mut String, variables: &mut Vec<Name>) {
     out.push('{');
-    for (i, sel) in sels.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        } else {
-            out.push(' ');
-        }
+    for sel in sels {
+        out.push(' ');
         match sel {
             Sel::Field(f) => {
                 if let Some(alias) = &f.alias {
