@@ -59,7 +59,7 @@ pub struct EngineResponse {
 
 impl EngineResponse {
     fn from_response(response: graphql::Response) -> Self {
-        let status = if response.data.is_some() {
+        let status = if response.has_data() {
             ResponseStatus::Ok
         } else {
             ResponseStatus::RequestError
@@ -170,7 +170,7 @@ impl Engine {
             }
             RootFields::Mixed => {
                 let response = self.introspection.execute(document, operation, &variables);
-                if response.data.is_none() {
+                if !response.has_data() {
                     return EngineResponse::from_response(response);
                 }
                 Some(response)
@@ -261,6 +261,7 @@ pub(crate) mod tests {
                 .push((subgraph.name.clone(), request));
             Ok(graphql::Response {
                 data: Some(json!({})),
+                raw_data: None,
                 ..Default::default()
             })
         }

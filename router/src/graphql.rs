@@ -22,21 +22,86 @@ pub struct Request {
 
 /// A GraphQL response. `data: None` leaves the key out (a request error);
 /// `Some(Value::Null)` is an execution that nulled the root.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+///
+/// The executor writes `data` straight to JSON text (`raw_data`) rather than
+/// building a second tree of values; a response holds one or the other.
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct Response {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub data: Option<Value>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// `data` already serialized; valid JSON written by the executor.
+    #[serde(skip)]
+    pub raw_data: Option<String>,
+    #[serde(default)]
     pub errors: Vec<Error>,
-    #[serde(default, skip_serializing_if = "JsonMap::is_empty")]
+    #[serde(default)]
     pub extensions: JsonMap,
 }
 
+impl Serialize for Response {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeMap};
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(raw) = &self.raw_data {
+            let raw =
+                serde_json::value::RawValue::from_string(raw.clone()).map_err(S::Error::custom)?;
+            map.serialize_entry("data", &raw)?;
+        } else if let Some(data) = &self.data {
+            map.serialize_entry("data", data)?;
+        }
+        if !self.errors.is_empty() {
+            map.serialize_entry("errors", &self.errors)?;
+        }
+        if !self.extensions.is_empty() {
+            map.serialize_entry("extensions", &self.extensions)?;
+        }
+        map.end()
+    }
+}
+
 impl Response {
+    /// True unless this is a request error (no `data` key at all).
+    pub fn has_data(&self) -> bool {
+        self.data.is_some() || self.raw_data.is_some()
+    }
+
+    /// `data` as a value tree, parsing `raw_data` if that is how it is held.
+    pub fn into_value_data(mut self) -> Self {
+        if let Some(raw) = self.raw_data.take() {
+            self.data = Some(serde_json::from_str(&raw).unwrap_or(Value::Null));
+        }
+        self
+    }
+
+    /// The response as JSON bytes, splicing `raw_data` in without re-parsing.
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        let Some(raw) = &self.raw_data else {
+            return serde_json::to_vec(self).unwrap_or_else(|_| b"{\"data\":null}".to_vec());
+        };
+        let mut out = Vec::with_capacity(raw.len() + 64);
+        out.extend_from_slice(b"{\"data\":");
+        out.extend_from_slice(raw.as_bytes());
+        if !self.errors.is_empty() {
+            out.extend_from_slice(b",\"errors\":");
+            if serde_json::to_writer(&mut out, &self.errors).is_err() {
+                out.extend_from_slice(b"[]");
+            }
+        }
+        if !self.extensions.is_empty() {
+            out.extend_from_slice(b",\"extensions\":");
+            if serde_json::to_writer(&mut out, &self.extensions).is_err() {
+                out.extend_from_slice(b"{}");
+            }
+        }
+        out.push(b'}');
+        out
+    }
+
     /// A request error: no `data` key at all.
     pub fn request_error(error: Error) -> Self {
         Response {
             data: None,
+            raw_data: None,
             errors: vec![error],
             extensions: JsonMap::new(),
         }

@@ -88,6 +88,7 @@ impl Introspection {
                 data: response
                     .data
                     .map(|data| serde_json::to_value(data).expect("JSON values serialize")),
+                raw_data: None,
                 errors: response
                     .errors
                     .into_iter()
@@ -129,7 +130,7 @@ pub fn merge(
     executed: graphql::Response,
     introspection: graphql::Response,
 ) -> graphql::Response {
-    let mut executed = executed;
+    let mut executed = executed.into_value_data();
     let executed_data = match executed.data.take() {
         Some(serde_json::Value::Object(data)) => data,
         other => {
@@ -276,6 +277,7 @@ mod tests {
         let intro = introspection.execute(&prepared.document, prepared.operation(), &variables);
         let executed = graphql::Response {
             data: Some(json!({"a": [], "b": [{"id": "1"}]})),
+            raw_data: None,
             ..Default::default()
         };
         let merged = merge(
@@ -290,6 +292,7 @@ mod tests {
         );
         let nulled = graphql::Response {
             data: Some(json!(null)),
+            raw_data: None,
             errors: vec![graphql::Error::coded("boom", "X")],
             ..Default::default()
         };

@@ -68,6 +68,7 @@ impl PrepareError {
     pub fn to_response(&self) -> graphql::Response {
         graphql::Response {
             data: None,
+            raw_data: None,
             errors: self.to_graphql_errors(),
             extensions: JsonMap::new(),
         }

@@ -293,18 +293,32 @@ fn media_str(media: Media) -> &'static str {
     }
 }
 
-fn json_response(
-    status: StatusCode,
-    content_type: &'static str,
-    body: &impl serde::Serialize,
-) -> Response {
-    let bytes = serde_json::to_vec(body).expect("responses serialize");
+fn json_response(status: StatusCode, content_type: &'static str, body: &impl JsonBody) -> Response {
+    let bytes = body.json_bytes();
     (
         status,
         [(CONTENT_TYPE, HeaderValue::from_static(content_type))],
         bytes,
     )
         .into_response()
+}
+
+/// A body the server can write: GraphQL responses splice their executor-written
+/// `data` in as it is.
+trait JsonBody {
+    fn json_bytes(&self) -> Vec<u8>;
+}
+
+impl JsonBody for graphql::Response {
+    fn json_bytes(&self) -> Vec<u8> {
+        self.to_json_bytes()
+    }
+}
+
+impl JsonBody for serde_json::Value {
+    fn json_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
 }
 
 const GRAPHIQL: &str = r#"<!doctype html>

@@ -40,16 +40,19 @@ pub async fn execute(
         run(root, &mut state, supergraph, variables, transport).await;
     }
     let State { data, mut errors } = state;
-    let data = shape::shape(
+    let raw = shape::shape(
         supergraph,
         document,
         operation,
         variables,
-        data,
+        &data,
         &mut errors,
     );
+    // The merged tree is dropped off the response path.
+    drop(data);
     Response {
-        data: Some(data),
+        data: None,
+        raw_data: Some(raw),
         errors,
         extensions: JsonMap::new(),
     }
@@ -259,6 +262,7 @@ fn split_combined(
                 );
                 Value::Object(part)
             }),
+            raw_data: None,
             errors: Vec::new(),
             extensions: JsonMap::new(),
         })

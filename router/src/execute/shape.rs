@@ -4,9 +4,9 @@
 //! and a null in a non-null position nulls the nearest nullable parent, with
 //! an error unless a subgraph already reported one at or below that path.
 //!
-//! This is the hot path of every response, so it moves values (and their
-//! keys) out of the merged data instead of copying them, computes the fields
-//! of each (selection, runtime type) pair once per request, and builds error
+//! This is the hot path of every response, so it writes JSON text directly
+//! from the merged data (no second tree of values), computes the fields of
+//! each (selection, runtime type) pair once per request, and builds error
 //! paths only when there is an error.
 
 use std::collections::HashMap;
@@ -62,14 +62,17 @@ impl SetsKey {
     }
 }
 
+/// Writes the response `data` as JSON text. Reads the merged data in place:
+/// no second tree is built, and a null that propagates truncates what was
+/// written back to the nearest nullable position.
 pub fn shape(
     supergraph: &Supergraph,
     document: &Valid<ExecutableDocument>,
     operation: &Operation,
     variables: &JsonMap,
-    data: Value,
+    data: &Value,
     errors: &mut Vec<Error>,
-) -> Value {
+) -> String {
     let mut ctx = Ctx {
         supergraph,
         document,
@@ -77,49 +80,67 @@ pub fn shape(
         errors,
         fields: HashMap::new(),
     };
-    let mut object = match data {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
+    let empty = Map::new();
+    let object = data.as_object().unwrap_or(&empty);
     let root = operation.selection_set.ty.as_str();
     let sets = [&operation.selection_set];
-    match shape_object(&mut ctx, &sets, root, &mut object, &mut Vec::new()) {
-        Some(map) => Value::Object(map),
-        None => Value::Null,
+    let mut out = Vec::with_capacity(16 * 1024);
+    if write_object(&mut ctx, &sets, root, object, &mut Vec::new(), &mut out).is_err() {
+        out.clear();
+        out.extend_from_slice(b"null");
     }
+    // Only valid UTF-8 was written: names, and serde_json's own output.
+    String::from_utf8(out).unwrap_or_else(|_| "null".to_owned())
 }
 
-/// `None` when a non-null field inside was null: the caller nulls this object.
-fn shape_object<'a>(
+/// A non-null position was null: the nearest nullable parent becomes null.
+struct Nulled;
+
+fn write_object<'a>(
     ctx: &mut Ctx<'a, '_>,
     sets: &[&'a SelectionSet],
     runtime_type: &str,
-    object: &mut Map<String, Value>,
+    object: &Map<String, Value>,
     path: &mut Vec<PathRef<'a>>,
-) -> Option<Map<String, Value>> {
+    out: &mut Vec<u8>,
+) -> Result<(), Nulled> {
     let grouped = fields_of(ctx, sets, runtime_type);
-    let mut out = Map::with_capacity(grouped.len());
-    for (key, fields) in grouped.iter() {
+    out.push(b'{');
+    for (i, (key, fields)) in grouped.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        // Response keys are GraphQL names: nothing to escape.
+        out.push(b'"');
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
         let field = fields[0];
         if field.name == "__typename" {
-            out.insert(key.to_string(), Value::String(runtime_type.to_owned()));
+            write_string(out, runtime_type);
             continue;
         }
-        let (key, value) = match object.remove_entry(key.as_str()) {
-            Some(entry) => entry,
-            None => (key.to_string(), Value::Null),
-        };
-        path.push(PathRef::Key(fields[0].response_key().as_str()));
-        let completed = complete(ctx, &field.definition.ty, fields, value, path, runtime_type);
+        let value = object.get(key.as_str()).unwrap_or(&Value::Null);
+        path.push(PathRef::Key(field.response_key().as_str()));
+        let written = complete(
+            ctx,
+            &field.definition.ty,
+            fields,
+            value,
+            path,
+            runtime_type,
+            out,
+        );
         path.pop();
-        match completed {
-            Some(v) => {
-                out.insert(key, v);
-            }
-            None => return None,
-        }
+        written?;
     }
-    Some(out)
+    out.push(b'}');
+    Ok(())
+}
+
+fn write_string(out: &mut Vec<u8>, s: &str) {
+    if serde_json::to_writer(&mut *out, s).is_err() {
+        out.extend_from_slice(b"null");
+    }
 }
 
 fn fields_of<'a>(
@@ -151,71 +172,75 @@ fn complete<'a>(
     ctx: &mut Ctx<'a, '_>,
     ty: &Type,
     fields: &[&'a Node<Field>],
-    value: Value,
+    value: &Value,
     path: &mut Vec<PathRef<'a>>,
     parent_type: &str,
-) -> Option<Value> {
+    out: &mut Vec<u8>,
+) -> Result<(), Nulled> {
     if value.is_null() {
-        return if ty.is_non_null() {
+        if ty.is_non_null() {
             null_error(ctx, path, parent_type, &fields[0].name);
-            None
-        } else {
-            Some(Value::Null)
-        };
+            return Err(Nulled);
+        }
+        out.extend_from_slice(b"null");
+        return Ok(());
     }
-    let nullable = !ty.is_non_null();
-    let result = if ty.is_list() {
+    let start = out.len();
+    let written = if ty.is_list() {
         match value {
             Value::Array(items) => {
                 let item_type = ty.item_type();
-                let mut out = Vec::with_capacity(items.len());
-                let mut failed = false;
-                for (i, item) in items.into_iter().enumerate() {
+                out.push(b'[');
+                let mut result = Ok(());
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
                     path.push(PathRef::Index(i));
-                    let completed = complete(ctx, item_type, fields, item, path, parent_type);
+                    result = complete(ctx, item_type, fields, item, path, parent_type, out);
                     path.pop();
-                    match completed {
-                        Some(v) => out.push(v),
-                        None => {
-                            failed = true;
-                            break;
-                        }
+                    if result.is_err() {
+                        break;
                     }
                 }
-                (!failed).then_some(Value::Array(out))
+                out.push(b']');
+                result
             }
-            _ => None,
+            _ => Err(Nulled),
         }
     } else if fields
         .iter()
         .any(|f| !f.selection_set.selections.is_empty())
     {
         match value {
-            Value::Object(mut object) => {
-                let runtime = match object.get("__typename").and_then(Value::as_str) {
-                    Some(t) => t.to_owned(),
-                    None => ty.inner_named_type().to_string(),
-                };
+            Value::Object(object) => {
+                let runtime = object
+                    .get("__typename")
+                    .and_then(Value::as_str)
+                    .unwrap_or_else(|| ty.inner_named_type().as_str());
                 if let [only] = fields {
-                    shape_object(ctx, &[&only.selection_set], &runtime, &mut object, path)
-                        .map(Value::Object)
+                    write_object(ctx, &[&only.selection_set], runtime, object, path, out)
                 } else {
                     let sets: Vec<&'a SelectionSet> =
                         fields.iter().map(|f| &f.selection_set).collect();
-                    shape_object(ctx, &sets, &runtime, &mut object, path).map(Value::Object)
+                    write_object(ctx, &sets, runtime, object, path, out)
                 }
             }
-            _ => None,
+            _ => Err(Nulled),
         }
     } else {
-        Some(value)
+        serde_json::to_writer(&mut *out, value).map_err(|_| Nulled)
     };
-    match result {
-        Some(v) => Some(v),
-        None if nullable => Some(Value::Null),
-        None => {
+    match written {
+        Ok(()) => Ok(()),
+        Err(Nulled) if !ty.is_non_null() => {
+            out.truncate(start);
+            out.extend_from_slice(b"null");
+            Ok(())
+        }
+        Err(Nulled) => {
             null_error(ctx, path, parent_type, &fields[0].name);
-            None
+            Err(Nulled)
         }
     }
 }
