@@ -19,8 +19,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
 use router::compose::{SubgraphSource, compose};
+use router::execute::entities;
 use router::plan::selection::Sel;
-use router::plan::{PathElem, PlanNode, Planner};
+use router::plan::{PathElem, Planner};
 use router::supergraph::Supergraph;
 use serde_json::{Map, Value, json};
 use shop::system::{self, SystemSettings};
@@ -540,15 +541,10 @@ struct BaselineFetch {
 
 struct Baseline {
     client: reqwest::Client,
+    supergraph: Arc<Supergraph>,
     steps: Vec<Vec<BaselineFetch>>,
     /// The plan the baseline follows, printed like `router plan` prints it.
     plan_text: String,
-}
-
-#[derive(Debug, Clone)]
-enum Seg {
-    Key(String),
-    Index(usize),
 }
 
 impl Baseline {
@@ -570,7 +566,7 @@ impl Baseline {
         let plan = planner.plan(&document, operation)?;
         let plan_text = plan.to_string();
         let root = plan.root.context("empty plan")?;
-        let steps = flatten(&root)
+        let steps = entities::steps(&root)
             .into_iter()
             .map(|step| {
                 step.into_iter()
@@ -587,6 +583,7 @@ impl Baseline {
             .collect();
         Ok(Baseline {
             client,
+            supergraph,
             steps,
             plan_text,
         })
@@ -639,11 +636,13 @@ impl Baseline {
                 let mut target_rep = Vec::new();
                 if let Some(rep_sels) = &fetch.representations {
                     let mut objects = Vec::new();
-                    collect_objects(&data, &fetch.path, &mut Vec::new(), &mut objects);
+                    entities::collect_objects(&data, &fetch.path, &mut Vec::new(), &mut objects);
                     let mut reps: Vec<Value> = Vec::new();
                     let mut seen = std::collections::HashMap::new();
                     for (path, object) in objects {
-                        let Some(rep) = representation(object, rep_sels) else {
+                        let Some(rep) =
+                            entities::representation(&self.supergraph, object, rep_sels)
+                        else {
                             continue;
                         };
                         let index = *seen.entry(rep.to_string()).or_insert_with(|| {
@@ -695,7 +694,7 @@ impl Baseline {
                     .map(Value::take)
                     .unwrap_or(Value::Null);
                 if fetch.representations.is_none() {
-                    deep_merge(&mut data, response_data);
+                    entities::deep_merge(&mut data, response_data);
                     continue;
                 }
                 let entities = match response_data {
@@ -709,153 +708,13 @@ impl Baseline {
                     let Some(entity) = entities.get(*index).filter(|e| !e.is_null()) else {
                         continue;
                     };
-                    if let Some(object) = pointer_mut(&mut data, target) {
-                        deep_merge(object, entity.clone());
+                    if let Some(object) = entities::pointer_mut(&mut data, target) {
+                        entities::deep_merge(object, entity.clone());
                     }
                 }
             }
         }
         Ok((data, received))
-    }
-}
-
-/// A plan's nodes as steps; each step's fetches run concurrently.
-fn flatten(node: &PlanNode) -> Vec<Vec<&router::plan::FetchNode>> {
-    match node {
-        PlanNode::Fetch(fetch) => vec![vec![fetch.as_ref()]],
-        PlanNode::Sequence(nodes) => nodes.iter().flat_map(flatten).collect(),
-        PlanNode::Parallel(nodes) => {
-            let branches: Vec<_> = nodes.iter().map(flatten).collect();
-            let len = branches.iter().map(Vec::len).max().unwrap_or(0);
-            (0..len)
-                .map(|i| {
-                    branches
-                        .iter()
-                        .filter_map(|b| b.get(i))
-                        .flatten()
-                        .copied()
-                        .collect()
-                })
-                .collect()
-        }
-    }
-}
-
-fn collect_objects<'d>(
-    value: &'d Value,
-    path: &[PathElem],
-    current: &mut Vec<Seg>,
-    out: &mut Vec<(Vec<Seg>, &'d Value)>,
-) {
-    match (path.first(), value) {
-        (None, Value::Object(_)) => out.push((current.clone(), value)),
-        (None, Value::Array(items)) | (Some(PathElem::List), Value::Array(items)) => {
-            let rest = if path.is_empty() { path } else { &path[1..] };
-            for (i, item) in items.iter().enumerate() {
-                current.push(Seg::Index(i));
-                collect_objects(item, rest, current, out);
-                current.pop();
-            }
-        }
-        (Some(PathElem::Key(key)), Value::Object(map)) => {
-            if let Some(child) = map.get(key.as_str()) {
-                current.push(Seg::Key(key.to_string()));
-                collect_objects(child, &path[1..], current, out);
-                current.pop();
-            }
-        }
-        (Some(PathElem::List), Value::Object(_)) => {
-            collect_objects(value, &path[1..], current, out)
-        }
-        _ => {}
-    }
-}
-
-fn representation(object: &Value, rep_sels: &[Sel]) -> Option<Value> {
-    let typename = object.get("__typename").and_then(Value::as_str)?;
-    let fragment = rep_sels.iter().find_map(|sel| match sel {
-        Sel::Fragment(f) if f.type_condition == typename => Some(f),
-        _ => None,
-    })?;
-    extract(object, &fragment.selections)
-}
-
-fn extract(object: &Value, sels: &[Sel]) -> Option<Value> {
-    let map = object.as_object()?;
-    let mut out = Map::new();
-    for sel in sels {
-        match sel {
-            Sel::Field(field) => {
-                let value = map.get(field.response_key().as_str())?;
-                let value = if field.selections.is_empty() || value.is_null() {
-                    value.clone()
-                } else {
-                    extract_nested(value, &field.selections)?
-                };
-                if field.name != "__typename" && value.is_null() && field.selections.is_empty() {
-                    return None;
-                }
-                out.insert(field.name.to_string(), value);
-            }
-            Sel::Fragment(fragment) => {
-                if map.get("__typename").and_then(Value::as_str)
-                    == Some(fragment.type_condition.as_str())
-                    && let Some(Value::Object(inner)) = extract(object, &fragment.selections)
-                {
-                    out.extend(inner);
-                }
-            }
-        }
-    }
-    Some(Value::Object(out))
-}
-
-fn extract_nested(value: &Value, sels: &[Sel]) -> Option<Value> {
-    match value {
-        Value::Array(items) => items
-            .iter()
-            .map(|item| {
-                if item.is_null() {
-                    Some(Value::Null)
-                } else {
-                    extract_nested(item, sels)
-                }
-            })
-            .collect::<Option<Vec<_>>>()
-            .map(Value::Array),
-        other => extract(other, sels),
-    }
-}
-
-fn pointer_mut<'v>(value: &'v mut Value, path: &[Seg]) -> Option<&'v mut Value> {
-    let mut current = value;
-    for seg in path {
-        current = match seg {
-            Seg::Key(key) => current.get_mut(key.as_str())?,
-            Seg::Index(i) => current.get_mut(*i)?,
-        };
-    }
-    Some(current)
-}
-
-fn deep_merge(into: &mut Value, from: Value) {
-    match (into, from) {
-        (Value::Object(into), Value::Object(from)) => {
-            for (key, value) in from {
-                match into.get_mut(&key) {
-                    Some(existing) => deep_merge(existing, value),
-                    None => {
-                        into.insert(key, value);
-                    }
-                }
-            }
-        }
-        (Value::Array(into), Value::Array(from)) if into.len() == from.len() => {
-            for (a, b) in into.iter_mut().zip(from) {
-                deep_merge(a, b);
-            }
-        }
-        (into, from) => *into = from,
     }
 }
 
