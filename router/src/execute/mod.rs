@@ -270,6 +270,34 @@ struct Prepared {
     target_rep: Vec<usize>,
 }
 
+/// A hash of a JSON value's structure and content. Object keys are hashed in
+/// their order, so equal values built the same way hash alike.
+fn value_hash(value: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn feed(value: &Value, h: &mut std::collections::hash_map::DefaultHasher) {
+        match value {
+            Value::Null => 0u8.hash(h),
+            Value::Bool(b) => (1u8, b).hash(h),
+            Value::Number(n) => (2u8, n.to_string()).hash(h),
+            Value::String(s) => (3u8, s).hash(h),
+            Value::Array(items) => {
+                (4u8, items.len()).hash(h);
+                items.iter().for_each(|i| feed(i, h));
+            }
+            Value::Object(map) => {
+                (5u8, map.len()).hash(h);
+                for (k, v) in map {
+                    k.hash(h);
+                    feed(v, h);
+                }
+            }
+        }
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    feed(value, &mut h);
+    h.finish()
+}
+
 /// Response keys a fetch's top-level selections fill.
 fn top_level_keys(sels: &[Sel]) -> Vec<String> {
     let mut keys = Vec::new();
@@ -327,18 +355,24 @@ fn prepare(
     let mut objects = Vec::new();
     collect_objects(data, &fetch.path, &mut Vec::new(), &mut objects);
     let mut representations: Vec<Value> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    // De-duplication by a structural hash, confirmed by equality: no
+    // representation is printed just to compare it.
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut targets = Vec::new();
     let mut target_rep = Vec::new();
     for (path, object) in objects {
         let Some(rep) = representation(supergraph, object, rep_sels) else {
             continue;
         };
-        let text = rep.to_string();
-        let index = *seen.entry(text).or_insert_with(|| {
-            representations.push(rep);
-            representations.len() - 1
-        });
+        let candidates = seen.entry(value_hash(&rep)).or_default();
+        let index = match candidates.iter().find(|&&i| representations[i] == rep) {
+            Some(&i) => i,
+            None => {
+                representations.push(rep);
+                candidates.push(representations.len() - 1);
+                representations.len() - 1
+            }
+        };
         targets.push(path);
         target_rep.push(index);
     }
