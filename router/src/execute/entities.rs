@@ -4,6 +4,8 @@
 
 use serde_json::{Map, Value};
 
+use apollo_compiler::Name;
+
 use crate::graphql::PathSegment;
 use crate::plan::selection::Sel;
 use crate::plan::{FetchNode, PathElem, PlanNode};
@@ -34,31 +36,51 @@ pub fn steps(node: &PlanNode) -> Vec<Vec<&FetchNode>> {
 }
 
 /// Every object at `path` (`@` descends into lists), with its response path.
+/// A step of an object's response path. Keys are the plan's names, cheap to
+/// clone, so paths are built without allocating strings; they become
+/// [`PathSegment`]s only for errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Key(Name),
+    Index(usize),
+}
+
+/// Steps as a response path.
+pub fn to_segments(steps: &[Step]) -> Vec<PathSegment> {
+    steps
+        .iter()
+        .map(|s| match s {
+            Step::Key(k) => PathSegment::Key(k.to_string()),
+            Step::Index(i) => PathSegment::Index(*i),
+        })
+        .collect()
+}
+
 pub fn collect_objects<'d>(
     value: &'d Value,
     path: &[PathElem],
-    current: &mut Vec<PathSegment>,
-    out: &mut Vec<(Vec<PathSegment>, &'d Value)>,
+    current: &mut Vec<Step>,
+    out: &mut Vec<(Vec<Step>, &'d Value)>,
 ) {
     match (path.first(), value) {
         (None, Value::Object(_)) => out.push((current.clone(), value)),
         (None, Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
-                current.push(PathSegment::Index(i));
+                current.push(Step::Index(i));
                 collect_objects(item, path, current, out);
                 current.pop();
             }
         }
         (Some(PathElem::Key(key)), Value::Object(map)) => {
             if let Some(child) = map.get(key.as_str()) {
-                current.push(PathSegment::Key(key.to_string()));
+                current.push(Step::Key(key.clone()));
                 collect_objects(child, &path[1..], current, out);
                 current.pop();
             }
         }
         (Some(PathElem::List), Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
-                current.push(PathSegment::Index(i));
+                current.push(Step::Index(i));
                 collect_objects(item, &path[1..], current, out);
                 current.pop();
             }
@@ -153,12 +175,12 @@ fn extract_nested(value: &Value, sels: &[Sel]) -> Option<Value> {
     }
 }
 
-pub fn pointer_mut<'v>(value: &'v mut Value, path: &[PathSegment]) -> Option<&'v mut Value> {
+pub fn pointer_mut<'v>(value: &'v mut Value, path: &[Step]) -> Option<&'v mut Value> {
     let mut current = value;
-    for segment in path {
-        current = match (segment, current) {
-            (PathSegment::Key(k), Value::Object(map)) => map.get_mut(k)?,
-            (PathSegment::Index(i), Value::Array(items)) => items.get_mut(*i)?,
+    for step in path {
+        current = match (step, current) {
+            (Step::Key(k), Value::Object(map)) => map.get_mut(k.as_str())?,
+            (Step::Index(i), Value::Array(items)) => items.get_mut(*i)?,
             _ => return None,
         };
     }

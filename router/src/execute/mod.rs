@@ -23,7 +23,9 @@ use crate::plan::selection::Sel;
 use crate::plan::{FetchNode, PlanNode, QueryPlan};
 use crate::supergraph::Supergraph;
 use crate::transport::{SubgraphRequest, Transport};
-use entities::{collect_objects, deep_merge, pointer_mut, representation, steps};
+use entities::{
+    Step, collect_objects, deep_merge, pointer_mut, representation, steps, to_segments,
+};
 
 /// Executes `plan` for `operation` with already coerced `variables`.
 pub async fn execute(
@@ -108,7 +110,7 @@ async fn run(
                         }
                     } else {
                         if let Some(path) = prepared.targets.first().filter(|p| !p.is_empty()) {
-                            error = error.with_path(path.clone());
+                            error = error.with_path(to_segments(path));
                         }
                         state.errors.push(error);
                     }
@@ -265,7 +267,7 @@ struct Prepared {
     /// Taken when sent.
     request: Option<SubgraphRequest>,
     /// Response path of every object a representation was built from.
-    targets: Vec<Vec<PathSegment>>,
+    targets: Vec<Vec<Step>>,
     /// For each target, the index of its (de-duplicated) representation.
     target_rep: Vec<usize>,
 }
@@ -485,7 +487,7 @@ fn remap_entity_error(error: Error, prepared: &Prepared, service: &str) -> Error
                 .target_rep
                 .iter()
                 .position(|r| r == i)
-                .map(|t| prepared.targets[t].clone())
+                .map(|t| to_segments(&prepared.targets[t]))
             {
                 let mut full = target;
                 full.extend(rest);
@@ -495,7 +497,7 @@ fn remap_entity_error(error: Error, prepared: &Prepared, service: &str) -> Error
             }
         }
     } else if let Some(target) = prepared.targets.first() {
-        error.path = Some(target.clone());
+        error.path = Some(to_segments(target));
     }
     error
 }
