@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm_migration::MigratorTrait;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseError {
@@ -80,6 +81,21 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), DatabaseError> {
         })?;
     }
     Ok(())
+}
+
+/// Connects to `url` and applies the service's migrator: what every service
+/// does at start-up and in its `migrate` subcommand.
+pub async fn open_migrated<M: MigratorTrait>(
+    url: &str,
+) -> Result<DatabaseConnection, DatabaseError> {
+    let db = connect(url).await?;
+    migrate::<M>(&db).await?;
+    Ok(db)
+}
+
+/// Applies the pending migrations of `M`.
+pub async fn migrate<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(), DatabaseError> {
+    M::up(db, None).await.map_err(DatabaseError::Migrate)
 }
 
 /// The URL without its password, for messages and logs.

@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 
-use migrations::MigratorTrait;
 use sea_orm::DatabaseConnection;
 use subgraph_kit::database::{self, DatabaseError};
 use subgraph_kit::server::{self, Server};
@@ -36,15 +35,11 @@ pub enum StartError {
 
 /// Opens and migrates the database.
 pub async fn open_database(url: &str) -> Result<DatabaseConnection, DatabaseError> {
-    let db = database::connect(url).await?;
-    migrate(&db).await?;
-    Ok(db)
+    database::open_migrated::<migrations::payments::Migrator>(url).await
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
-    migrations::payments::Migrator::up(db, None)
-        .await
-        .map_err(DatabaseError::Migrate)
+    database::migrate::<migrations::payments::Migrator>(db).await
 }
 
 /// Binds the listener over an open, migrated database with the built-in gateways.
