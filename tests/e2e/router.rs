@@ -6,8 +6,6 @@ use subgraph_kit::testing::GraphqlClient;
 
 use crate::helpers::TestSystem;
 
-const CARD: &str = "4242424242424242";
-
 /// Places an order through the router and pays it on the payments subgraph
 /// (payment operations are internal: not in the public graph).
 async fn paid_order(system: &TestSystem, skus: &[(&str, i64)]) -> (Value, Vec<Value>) {
@@ -35,8 +33,8 @@ async fn paid_order(system: &TestSystem, skus: &[(&str, i64)]) -> (Value, Vec<Va
     let payments = system.client("payments");
     let authorized = payments
         .query_with(
-            "mutation($order: ID!, $amount: MoneyInput!) { authorizePayment(input: { orderId: $order, amount: $amount, gateway: TEST_CARD, card: { number: \"4242424242424242\", expMonth: 12, expYear: 2040, cvc: \"123\" } }, idempotencyKey: $order) { id } }",
-            json!({ "order": order["id"], "amount": order["total"] }),
+            "mutation($order: ID!, $amount: MoneyInput!, $card: CardInput!) { authorizePayment(input: { orderId: $order, amount: $amount, gateway: TEST_CARD, card: $card }, idempotencyKey: $order) { id } }",
+            json!({ "order": order["id"], "amount": order["total"], "card": { "number": "4242424242424242", "expMonth": 12, "expYear": 2040, "cvc": "123" } }),
         )
         .await;
     let payment = authorized.data()["authorizePayment"]["id"].clone();
@@ -47,7 +45,6 @@ async fn paid_order(system: &TestSystem, skus: &[(&str, i64)]) -> (Value, Vec<Va
         )
         .await
         .data();
-    let _ = CARD;
     (order, products)
 }
 
