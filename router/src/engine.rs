@@ -240,7 +240,7 @@ pub(crate) mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::transport::{SubgraphEndpoint, SubgraphRequest, TransportError};
+    use crate::transport::{RawResponse, SubgraphEndpoint, SubgraphRequest, TransportError};
 
     /// Answers every subgraph request with `{"data": {}}` and records it.
     #[derive(Default)]
@@ -254,15 +254,14 @@ pub(crate) mod tests {
             &self,
             subgraph: &SubgraphEndpoint,
             request: SubgraphRequest,
-        ) -> Result<graphql::Response, TransportError> {
+        ) -> Result<RawResponse, TransportError> {
             self.requests
                 .lock()
                 .unwrap()
                 .push((subgraph.name.clone(), request));
-            Ok(graphql::Response {
-                data: Some(json!({})),
-                raw_data: None,
-                ..Default::default()
+            Ok(RawResponse {
+                status: 200,
+                body: bytes::Bytes::from_static(b"{\"data\":{}}"),
             })
         }
     }

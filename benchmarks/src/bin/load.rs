@@ -8,22 +8,25 @@
 //!
 //! See benchmarks/README.md for what each figure means.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
 use router::compose::{SubgraphSource, compose};
-use router::execute::entities;
+use router::execute::tree::{Node, Object};
+use router::execute::{answer, entities};
 use router::plan::selection::Sel;
 use router::plan::{PathElem, Planner};
 use router::supergraph::Supergraph;
-use serde_json::{Map, Value, json};
+use router::transport::SubgraphRequest;
+use serde_json::{Value, json};
 use shop::system::{self, SystemSettings};
 
 /// The deep query: five levels, all four subgraphs. `{FIRST}` is replaced by `--first`.
@@ -533,8 +536,8 @@ impl Drop for RouterProcess {
 struct BaselineFetch {
     service: String,
     url: String,
-    body_query: String,
-    operation_name: Option<String>,
+    body_query: Arc<str>,
+    operation_name: Option<Arc<str>>,
     path: Vec<PathElem>,
     representations: Option<Vec<Sel>>,
 }
@@ -573,8 +576,8 @@ impl Baseline {
                     .map(|fetch| BaselineFetch {
                         service: fetch.service.clone(),
                         url: supergraph.subgraph(fetch.graph).url.clone(),
-                        body_query: fetch.operation.to_string(),
-                        operation_name: fetch.operation_name.as_deref().map(str::to_owned),
+                        body_query: fetch.operation.clone(),
+                        operation_name: fetch.operation_name.clone(),
                         path: fetch.path.clone(),
                         representations: fetch.representations.clone(),
                     })
@@ -624,44 +627,64 @@ impl Baseline {
 
     /// One logical request: every step's fetches concurrently, steps in order;
     /// entity results merged into the data so the next step can build its
-    /// representations. Returns the merged data and the bytes received.
+    /// representations. Uses the router's own data tree and representation
+    /// writer, so its JSON work matches the router's. Returns the merged data
+    /// and the bytes received.
     async fn run(&self) -> anyhow::Result<(Value, usize)> {
-        let mut data = Value::Object(Map::new());
+        let bodies: Vec<OnceLock<bytes::Bytes>> =
+            (0..self.fetch_count()).map(|_| OnceLock::new()).collect();
+        let mut data = Node::Object(Object::new());
         let mut received = 0usize;
+        let mut slot = 0;
         for step in &self.steps {
             let mut requests = Vec::new();
             for fetch in step {
-                let mut variables = Map::new();
                 let mut targets = Vec::new();
                 let mut target_rep = Vec::new();
+                let mut variables = String::new();
                 if let Some(rep_sels) = &fetch.representations {
                     let mut objects = Vec::new();
                     entities::collect_objects(&data, &fetch.path, &mut Vec::new(), &mut objects);
-                    let mut reps: Vec<Value> = Vec::new();
-                    let mut seen = std::collections::HashMap::new();
+                    let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
+                    let mut reps: Vec<u8> = b"[".to_vec();
                     for (path, object) in objects {
-                        let Some(rep) =
-                            entities::representation(&self.supergraph, object, rep_sels)
-                        else {
+                        let mut rep = Vec::new();
+                        if !entities::write_representation(
+                            &self.supergraph,
+                            object,
+                            rep_sels,
+                            &mut rep,
+                        ) {
                             continue;
-                        };
-                        let index = *seen.entry(rep.to_string()).or_insert_with(|| {
-                            reps.push(rep);
-                            reps.len() - 1
+                        }
+                        let next = seen.len();
+                        let index = *seen.entry(rep).or_insert_with_key(|rep| {
+                            if next > 0 {
+                                reps.push(b',');
+                            }
+                            reps.extend_from_slice(rep);
+                            next
                         });
                         targets.push(path);
                         target_rep.push(index);
                     }
-                    if reps.is_empty() {
+                    if seen.is_empty() {
                         continue;
                     }
-                    variables.insert("representations".into(), Value::Array(reps));
+                    reps.push(b']');
+                    variables = String::from_utf8(reps)?;
                 }
-                let mut body = json!({ "query": fetch.body_query, "variables": variables });
-                if let Some(name) = &fetch.operation_name {
-                    body["operationName"] = Value::String(name.clone());
-                }
-                requests.push((fetch, serde_json::to_vec(&body)?, targets, target_rep));
+                let request = SubgraphRequest {
+                    query: fetch.body_query.clone(),
+                    operation_name: fetch.operation_name.clone(),
+                    variables: if variables.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![("representations".to_owned(), variables)]
+                    },
+                    dedup: false,
+                };
+                requests.push((fetch, request.body(), targets, target_rep));
             }
             let responses =
                 futures::future::join_all(requests.iter().map(|(fetch, body, _, _)| async move {
@@ -682,24 +705,24 @@ impl Baseline {
                     Ok::<_, anyhow::Error>(bytes)
                 }))
                 .await;
-            for ((fetch, _, targets, target_rep), response) in requests.into_iter().zip(responses) {
+            for (i, ((fetch, _, targets, target_rep), response)) in
+                requests.into_iter().zip(responses).enumerate()
+            {
                 let bytes = response?;
                 received += bytes.len();
-                let mut response: Value = serde_json::from_slice(&bytes)?;
-                if let Some(errors) = response.get("errors").filter(|e| !e.is_null()) {
-                    bail!("{}: {errors}", fetch.service);
+                let body = bodies[slot + i].get_or_init(|| bytes);
+                let answer = answer::read(&fetch.service, 200, body)?;
+                if let Some(error) = answer.errors.first() {
+                    bail!("{}: {}", fetch.service, error.message);
                 }
-                let response_data = response
-                    .get_mut("data")
-                    .map(Value::take)
-                    .unwrap_or(Value::Null);
+                let response_data = answer.data.unwrap_or_default();
                 if fetch.representations.is_none() {
                     entities::deep_merge(&mut data, response_data);
                     continue;
                 }
                 let entities = match response_data {
-                    Value::Object(mut map) => match map.remove("_entities") {
-                        Some(Value::Array(entities)) => entities,
+                    Node::Object(mut map) => match map.remove("_entities") {
+                        Some(Node::List(entities)) => entities,
                         _ => Vec::new(),
                     },
                     _ => Vec::new(),
@@ -713,8 +736,9 @@ impl Baseline {
                     }
                 }
             }
+            slot += step.len();
         }
-        Ok((data, received))
+        Ok((data.to_value(), received))
     }
 }
 

@@ -2,9 +2,9 @@
 //! building their representations and merging fetched entities back. Public
 //! so the load benchmark's direct-to-subgraph baseline does the same work.
 
-use serde_json::{Map, Value};
-
 use apollo_compiler::Name;
+
+use super::tree::{Node, Object, write_str};
 
 use crate::graphql::PathSegment;
 use crate::plan::selection::Sel;
@@ -56,49 +56,59 @@ pub fn to_segments(steps: &[Step]) -> Vec<PathSegment> {
         .collect()
 }
 
-pub fn collect_objects<'d>(
-    value: &'d Value,
+pub fn collect_objects<'d, 'a>(
+    value: &'d Node<'a>,
     path: &[PathElem],
     current: &mut Vec<Step>,
-    out: &mut Vec<(Vec<Step>, &'d Value)>,
+    out: &mut Vec<(Vec<Step>, &'d Node<'a>)>,
 ) {
     match (path.first(), value) {
-        (None, Value::Object(_)) => out.push((current.clone(), value)),
-        (None, Value::Array(items)) => {
+        (None, Node::Object(_)) => out.push((current.clone(), value)),
+        (None, Node::List(items)) => {
             for (i, item) in items.iter().enumerate() {
                 current.push(Step::Index(i));
                 collect_objects(item, path, current, out);
                 current.pop();
             }
         }
-        (Some(PathElem::Key(key)), Value::Object(map)) => {
+        (Some(PathElem::Key(key)), Node::Object(map)) => {
             if let Some(child) = map.get(key.as_str()) {
                 current.push(Step::Key(key.clone()));
                 collect_objects(child, &path[1..], current, out);
                 current.pop();
             }
         }
-        (Some(PathElem::List), Value::Array(items)) => {
+        (Some(PathElem::List), Node::List(items)) => {
             for (i, item) in items.iter().enumerate() {
                 current.push(Step::Index(i));
                 collect_objects(item, &path[1..], current, out);
                 current.pop();
             }
         }
-        (Some(PathElem::List), Value::Object(_)) => {
-            collect_objects(value, &path[1..], current, out)
-        }
+        (Some(PathElem::List), Node::Object(_)) => collect_objects(value, &path[1..], current, out),
         _ => {}
     }
 }
 
-/// The representation of `object` for the fragment matching its
-/// `__typename`, or `None` when no fragment applies or a key is missing.
-/// Fragments on an interface match its implementations, and their
-/// representations carry the interface's name: the receiving subgraph knows
-/// the entity as the interface (an `@interfaceObject` or entity interface).
-pub fn representation(supergraph: &Supergraph, object: &Value, rep_sels: &[Sel]) -> Option<Value> {
-    let typename = object.get("__typename").and_then(Value::as_str)?;
+/// Writes the representation of `object` (JSON text) for the fragment
+/// matching its `__typename`. Returns false, with `out` possibly holding a
+/// partial write the caller truncates, when no fragment applies or a key is
+/// missing or null. Fragments on an interface match its implementations, and
+/// their representations carry the interface's name: the receiving subgraph
+/// knows the entity as the interface (an `@interfaceObject` or entity
+/// interface).
+pub fn write_representation(
+    supergraph: &Supergraph,
+    object: &Node<'_>,
+    rep_sels: &[Sel],
+    out: &mut Vec<u8>,
+) -> bool {
+    let Some(map) = object.as_object() else {
+        return false;
+    };
+    let Some(typename) = map.get("__typename").and_then(Node::as_str) else {
+        return false;
+    };
     let fragment = rep_sels
         .iter()
         .filter_map(|sel| match sel {
@@ -113,74 +123,115 @@ pub fn representation(supergraph: &Supergraph, object: &Value, rep_sels: &[Sel])
                 }
                 _ => None,
             })
-        })?;
-    let mut rep = extract(object, &fragment.selections)?;
-    if fragment.type_condition != typename
-        && let Value::Object(map) = &mut rep
-    {
-        map.insert(
-            "__typename".into(),
-            Value::String(fragment.type_condition.to_string()),
-        );
-    }
-    Some(rep)
+        });
+    let Some(fragment) = fragment else {
+        return false;
+    };
+    let rename = (fragment.type_condition != typename).then_some(fragment.type_condition.as_str());
+    write_fields(map, &fragment.selections, rename, out)
 }
 
-fn extract(object: &Value, sels: &[Sel]) -> Option<Value> {
-    let map = object.as_object()?;
-    let mut out = Map::new();
+/// `{…}` with the selected fields of `map`; `rename` replaces `__typename`.
+fn write_fields(map: &Object<'_>, sels: &[Sel], rename: Option<&str>, out: &mut Vec<u8>) -> bool {
+    out.push(b'{');
+    let mut written: Vec<&str> = Vec::new();
+    if !write_selections(map, sels, rename, &mut written, out) {
+        return false;
+    }
+    if let Some(name) = rename
+        && !written.contains(&"__typename")
+    {
+        if !written.is_empty() {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"__typename\":");
+        write_str(out, name);
+    }
+    out.push(b'}');
+    true
+}
+
+fn write_selections<'s>(
+    map: &Object<'_>,
+    sels: &'s [Sel],
+    rename: Option<&str>,
+    written: &mut Vec<&'s str>,
+    out: &mut Vec<u8>,
+) -> bool {
     for sel in sels {
         match sel {
             Sel::Field(field) => {
-                let key = field.response_key().as_str();
-                let value = map.get(key)?;
-                let value = if field.selections.is_empty() || value.is_null() {
-                    value.clone()
-                } else {
-                    extract_nested(value, &field.selections)?
-                };
-                if field.name != "__typename" && value.is_null() && field.selections.is_empty() {
-                    // Null key fields cannot identify an entity.
-                    return None;
+                let name = field.name.as_str();
+                if written.contains(&name) {
+                    continue;
                 }
-                out.insert(field.name.to_string(), value);
+                let Some(value) = map.get(field.response_key().as_str()) else {
+                    return false;
+                };
+                if name != "__typename" && value.is_null() && field.selections.is_empty() {
+                    // Null key fields cannot identify an entity.
+                    return false;
+                }
+                if !written.is_empty() {
+                    out.push(b',');
+                }
+                written.push(name);
+                write_str(out, name);
+                out.push(b':');
+                match rename {
+                    Some(renamed) if name == "__typename" => write_str(out, renamed),
+                    _ if field.selections.is_empty() || value.is_null() => value.write(out),
+                    _ => {
+                        if !write_nested(value, &field.selections, out) {
+                            return false;
+                        }
+                    }
+                }
             }
             Sel::Fragment(fragment) => {
-                let typename = map.get("__typename").and_then(Value::as_str);
-                if typename == Some(fragment.type_condition.as_str())
-                    && let Some(Value::Object(inner)) = extract(object, &fragment.selections)
-                {
-                    out.extend(inner);
+                let typename = map.get("__typename").and_then(Node::as_str);
+                if typename == Some(fragment.type_condition.as_str()) {
+                    // A fragment that cannot be filled adds nothing.
+                    let (mark, count) = (out.len(), written.len());
+                    if !write_selections(map, &fragment.selections, rename, written, out) {
+                        out.truncate(mark);
+                        written.truncate(count);
+                    }
                 }
             }
         }
     }
-    Some(Value::Object(out))
+    true
 }
 
-fn extract_nested(value: &Value, sels: &[Sel]) -> Option<Value> {
+fn write_nested(value: &Node<'_>, sels: &[Sel], out: &mut Vec<u8>) -> bool {
     match value {
-        Value::Array(items) => items
-            .iter()
-            .map(|item| {
-                if item.is_null() {
-                    Some(Value::Null)
-                } else {
-                    extract_nested(item, sels)
+        Node::List(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
                 }
-            })
-            .collect::<Option<Vec<_>>>()
-            .map(Value::Array),
-        other => extract(other, sels),
+                if item.is_null() {
+                    out.extend_from_slice(b"null");
+                } else if !write_nested(item, sels, out) {
+                    return false;
+                }
+            }
+            out.push(b']');
+            true
+        }
+        Node::Object(map) => write_fields(map, sels, None, out),
+        _ => false,
     }
 }
 
-pub fn pointer_mut<'v>(value: &'v mut Value, path: &[Step]) -> Option<&'v mut Value> {
+pub fn pointer_mut<'v, 'a>(value: &'v mut Node<'a>, path: &[Step]) -> Option<&'v mut Node<'a>> {
     let mut current = value;
     for step in path {
         current = match (step, current) {
-            (Step::Key(k), Value::Object(map)) => map.get_mut(k.as_str())?,
-            (Step::Index(i), Value::Array(items)) => items.get_mut(*i)?,
+            (Step::Key(k), Node::Object(map)) => map.get_mut(k.as_str())?,
+            (Step::Index(i), Node::List(items)) => items.get_mut(*i)?,
             _ => return None,
         };
     }
@@ -188,19 +239,21 @@ pub fn pointer_mut<'v>(value: &'v mut Value, path: &[Step]) -> Option<&'v mut Va
 }
 
 /// Merges `from` into `into`: objects field by field, lists item by item.
-pub fn deep_merge(into: &mut Value, from: Value) {
+pub fn deep_merge<'a>(into: &mut Node<'a>, from: Node<'a>) {
     match (into, from) {
-        (Value::Object(a), Value::Object(b)) => {
+        (Node::Object(a), Node::Object(b)) => {
+            if a.is_empty() {
+                *a = b;
+                return;
+            }
             for (key, value) in b {
                 match a.get_mut(&key) {
                     Some(existing) => deep_merge(existing, value),
-                    None => {
-                        a.insert(key, value);
-                    }
+                    None => a.push(key, value),
                 }
             }
         }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+        (Node::List(a), Node::List(b)) if a.len() == b.len() => {
             for (x, y) in a.iter_mut().zip(b) {
                 deep_merge(x, y);
             }

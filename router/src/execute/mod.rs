@@ -3,29 +3,41 @@
 //! - this module: walking the plan (steps in order, a step's fetches
 //!   concurrently), building `_entities` representations from the data
 //!   fetched so far (de-duplicated) and merging results back in place.
+//! - `tree`: the data tree answers are parsed and merged into, borrowing
+//!   from the subgraphs' response bodies, which this module keeps alive.
+//! - `answer`: reading a subgraph's HTTP answer as a GraphQL response.
+//! - `entities`: finding the objects a fetch applies to, writing their
+//!   representations, merging entities back.
 //! - `shape`: the final pass over the client's own selection set: aliases,
 //!   field order, `__typename`, `@skip`/`@include`, fragments by runtime type
 //!   and null propagation.
 
+pub mod answer;
 pub mod entities;
 mod shape;
+pub mod tree;
 
 use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
 
 use apollo_compiler::ExecutableDocument;
 use apollo_compiler::executable::Operation;
 use apollo_compiler::validation::Valid;
+use bytes::Bytes;
 use futures::future::join_all;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::graphql::{Error, JsonMap, PathSegment, Response};
 use crate::plan::selection::Sel;
-use crate::plan::{FetchNode, PlanNode, QueryPlan};
+use crate::plan::{FetchNode, QueryPlan};
 use crate::supergraph::Supergraph;
-use crate::transport::{SubgraphRequest, Transport};
+use crate::transport::{RawResponse, SubgraphRequest, Transport, TransportError};
+use answer::Answer;
 use entities::{
-    Step, collect_objects, deep_merge, pointer_mut, representation, steps, to_segments,
+    Step, collect_objects, deep_merge, pointer_mut, steps, to_segments, write_representation,
 };
+use tree::{Node, Object};
 
 /// Executes `plan` for `operation` with already coerced `variables`.
 pub async fn execute(
@@ -36,13 +48,18 @@ pub async fn execute(
     variables: &JsonMap,
     transport: &dyn Transport,
 ) -> Response {
+    let steps = plan.root.as_ref().map(steps).unwrap_or_default();
+    // One slot per fetch for the response bodies the data tree borrows from:
+    // they live until the response is written.
+    let bodies: Vec<OnceLock<Bytes>> = steps.iter().flatten().map(|_| OnceLock::new()).collect();
     let mut state = State {
-        data: Value::Object(Map::new()),
+        data: Node::Object(Object::new()),
         errors: Vec::new(),
     };
-    if let Some(root) = &plan.root {
-        run(root, &mut state, supergraph, variables, transport).await;
-    }
+    run(
+        &steps, &bodies, &mut state, supergraph, variables, transport,
+    )
+    .await;
     let State { data, mut errors } = state;
     let raw = shape::shape(
         supergraph,
@@ -52,8 +69,6 @@ pub async fn execute(
         &data,
         &mut errors,
     );
-    // The merged tree is dropped off the response path.
-    drop(data);
     Response {
         data: None,
         raw_data: Some(raw),
@@ -62,73 +77,100 @@ pub async fn execute(
     }
 }
 
-struct State {
-    data: Value,
+struct State<'b> {
+    data: Node<'b>,
     errors: Vec<Error>,
 }
 
-async fn run(
-    root: &PlanNode,
-    state: &mut State,
+async fn run<'b>(
+    steps: &[Vec<&FetchNode>],
+    bodies: &'b [OnceLock<Bytes>],
+    state: &mut State<'b>,
     supergraph: &Supergraph,
     variables: &JsonMap,
     transport: &dyn Transport,
 ) {
-    for step in steps(root) {
+    let mut first_slot = 0;
+    for step in steps {
         // Build every request of the step from the data as it is now, send them
         // together, then merge the answers in plan order.
         let mut prepared: Vec<(&FetchNode, Option<Prepared>)> = step
-            .into_iter()
-            .map(|fetch| (fetch, prepare(supergraph, fetch, &state.data, variables)))
+            .iter()
+            .map(|fetch| (*fetch, prepare(supergraph, fetch, &state.data, variables)))
             .collect();
-        let responses = send_step(&mut prepared, supergraph, transport).await;
-        for ((fetch, prepared), response) in prepared.into_iter().zip(responses) {
-            let (Some(prepared), Some(response)) = (prepared, response) else {
-                continue;
-            };
-            match response {
-                Ok(response) => merge(supergraph, fetch, prepared, response, state),
-                Err(err) => {
-                    let mut error = Error::coded(
-                        format!(
-                            "subgraph {} failed: {}",
-                            fetch.service,
-                            err.code().to_lowercase().replace('_', " ")
-                        ),
-                        err.code(),
-                    );
-                    error
-                        .extensions
-                        .insert("service".into(), Value::String(fetch.service.clone()));
-                    tracing::warn!(service = %fetch.service, error = %err, "subgraph fetch failed");
-                    if fetch.representations.is_none() {
-                        // The fields this root fetch would have answered are null.
-                        for key in top_level_keys(&fetch.selections) {
-                            state
-                                .errors
-                                .push(error.clone().with_path(vec![PathSegment::Key(key)]));
-                        }
-                    } else {
-                        if let Some(path) = prepared.targets.first().filter(|p| !p.is_empty()) {
-                            error = error.with_path(to_segments(path));
-                        }
-                        state.errors.push(error);
+        let batches = batches(&prepared);
+        let raw = send_step(&mut prepared, &batches, supergraph, transport).await;
+        let mut answers: Vec<Option<Result<Answer<'b>, TransportError>>> =
+            (0..prepared.len()).map(|_| None).collect();
+        for (batch, raw) in batches.iter().zip(raw) {
+            let Some(raw) = raw else { continue };
+            let fetch = prepared[batch[0]].0;
+            let read = raw.and_then(|RawResponse { status, body }| {
+                let body = bodies[first_slot + batch[0]].get_or_init(|| body);
+                answer::read(&fetch.service, status, body)
+            });
+            match (read, batch.len()) {
+                (Ok(answer), 1) => answers[batch[0]] = Some(Ok(answer)),
+                (Ok(answer), parts) => {
+                    for (&i, part) in batch.iter().zip(split_combined(answer, parts)) {
+                        answers[i] = Some(Ok(part));
+                    }
+                }
+                (Err(err), _) => {
+                    for &i in batch {
+                        answers[i] = Some(Err(err.clone()));
                     }
                 }
             }
         }
+        for ((fetch, prepared), answer) in prepared.into_iter().zip(answers) {
+            let (Some(prepared), Some(answer)) = (prepared, answer) else {
+                continue;
+            };
+            match answer {
+                Ok(answer) => merge(supergraph, fetch, prepared, answer, state),
+                Err(err) => fetch_failed(fetch, &prepared, &err, state),
+            }
+        }
+        first_slot += step.len();
     }
 }
 
-/// Sends a step's requests: one per fetch, except that entity fetches bound
-/// for the same subgraph travel together as aliased `_entities` fields of a
-/// single request. Requests are moved out of `prepared`, never copied.
-async fn send_step(
-    prepared: &mut [(&FetchNode, Option<Prepared>)],
-    supergraph: &Supergraph,
-    transport: &dyn Transport,
-) -> Vec<Option<Result<Response, crate::transport::TransportError>>> {
-    // Batches of indices into `prepared`, in first-seen order.
+/// A fetch that got no GraphQL answer: its fields are null, with an error
+/// at each.
+fn fetch_failed(fetch: &FetchNode, prepared: &Prepared, err: &TransportError, state: &mut State) {
+    let mut error = Error::coded(
+        format!(
+            "subgraph {} failed: {}",
+            fetch.service,
+            err.code().to_lowercase().replace('_', " ")
+        ),
+        err.code(),
+    );
+    error
+        .extensions
+        .insert("service".into(), Value::String(fetch.service.clone()));
+    tracing::warn!(service = %fetch.service, error = %err, "subgraph fetch failed");
+    if fetch.representations.is_none() {
+        // The fields this root fetch would have answered are null.
+        for key in top_level_keys(&fetch.selections) {
+            state
+                .errors
+                .push(error.clone().with_path(vec![PathSegment::Key(key)]));
+        }
+    } else {
+        if let Some(path) = prepared.targets.first().filter(|p| !p.is_empty()) {
+            error = error.with_path(to_segments(path));
+        }
+        state.errors.push(error);
+    }
+}
+
+/// Groups a step's ready fetches into requests: one per fetch, except that
+/// entity fetches bound for the same subgraph travel together as aliased
+/// `_entities` fields of a single request. Indices into `prepared`, in
+/// first-seen order.
+fn batches(prepared: &[(&FetchNode, Option<Prepared>)]) -> Vec<Vec<usize>> {
     let mut batches: Vec<Vec<usize>> = Vec::new();
     for (i, (fetch, ready)) in prepared.iter().enumerate() {
         if ready.is_none() {
@@ -145,8 +187,19 @@ async fn send_step(
             None => batches.push(vec![i]),
         }
     }
+    batches
+}
+
+/// Sends one request per batch, all at once. Requests are moved out of
+/// `prepared`, never copied.
+async fn send_step(
+    prepared: &mut [(&FetchNode, Option<Prepared>)],
+    batches: &[Vec<usize>],
+    supergraph: &Supergraph,
+    transport: &dyn Transport,
+) -> Vec<Option<Result<RawResponse, TransportError>>> {
     let mut requests = Vec::with_capacity(batches.len());
-    for batch in &batches {
+    for batch in batches {
         let graph = prepared[batch[0]].0.graph;
         let mut parts: Vec<(&FetchNode, SubgraphRequest)> = Vec::with_capacity(batch.len());
         for &i in batch {
@@ -162,34 +215,18 @@ async fn send_step(
         };
         requests.push((graph, request));
     }
-    let answers = join_all(requests.into_iter().zip(&batches).map(
-        |((graph, request), batch)| async move {
-            let request = request?;
-            let answer = transport.fetch(supergraph.subgraph(graph), request).await;
-            Some(if batch.len() == 1 {
-                vec![answer]
-            } else {
-                split_combined(answer, batch.len())
-            })
-        },
-    ))
-    .await;
-    let mut out: Vec<Option<Result<Response, crate::transport::TransportError>>> =
-        (0..prepared.len()).map(|_| None).collect();
-    for (batch, answer) in batches.iter().zip(answers) {
-        let Some(answer) = answer else { continue };
-        for (&i, response) in batch.iter().zip(answer) {
-            out[i] = Some(response);
-        }
-    }
-    out
+    join_all(requests.into_iter().map(|(graph, request)| async move {
+        let request = request?;
+        Some(transport.fetch(supergraph.subgraph(graph), request).await)
+    }))
+    .await
 }
 
 /// `query($r0: [_Any!]!, $r1: …, <client variables>) { _0: _entities(representations: $r0) {…} _1: … }`
 fn combined_request(parts: Vec<(&FetchNode, SubgraphRequest)>) -> SubgraphRequest {
     let mut declarations: Vec<String> = Vec::new();
     let mut body = String::from("{");
-    let mut variables = JsonMap::new();
+    let mut variables: Vec<(String, String)> = Vec::new();
     for (i, (fetch, request)) in parts.into_iter().enumerate() {
         declarations.push(format!("$r{i}: [_Any!]!"));
         for d in &fetch.declarations {
@@ -203,9 +240,9 @@ fn combined_request(parts: Vec<(&FetchNode, SubgraphRequest)>) -> SubgraphReques
         ));
         for (name, value) in request.variables {
             if name == "representations" {
-                variables.insert(format!("r{i}"), value);
-            } else {
-                variables.insert(name, value);
+                variables.push((format!("r{i}"), value));
+            } else if !variables.iter().any(|(n, _)| *n == name) {
+                variables.push((name, value));
             }
         }
     }
@@ -220,34 +257,25 @@ fn combined_request(parts: Vec<(&FetchNode, SubgraphRequest)>) -> SubgraphReques
 
 /// One combined answer back into one answer per part, as if each part had
 /// been sent alone (`_i` becomes `_entities`, error paths too).
-fn split_combined(
-    answer: Result<Response, crate::transport::TransportError>,
-    parts: usize,
-) -> Vec<Result<Response, crate::transport::TransportError>> {
-    let response = match answer {
-        Ok(response) => response,
-        Err(err) => return (0..parts).map(|_| Err(err.clone())).collect(),
-    };
-    let mut data = match response.data {
-        Some(Value::Object(map)) => Some(map),
+fn split_combined(answer: Answer<'_>, parts: usize) -> Vec<Answer<'_>> {
+    let mut data = match answer.data {
+        Some(Node::Object(map)) => Some(map),
         _ => None,
     };
-    let mut out: Vec<Response> = (0..parts)
-        .map(|i| Response {
+    let mut out: Vec<Answer> = (0..parts)
+        .map(|i| Answer {
             data: data.as_mut().map(|map| {
-                let mut part = Map::new();
-                part.insert(
+                let mut part = Object::new();
+                part.push(
                     "_entities".into(),
-                    map.remove(&format!("_{i}")).unwrap_or(Value::Null),
+                    map.remove(&format!("_{i}")).unwrap_or_default(),
                 );
-                Value::Object(part)
+                Node::Object(part)
             }),
-            raw_data: None,
             errors: Vec::new(),
-            extensions: JsonMap::new(),
         })
         .collect();
-    for mut error in response.errors {
+    for mut error in answer.errors {
         let part = match error.path.as_mut().and_then(|p| p.first_mut()) {
             Some(PathSegment::Key(alias)) => alias
                 .strip_prefix('_')
@@ -258,7 +286,7 @@ fn split_combined(
         };
         out[part.unwrap_or(0)].errors.push(error);
     }
-    out.into_iter().map(Ok).collect()
+    out
 }
 
 /// A ready request plus, for entity fetches, which objects each
@@ -270,34 +298,6 @@ struct Prepared {
     targets: Vec<Vec<Step>>,
     /// For each target, the index of its (de-duplicated) representation.
     target_rep: Vec<usize>,
-}
-
-/// A hash of a JSON value's structure and content. Object keys are hashed in
-/// their order, so equal values built the same way hash alike.
-fn value_hash(value: &Value) -> u64 {
-    use std::hash::{Hash, Hasher};
-    fn feed(value: &Value, h: &mut std::collections::hash_map::DefaultHasher) {
-        match value {
-            Value::Null => 0u8.hash(h),
-            Value::Bool(b) => (1u8, b).hash(h),
-            Value::Number(n) => (2u8, n.to_string()).hash(h),
-            Value::String(s) => (3u8, s).hash(h),
-            Value::Array(items) => {
-                (4u8, items.len()).hash(h);
-                items.iter().for_each(|i| feed(i, h));
-            }
-            Value::Object(map) => {
-                (5u8, map.len()).hash(h);
-                for (k, v) in map {
-                    k.hash(h);
-                    feed(v, h);
-                }
-            }
-        }
-    }
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    feed(value, &mut h);
-    h.finish()
 }
 
 /// Response keys a fetch's top-level selections fill.
@@ -326,20 +326,19 @@ fn top_level_keys(sels: &[Sel]) -> Vec<String> {
 fn prepare(
     supergraph: &Supergraph,
     fetch: &FetchNode,
-    data: &Value,
+    data: &Node<'_>,
     variables: &JsonMap,
 ) -> Option<Prepared> {
     // `@skip`/`@include` that exclude everything a fetch selects make it moot.
     if !fetch.selections.is_empty() && fetch.selections.iter().all(|s| s.is_skipped(variables)) {
         return None;
     }
-    let mut request_variables: JsonMap = fetch
+    let mut request_variables: Vec<(String, String)> = fetch
         .variables
         .iter()
         .filter_map(|name| {
-            variables
-                .get(name.as_str())
-                .map(|v| (name.to_string(), v.clone()))
+            let value = variables.get(name.as_str())?;
+            Some((name.to_string(), serde_json::to_string(value).ok()?))
         })
         .collect();
     let Some(rep_sels) = &fetch.representations else {
@@ -356,32 +355,11 @@ fn prepare(
     };
     let mut objects = Vec::new();
     collect_objects(data, &fetch.path, &mut Vec::new(), &mut objects);
-    let mut representations: Vec<Value> = Vec::new();
-    // De-duplication by a structural hash, confirmed by equality: no
-    // representation is printed just to compare it.
-    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
-    let mut targets = Vec::new();
-    let mut target_rep = Vec::new();
-    for (path, object) in objects {
-        let Some(rep) = representation(supergraph, object, rep_sels) else {
-            continue;
-        };
-        let candidates = seen.entry(value_hash(&rep)).or_default();
-        let index = match candidates.iter().find(|&&i| representations[i] == rep) {
-            Some(&i) => i,
-            None => {
-                representations.push(rep);
-                candidates.push(representations.len() - 1);
-                representations.len() - 1
-            }
-        };
-        targets.push(path);
-        target_rep.push(index);
-    }
-    if representations.is_empty() {
+    let (representations, targets, target_rep) = representations(supergraph, &objects, rep_sels);
+    if target_rep.is_empty() {
         return None;
     }
-    request_variables.insert("representations".into(), Value::Array(representations));
+    request_variables.push(("representations".into(), representations));
     Some(Prepared {
         request: Some(SubgraphRequest {
             query: fetch.operation.clone(),
@@ -394,14 +372,65 @@ fn prepare(
     })
 }
 
-fn merge(
+/// The `representations` list as JSON text, written straight from the data,
+/// each distinct representation once; plus the path of every object that
+/// has one and the index of its representation. Duplicates are found by
+/// comparing the written text (hashed first), so nothing is built twice.
+fn representations(
+    supergraph: &Supergraph,
+    objects: &[(Vec<Step>, &Node<'_>)],
+    rep_sels: &[Sel],
+) -> (String, Vec<Vec<Step>>, Vec<usize>) {
+    use std::hash::BuildHasher;
+    let hasher = std::hash::RandomState::new();
+    let mut text: Vec<u8> = Vec::with_capacity(64 * objects.len() + 2);
+    text.push(b'[');
+    let mut written: Vec<Range<usize>> = Vec::new();
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut targets = Vec::new();
+    let mut target_rep = Vec::new();
+    for (path, object) in objects {
+        let mark = text.len();
+        if !written.is_empty() {
+            text.push(b',');
+        }
+        let start = text.len();
+        if !write_representation(supergraph, object, rep_sels, &mut text) {
+            text.truncate(mark);
+            continue;
+        }
+        let candidates = seen.entry(hasher.hash_one(&text[start..])).or_default();
+        let index = match candidates
+            .iter()
+            .find(|&&i| text[written[i].clone()] == text[start..])
+        {
+            Some(&i) => {
+                text.truncate(mark);
+                i
+            }
+            None => {
+                written.push(start..text.len());
+                candidates.push(written.len() - 1);
+                written.len() - 1
+            }
+        };
+        targets.push(path.clone());
+        target_rep.push(index);
+    }
+    text.push(b']');
+    // Only valid UTF-8 was written: names and serde_json's own output.
+    let text = String::from_utf8(text).unwrap_or_else(|_| "[]".to_owned());
+    (text, targets, target_rep)
+}
+
+fn merge<'b>(
     supergraph: &Supergraph,
     fetch: &FetchNode,
     prepared: Prepared,
-    response: Response,
-    state: &mut State,
+    answer: Answer<'b>,
+    state: &mut State<'b>,
 ) {
-    let Response { data, errors, .. } = response;
+    let Answer { data, errors } = answer;
     if fetch.representations.is_none() {
         for error in errors {
             state.errors.push(with_service(error, &fetch.service));
@@ -412,8 +441,8 @@ fn merge(
         return;
     }
     let mut entities = match data {
-        Some(Value::Object(mut map)) => match map.remove("_entities") {
-            Some(Value::Array(entities)) => entities,
+        Some(Node::Object(mut map)) => match map.remove("_entities") {
+            Some(Node::List(entities)) => entities,
             _ => Vec::new(),
         },
         _ => Vec::new(),
@@ -454,9 +483,9 @@ fn merge(
 /// An entity answered under an interface's name must not hide the concrete
 /// type already known; a concrete type answered for an object known only by
 /// its interface's name replaces it.
-fn keep_concrete_typename(supergraph: &Supergraph, object: &Value, entity: &mut Value) {
-    let (Some(known), Value::Object(fresh)) =
-        (object.get("__typename").and_then(Value::as_str), entity)
+fn keep_concrete_typename(supergraph: &Supergraph, object: &Node<'_>, entity: &mut Node<'_>) {
+    let (Some(known), Node::Object(fresh)) =
+        (object.get("__typename").and_then(Node::as_str), entity)
     else {
         return;
     };

@@ -16,7 +16,9 @@ use apollo_compiler::ast::{Type, Value as AstValue};
 use apollo_compiler::executable::{Field, Operation, Selection, SelectionSet};
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Name, Node};
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use super::tree::{self, Object, write_str};
 
 use crate::graphql::{Error, JsonMap, PathSegment};
 use crate::supergraph::Supergraph;
@@ -70,7 +72,7 @@ pub fn shape(
     document: &Valid<ExecutableDocument>,
     operation: &Operation,
     variables: &JsonMap,
-    data: &Value,
+    data: &tree::Node<'_>,
     errors: &mut Vec<Error>,
 ) -> String {
     let mut ctx = Ctx {
@@ -80,7 +82,7 @@ pub fn shape(
         errors,
         fields: HashMap::new(),
     };
-    let empty = Map::new();
+    let empty = Object::new();
     let object = data.as_object().unwrap_or(&empty);
     let root = operation.selection_set.ty.as_str();
     let sets = [&operation.selection_set];
@@ -100,7 +102,7 @@ fn write_object<'a>(
     ctx: &mut Ctx<'a, '_>,
     sets: &[&'a SelectionSet],
     runtime_type: &str,
-    object: &Map<String, Value>,
+    object: &Object<'_>,
     path: &mut Vec<PathRef<'a>>,
     out: &mut Vec<u8>,
 ) -> Result<(), Nulled> {
@@ -116,10 +118,10 @@ fn write_object<'a>(
         out.extend_from_slice(b"\":");
         let field = fields[0];
         if field.name == "__typename" {
-            write_string(out, runtime_type);
+            write_str(out, runtime_type);
             continue;
         }
-        let value = object.get(key.as_str()).unwrap_or(&Value::Null);
+        let value = object.get(key.as_str()).unwrap_or(&tree::Node::Null);
         path.push(PathRef::Key(field.response_key().as_str()));
         let written = complete(
             ctx,
@@ -135,12 +137,6 @@ fn write_object<'a>(
     }
     out.push(b'}');
     Ok(())
-}
-
-fn write_string(out: &mut Vec<u8>, s: &str) {
-    if serde_json::to_writer(&mut *out, s).is_err() {
-        out.extend_from_slice(b"null");
-    }
 }
 
 fn fields_of<'a>(
@@ -172,7 +168,7 @@ fn complete<'a>(
     ctx: &mut Ctx<'a, '_>,
     ty: &Type,
     fields: &[&'a Node<Field>],
-    value: &Value,
+    value: &tree::Node<'_>,
     path: &mut Vec<PathRef<'a>>,
     parent_type: &str,
     out: &mut Vec<u8>,
@@ -188,7 +184,7 @@ fn complete<'a>(
     let start = out.len();
     let written = if ty.is_list() {
         match value {
-            Value::Array(items) => {
+            tree::Node::List(items) => {
                 let item_type = ty.item_type();
                 out.push(b'[');
                 let mut result = Ok(());
@@ -213,10 +209,10 @@ fn complete<'a>(
         .any(|f| !f.selection_set.selections.is_empty())
     {
         match value {
-            Value::Object(object) => {
+            tree::Node::Object(object) => {
                 let runtime = object
                     .get("__typename")
-                    .and_then(Value::as_str)
+                    .and_then(tree::Node::as_str)
                     .unwrap_or_else(|| ty.inner_named_type().as_str());
                 if let [only] = fields {
                     write_object(ctx, &[&only.selection_set], runtime, object, path, out)
@@ -229,7 +225,8 @@ fn complete<'a>(
             _ => Err(Nulled),
         }
     } else {
-        serde_json::to_writer(&mut *out, value).map_err(|_| Nulled)
+        value.write(out);
+        Ok(())
     };
     match written {
         Ok(()) => Ok(()),

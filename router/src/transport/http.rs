@@ -12,9 +12,10 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
-use super::{SubgraphEndpoint, SubgraphRequest, Transport, TransportError};
+use bytes::Bytes;
+
+use super::{RawResponse, SubgraphEndpoint, SubgraphRequest, Transport, TransportError};
 use crate::config::RouterConfig;
-use crate::graphql::Response;
 
 /// How the HTTP transport reaches subgraphs.
 #[derive(Debug, Clone)]
@@ -60,13 +61,13 @@ impl HttpOptions {
 #[error("cannot build the HTTP client: {0}")]
 pub struct ClientBuildError(String);
 
-type SharedFetch = Shared<BoxFuture<'static, Result<Response, TransportError>>>;
+type SharedFetch = Shared<BoxFuture<'static, Result<RawResponse, TransportError>>>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct DedupKey {
     subgraph: String,
     url: String,
-    body: Arc<[u8]>,
+    body: Bytes,
 }
 
 struct InFlight {
@@ -133,11 +134,8 @@ impl Transport for HttpTransport {
         &self,
         subgraph: &SubgraphEndpoint,
         request: SubgraphRequest,
-    ) -> Result<Response, TransportError> {
-        let body = serde_json::to_vec(&request).map_err(|err| TransportError::InvalidResponse {
-            subgraph: subgraph.name.clone(),
-            reason: format!("cannot serialize the request: {err}"),
-        })?;
+    ) -> Result<RawResponse, TransportError> {
+        let body = Bytes::from(request.body());
         let url = self.url(subgraph).to_owned();
         let timeout = self.timeout(subgraph);
         if !(request.dedup && self.inner.options.dedup_queries) {
@@ -147,7 +145,7 @@ impl Transport for HttpTransport {
         let key = DedupKey {
             subgraph: subgraph.name.clone(),
             url,
-            body: body.into(),
+            body,
         };
         let fetch = {
             let mut in_flight = self.inner.in_flight.lock().expect("in-flight map poisoned");
@@ -164,7 +162,7 @@ impl Transport for HttpTransport {
                             &inner.client,
                             &task_key.subgraph,
                             &task_key.url,
-                            task_key.body.to_vec(),
+                            task_key.body.clone(),
                             timeout,
                         )
                         .await;
@@ -204,9 +202,9 @@ async fn send(
     client: &reqwest::Client,
     subgraph: &str,
     url: &str,
-    body: Vec<u8>,
+    body: Bytes,
     timeout: Duration,
-) -> Result<Response, TransportError> {
+) -> Result<RawResponse, TransportError> {
     let classify = |err: reqwest::Error| {
         if err.is_timeout() {
             TransportError::Timeout {
@@ -232,23 +230,9 @@ async fn send(
         .send()
         .await
         .map_err(classify)?;
-    let status = response.status();
-    let bytes = response.bytes().await.map_err(classify)?;
-    match serde_json::from_slice::<Response>(&bytes) {
-        Ok(parsed) if parsed.data.is_some() || !parsed.errors.is_empty() => Ok(parsed),
-        _ if !status.is_success() => Err(TransportError::Status {
-            subgraph: subgraph.to_owned(),
-            status: status.as_u16(),
-        }),
-        Ok(_) => Err(TransportError::InvalidResponse {
-            subgraph: subgraph.to_owned(),
-            reason: "the response has neither data nor errors".into(),
-        }),
-        Err(err) => Err(TransportError::InvalidResponse {
-            subgraph: subgraph.to_owned(),
-            reason: err.to_string(),
-        }),
-    }
+    let status = response.status().as_u16();
+    let body = response.bytes().await.map_err(classify)?;
+    Ok(RawResponse { status, body })
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {
@@ -320,12 +304,16 @@ mod tests {
                 "/error",
                 post(|| async { (StatusCode::BAD_GATEWAY, "oops") }),
             )
-            .route("/not-graphql", post(|| async { "hello" }))
             .with_state(hits.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         (format!("http://{addr}"), hits)
+    }
+
+    fn data(response: &RawResponse) -> serde_json::Value {
+        let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        body["data"].clone()
     }
 
     fn endpoint(url: String) -> SubgraphEndpoint {
@@ -339,7 +327,7 @@ mod tests {
         SubgraphRequest {
             query: query.into(),
             operation_name: None,
-            variables: Default::default(),
+            variables: Vec::new(),
             dedup,
         }
     }
@@ -348,7 +336,7 @@ mod tests {
         transport: &HttpTransport,
         endpoint: &SubgraphEndpoint,
         dedup: bool,
-    ) -> Vec<Response> {
+    ) -> Vec<RawResponse> {
         let calls = (0..10).map(|_| transport.fetch(endpoint, request("{ a }", dedup)));
         futures::future::join_all(calls)
             .await
@@ -367,7 +355,7 @@ mod tests {
         assert!(
             responses
                 .iter()
-                .all(|r| r.data == Some(json!({"echo": "{ a }"})))
+                .all(|r| data(r) == json!({"echo": "{ a }"}))
         );
         assert!(
             transport.inner.in_flight.lock().unwrap().is_empty(),
@@ -398,8 +386,8 @@ mod tests {
             transport.fetch(&endpoint, request("{ a }", true)),
             transport.fetch(&endpoint, request("{ b }", true)),
         );
-        assert_eq!(a.unwrap().data, Some(json!({"echo": "{ a }"})));
-        assert_eq!(b.unwrap().data, Some(json!({"echo": "{ b }"})));
+        assert_eq!(data(&a.unwrap()), json!({"echo": "{ a }"}));
+        assert_eq!(data(&b.unwrap()), json!({"echo": "{ b }"}));
         assert_eq!(hits.count.load(Ordering::SeqCst), 2);
     }
 
@@ -479,7 +467,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn non_success_statuses() {
+    async fn any_status_comes_back_with_its_body() {
+        // Whether a body is a GraphQL response is the executor's call
+        // (`execute::answer`); the transport hands back status and body.
         let (base, _) = server().await;
         let transport = HttpTransport::new(HttpOptions::default()).unwrap();
         let with_body = transport
@@ -489,25 +479,44 @@ mod tests {
             )
             .await
             .unwrap();
-        assert_eq!(with_body.errors[0].message, "bad");
+        assert_eq!(with_body.status, 400);
+        assert_eq!(&with_body.body[..], br#"{"errors":[{"message":"bad"}]}"#);
         let without = transport
             .fetch(&endpoint(format!("{base}/error")), request("{ a }", false))
             .await
-            .unwrap_err();
-        assert!(
-            matches!(without, TransportError::Status { status: 502, .. }),
-            "{without:?}"
+            .unwrap();
+        assert_eq!((without.status, &without.body[..]), (502, &b"oops"[..]));
+    }
+
+    #[test]
+    fn request_bodies_are_json_with_variables_spliced_in() {
+        let request = SubgraphRequest {
+            query: "query($x: Int) { \"q\" }".into(),
+            operation_name: Some("Op".into()),
+            variables: vec![("x".into(), "[1,{\"a\":null}]".into())],
+            dedup: true,
+        };
+        let body: serde_json::Value = serde_json::from_slice(&request.body()).unwrap();
+        assert_eq!(
+            body,
+            json!({
+                "query": "query($x: Int) { \"q\" }",
+                "operationName": "Op",
+                "variables": {"x": [1, {"a": null}]}
+            })
         );
-        let invalid = transport
-            .fetch(
-                &endpoint(format!("{base}/not-graphql")),
-                request("{ a }", false),
+        assert_eq!(request.variable("x"), Some(json!([1, {"a": null}])));
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(
+                &super::super::SubgraphRequest {
+                    variables: Vec::new(),
+                    operation_name: None,
+                    ..request
+                }
+                .body()
             )
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(invalid, TransportError::InvalidResponse { .. }),
-            "{invalid:?}"
+            .unwrap(),
+            json!({"query": "query($x: Int) { \"q\" }"})
         );
     }
 }

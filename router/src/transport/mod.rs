@@ -5,25 +5,73 @@ mod http;
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use bytes::Bytes;
 
 pub use http::{HttpOptions, HttpTransport};
 
-use crate::graphql::{JsonMap, Response};
-
 /// One operation for one subgraph.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct SubgraphRequest {
     pub query: Arc<str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_name: Option<Arc<str>>,
-    #[serde(skip_serializing_if = "JsonMap::is_empty")]
-    pub variables: JsonMap,
+    /// Variables by name, each value already JSON text: representations are
+    /// written straight to text by the executor, never built as values.
+    pub variables: Vec<(String, String)>,
     /// May share one HTTP call with identical requests in flight at the same
     /// time: true for queries, never for mutations. Not sent.
-    #[serde(skip)]
     pub dedup: bool,
+}
+
+impl SubgraphRequest {
+    /// The JSON body: `{"query": …, "operationName": …, "variables": {…}}`.
+    pub fn body(&self) -> Vec<u8> {
+        let text: usize = self
+            .variables
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 4)
+            .sum();
+        let mut out = Vec::with_capacity(self.query.len() + text + 64);
+        out.extend_from_slice(b"{\"query\":");
+        write_str(&mut out, &self.query);
+        if let Some(name) = &self.operation_name {
+            out.extend_from_slice(b",\"operationName\":");
+            write_str(&mut out, name);
+        }
+        if !self.variables.is_empty() {
+            out.extend_from_slice(b",\"variables\":{");
+            for (i, (name, value)) in self.variables.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(&mut out, name);
+                out.push(b':');
+                out.extend_from_slice(value.as_bytes());
+            }
+            out.push(b'}');
+        }
+        out.push(b'}');
+        out
+    }
+
+    /// A variable parsed back into a value (for tests and logs).
+    pub fn variable(&self, name: &str) -> Option<serde_json::Value> {
+        let (_, text) = self.variables.iter().find(|(n, _)| n == name)?;
+        serde_json::from_str(text).ok()
+    }
+}
+
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// A subgraph's HTTP answer, whatever its status: the executor reads it
+/// (`execute::answer`). The body is shared, not copied, between requests
+/// that were de-duplicated into one call.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub status: u16,
+    pub body: Bytes,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -64,5 +112,5 @@ pub trait Transport: Send + Sync + 'static {
         &self,
         subgraph: &SubgraphEndpoint,
         request: SubgraphRequest,
-    ) -> Result<Response, TransportError>;
+    ) -> Result<RawResponse, TransportError>;
 }

@@ -1,0 +1,329 @@
+//! The response tree subgraph answers are parsed and merged into.
+//!
+//! Why not `serde_json::Value`: its objects are hash maps (a table, a key
+//! `String` and a hash per field), and parsing, merging and reading them was
+//! most of the router's CPU per request. Here strings and keys borrow from
+//! the subgraph's response body wherever they need no unescaping, and objects
+//! are small vectors searched linearly: response objects have few fields, and
+//! for few fields a scan beats hashing. The executor keeps every body alive
+//! for as long as the tree that borrows from it.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Number, Value};
+
+/// A JSON value that borrows its strings from the text it was parsed from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Node<'a> {
+    #[default]
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(Cow<'a, str>),
+    List(Vec<Node<'a>>),
+    Object(Object<'a>),
+}
+
+/// A JSON object: fields in their order, looked up by a linear scan.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Object<'a> {
+    fields: Vec<(Cow<'a, str>, Node<'a>)>,
+}
+
+impl<'a> Node<'a> {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Node::Null)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&Object<'a>> {
+        match self {
+            Node::Object(object) => Some(object),
+            _ => None,
+        }
+    }
+
+    /// A field of an object; `None` for anything else.
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
+        self.as_object().and_then(|o| o.get(key))
+    }
+
+    /// Parses JSON text, borrowing from it.
+    pub fn parse(text: &'a [u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(text)
+    }
+
+    /// Converts to an owned `serde_json::Value` (tests and tools, not the hot path).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Node::Null => Value::Null,
+            Node::Bool(b) => Value::Bool(*b),
+            Node::Number(n) => Value::Number(n.clone()),
+            Node::String(s) => Value::String(s.to_string()),
+            Node::List(items) => Value::Array(items.iter().map(Node::to_value).collect()),
+            Node::Object(object) => Value::Object(
+                object
+                    .iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_value()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Writes the value as JSON text.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Node::Null => out.extend_from_slice(b"null"),
+            Node::Bool(true) => out.extend_from_slice(b"true"),
+            Node::Bool(false) => out.extend_from_slice(b"false"),
+            Node::Number(n) => {
+                // Writing to a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut *out, n);
+            }
+            Node::String(s) => write_str(out, s),
+            Node::List(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    item.write(out);
+                }
+                out.push(b']');
+            }
+            Node::Object(object) => {
+                out.push(b'{');
+                for (i, (key, value)) in object.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_str(out, key);
+                    out.push(b':');
+                    value.write(out);
+                }
+                out.push(b'}');
+            }
+        }
+    }
+}
+
+/// Writes `s` as a JSON string, escaped.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+impl<'a> Object<'a> {
+    pub fn new() -> Self {
+        Object { fields: Vec::new() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
+        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node<'a>> {
+        self.fields
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Sets `key`, in place if it is there, else at the end.
+    pub fn insert(&mut self, key: impl Into<Cow<'a, str>>, value: Node<'a>) {
+        let key = key.into();
+        match self.get_mut(&key) {
+            Some(slot) => *slot = value,
+            None => self.fields.push((key, value)),
+        }
+    }
+
+    /// Removes `key`, keeping the order of the others.
+    pub fn remove(&mut self, key: &str) -> Option<Node<'a>> {
+        let at = self.fields.iter().position(|(k, _)| k == key)?;
+        Some(self.fields.remove(at).1)
+    }
+
+    /// Appends without looking for `key`: for building objects known to lack it.
+    pub fn push(&mut self, key: Cow<'a, str>, value: Node<'a>) {
+        self.fields.push((key, value));
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Node<'a>)> {
+        self.fields.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+}
+
+impl<'a> IntoIterator for Object<'a> {
+    type Item = (Cow<'a, str>, Node<'a>);
+    type IntoIter = std::vec::IntoIter<(Cow<'a, str>, Node<'a>)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.fields.into_iter()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Node<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NodeVisitor(PhantomData))
+    }
+}
+
+struct NodeVisitor<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for NodeVisitor<'a> {
+    type Value = Node<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Node<'a>, E> {
+        Ok(Node::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Node<'a>, E> {
+        Ok(Node::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Node<'a>, E> {
+        Ok(Node::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Node<'a>, E> {
+        Ok(Number::from_f64(v).map_or(Node::Null, Node::Number))
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Node<'a>, E> {
+        Ok(Node::String(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Node<'a>, E> {
+        Ok(Node::String(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Node<'a>, E> {
+        Ok(Node::String(Cow::Owned(v)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Node<'a>, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Node<'a>, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node<'a>, D::Error> {
+        Node::deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'a>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::List(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'a>, A::Error> {
+        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(4));
+        while let Some(Key(key)) = map.next_key()? {
+            let value: Node<'a> = map.next_value()?;
+            fields.push((key, value));
+        }
+        Ok(Node::Object(Object { fields }))
+    }
+}
+
+/// An object key, borrowed when it needs no unescaping.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for KeyVisitor<'a> {
+            type Value = Key<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'a>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'a>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'a>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn parses_borrowing_and_writes_back_the_same_json() {
+        let text = br#"{"a":[1,-2,3.5,true,null],"b":{"c":"plain","d":"esc\"aped \u00e9"},"e":{}}"#;
+        let node = Node::parse(text).unwrap();
+        let Some(Node::String(Cow::Borrowed(plain))) = node.get("b").and_then(|b| b.get("c"))
+        else {
+            panic!("plain strings borrow from the text");
+        };
+        assert_eq!(*plain, "plain");
+        assert_eq!(
+            node.get("b").unwrap().get("d").unwrap().as_str(),
+            Some("esc\"aped é")
+        );
+        let mut out = Vec::new();
+        node.write(&mut out);
+        let reparsed: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(reparsed, serde_json::from_slice::<Value>(text).unwrap());
+        assert_eq!(node.to_value(), reparsed);
+    }
+
+    #[test]
+    fn objects_keep_field_order_and_replace_in_place() {
+        let mut object = Object::new();
+        object.insert("z", Node::Bool(true));
+        object.insert("a", Node::Null);
+        object.insert("z", Node::Bool(false));
+        assert_eq!(
+            Node::Object(object.clone()).to_value().to_string(),
+            json!({"z": false, "a": null}).to_string()
+        );
+        assert_eq!(object.remove("z"), Some(Node::Bool(false)));
+        assert_eq!(object.len(), 1);
+        assert!(object.get("z").is_none());
+    }
+
+    #[test]
+    fn rejects_invalid_and_too_deep_json() {
+        assert!(Node::parse(b"{\"a\":").is_err());
+        assert!(Node::parse(b"nope").is_err());
+        let deep = "[".repeat(10_000);
+        assert!(Node::parse(deep.as_bytes()).is_err(), "no stack overflow");
+    }
+}
