@@ -56,6 +56,12 @@ struct Args {
     /// Also measure the router with `dedup_queries = false`.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     no_dedup_row: bool,
+    /// Also measure the router against replayed subgraphs: servers that answer
+    /// each distinct subgraph request from a recording of the real service's
+    /// answer, so the row shows the router's own cost without the services
+    /// competing for the CPU.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    replay_rows: bool,
     /// The router binary; default: <workspace>/target/release/router.
     #[arg(long)]
     router_bin: Option<PathBuf>,
@@ -195,13 +201,30 @@ async fn main() -> anyhow::Result<()> {
     let mut first_response_bytes = 0usize;
 
     // 4. Through the router (dedup on: the default config), then dedup off.
-    let mut variants = vec![("router", true)];
+    let mut variants: Vec<(&str, bool, Vec<(String, String)>)> = vec![("router", true, Vec::new())];
     if args.no_dedup_row {
-        variants.push(("router (dedup_queries=false)", false));
+        variants.push(("router (dedup_queries=false)", false, Vec::new()));
     }
-    for (label, dedup) in variants {
-        let mut router =
-            RouterProcess::spawn(&router_bin, &supergraph_path, &work_dir.path, dedup)?;
+    let mut replays = Vec::new();
+    if args.replay_rows {
+        let mut overrides = Vec::new();
+        for (name, url) in running.endpoints() {
+            let replay = Replay::start(client.clone(), url).await?;
+            overrides.push((name.to_owned(), replay.url.clone()));
+            replays.push(replay);
+        }
+        variants.push(("router, replayed subgraphs", true, overrides.clone()));
+        variants.push(("router (dedup off), replayed subgraphs", false, overrides));
+    }
+    for (index, (label, dedup, overrides)) in variants.into_iter().enumerate() {
+        let mut router = RouterProcess::spawn(
+            &router_bin,
+            &supergraph_path,
+            &work_dir.path,
+            index,
+            dedup,
+            &overrides,
+        )?;
         router.wait_ready(&client).await?;
         let url = format!("http://{}/graphql", router.addr);
         let body = Arc::new(serde_json::to_vec(&json!({ "query": query }))?);
@@ -325,6 +348,7 @@ async fn main() -> anyhow::Result<()> {
     std::fs::write(&output, serde_json::to_string_pretty(&report)?)?;
     println!("\nwrote {}", output.display());
 
+    drop(replays);
     running.shutdown().await.context("stopping the services")?;
     Ok(())
 }
@@ -463,17 +487,26 @@ struct RouterProcess {
 }
 
 impl RouterProcess {
-    fn spawn(bin: &Path, supergraph: &Path, dir: &Path, dedup: bool) -> anyhow::Result<Self> {
+    /// Starts the router; `urls` replace subgraph URLs by subgraph name.
+    fn spawn(
+        bin: &Path,
+        supergraph: &Path,
+        dir: &Path,
+        index: usize,
+        dedup: bool,
+        urls: &[(String, String)],
+    ) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let config = dir.join(format!("router-dedup-{dedup}.toml"));
-        std::fs::write(
-            &config,
-            format!("listen = \"{addr}\"\ndedup_queries = {dedup}\n"),
-        )?;
-        let log = dir.join(format!("router-dedup-{dedup}.log"));
+        let config = dir.join(format!("router-{index}.toml"));
+        let mut text = format!("listen = \"{addr}\"\ndedup_queries = {dedup}\n");
+        for (name, url) in urls {
+            text.push_str(&format!("\n[subgraphs.{name}]\nurl = \"{url}\"\n"));
+        }
+        std::fs::write(&config, text)?;
+        let log = dir.join(format!("router-{index}.log"));
         let child = Command::new(bin)
             .arg("--supergraph")
             .arg(supergraph)
@@ -527,6 +560,85 @@ impl Drop for RouterProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Replayed subgraphs
+
+/// A stand-in for one subgraph: the first time a request body is seen it is
+/// forwarded to the real service and the answer recorded; afterwards the
+/// recording is served. The deep query sends the same few requests every
+/// time, so after the warm-up this costs a hash lookup per request.
+struct Replay {
+    url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+struct ReplayState {
+    client: reqwest::Client,
+    upstream: String,
+    recorded: std::sync::Mutex<HashMap<bytes::Bytes, bytes::Bytes>>,
+}
+
+impl Replay {
+    async fn start(client: reqwest::Client, upstream: String) -> anyhow::Result<Self> {
+        let state = Arc::new(ReplayState {
+            client,
+            upstream,
+            recorded: Default::default(),
+        });
+        let app = axum::Router::new()
+            .route("/graphql", axum::routing::post(replay))
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/graphql", listener.local_addr()?);
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Replay { url, task })
+    }
+}
+
+impl Drop for Replay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn replay(
+    axum::extract::State(state): axum::extract::State<Arc<ReplayState>>,
+    body: bytes::Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let json = [(axum::http::header::CONTENT_TYPE, "application/json")];
+    let known = state
+        .recorded
+        .lock()
+        .ok()
+        .and_then(|r| r.get(&body).cloned());
+    if let Some(answer) = known {
+        return (json, answer).into_response();
+    }
+    let upstream = state
+        .client
+        .post(&state.upstream)
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await;
+    let answer = match upstream {
+        Ok(response) if response.status().is_success() => response.bytes().await.ok(),
+        _ => None,
+    };
+    match answer {
+        Some(answer) => {
+            if let Ok(mut recorded) = state.recorded.lock() {
+                recorded.insert(body, answer.clone());
+            }
+            (json, answer).into_response()
+        }
+        None => axum::http::StatusCode::BAD_GATEWAY.into_response(),
     }
 }
 
@@ -641,13 +753,20 @@ impl Baseline {
             for fetch in step {
                 let mut targets = Vec::new();
                 let mut target_rep = Vec::new();
+                let mut paths = entities::Paths::default();
                 let mut variables = String::new();
                 if let Some(rep_sels) = &fetch.representations {
                     let mut objects = Vec::new();
-                    entities::collect_objects(&data, &fetch.path, &mut Vec::new(), &mut objects);
+                    entities::collect_objects(
+                        &data,
+                        &fetch.path,
+                        &mut Vec::new(),
+                        &mut paths,
+                        &mut objects,
+                    );
                     let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
                     let mut reps: Vec<u8> = b"[".to_vec();
-                    for (path, object) in objects {
+                    for (object_index, object) in objects.into_iter().enumerate() {
                         let mut rep = Vec::new();
                         if !entities::write_representation(
                             &self.supergraph,
@@ -665,7 +784,7 @@ impl Baseline {
                             reps.extend_from_slice(rep);
                             next
                         });
-                        targets.push(path);
+                        targets.push(object_index);
                         target_rep.push(index);
                     }
                     if seen.is_empty() {
@@ -684,10 +803,10 @@ impl Baseline {
                     },
                     dedup: false,
                 };
-                requests.push((fetch, request.body(), targets, target_rep));
+                requests.push((fetch, request.body(), paths, targets, target_rep));
             }
             let responses =
-                futures::future::join_all(requests.iter().map(|(fetch, body, _, _)| async move {
+                futures::future::join_all(requests.iter().map(|(fetch, body, ..)| async move {
                     let response = self
                         .client
                         .post(&fetch.url)
@@ -705,7 +824,7 @@ impl Baseline {
                     Ok::<_, anyhow::Error>(bytes)
                 }))
                 .await;
-            for (i, ((fetch, _, targets, target_rep), response)) in
+            for (i, ((fetch, _, paths, targets, target_rep), response)) in
                 requests.into_iter().zip(responses).enumerate()
             {
                 let bytes = response?;
@@ -731,7 +850,7 @@ impl Baseline {
                     let Some(entity) = entities.get(*index).filter(|e| !e.is_null()) else {
                         continue;
                     };
-                    if let Some(object) = entities::pointer_mut(&mut data, target) {
+                    if let Some(object) = entities::pointer_mut(&mut data, paths.get(*target)) {
                         entities::deep_merge(object, entity.clone());
                     }
                 }

@@ -2,8 +2,6 @@
 //! building their representations and merging fetched entities back. Public
 //! so the load benchmark's direct-to-subgraph baseline does the same work.
 
-use apollo_compiler::Name;
-
 use super::tree::{Node, Object, write_str};
 
 use crate::graphql::PathSegment;
@@ -35,13 +33,12 @@ pub fn steps(node: &PlanNode) -> Vec<Vec<&FetchNode>> {
     }
 }
 
-/// Every object at `path` (`@` descends into lists), with its response path.
-/// A step of an object's response path. Keys are the plan's names, cheap to
-/// clone, so paths are built without allocating strings; they become
-/// [`PathSegment`]s only for errors.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    Key(Name),
+/// A step of an object's response path, borrowing the plan's names: paths
+/// are built without allocating strings and become [`PathSegment`]s only
+/// for errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'p> {
+    Key(&'p str),
     Index(usize),
 }
 
@@ -50,42 +47,82 @@ pub fn to_segments(steps: &[Step]) -> Vec<PathSegment> {
     steps
         .iter()
         .map(|s| match s {
-            Step::Key(k) => PathSegment::Key(k.to_string()),
+            Step::Key(k) => PathSegment::Key((*k).to_owned()),
             Step::Index(i) => PathSegment::Index(*i),
         })
         .collect()
 }
 
-pub fn collect_objects<'d, 'a>(
+/// Response paths of the objects a fetch applies to, stored end to end in
+/// one buffer rather than one vector per object.
+#[derive(Debug, Default)]
+pub struct Paths<'p> {
+    steps: Vec<Step<'p>>,
+    ends: Vec<usize>,
+}
+
+impl<'p> Paths<'p> {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The path of the `i`th object; empty if there is none.
+    pub fn get(&self, i: usize) -> &[Step<'p>] {
+        let Some(&end) = self.ends.get(i) else {
+            return &[];
+        };
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.steps[start..end]
+    }
+
+    fn push(&mut self, path: &[Step<'p>]) {
+        self.steps.extend_from_slice(path);
+        self.ends.push(self.steps.len());
+    }
+}
+
+/// Every object at `path` (`@` descends into lists), in document order;
+/// `paths` gets the response path of each.
+pub fn collect_objects<'p, 'd, 'a>(
     value: &'d Node<'a>,
-    path: &[PathElem],
-    current: &mut Vec<Step>,
-    out: &mut Vec<(Vec<Step>, &'d Node<'a>)>,
+    path: &'p [PathElem],
+    current: &mut Vec<Step<'p>>,
+    paths: &mut Paths<'p>,
+    out: &mut Vec<&'d Node<'a>>,
 ) {
     match (path.first(), value) {
-        (None, Node::Object(_)) => out.push((current.clone(), value)),
+        (None, Node::Object(_)) => {
+            paths.push(current);
+            out.push(value);
+        }
         (None, Node::List(items)) => {
             for (i, item) in items.iter().enumerate() {
                 current.push(Step::Index(i));
-                collect_objects(item, path, current, out);
+                collect_objects(item, path, current, paths, out);
                 current.pop();
             }
         }
         (Some(PathElem::Key(key)), Node::Object(map)) => {
             if let Some(child) = map.get(key.as_str()) {
-                current.push(Step::Key(key.clone()));
-                collect_objects(child, &path[1..], current, out);
+                current.push(Step::Key(key.as_str()));
+                collect_objects(child, &path[1..], current, paths, out);
                 current.pop();
             }
         }
         (Some(PathElem::List), Node::List(items)) => {
             for (i, item) in items.iter().enumerate() {
                 current.push(Step::Index(i));
-                collect_objects(item, &path[1..], current, out);
+                collect_objects(item, &path[1..], current, paths, out);
                 current.pop();
             }
         }
-        (Some(PathElem::List), Node::Object(_)) => collect_objects(value, &path[1..], current, out),
+        (Some(PathElem::List), Node::Object(_)) => {
+            collect_objects(value, &path[1..], current, paths, out)
+        }
         _ => {}
     }
 }
@@ -230,7 +267,7 @@ pub fn pointer_mut<'v, 'a>(value: &'v mut Node<'a>, path: &[Step]) -> Option<&'v
     let mut current = value;
     for step in path {
         current = match (step, current) {
-            (Step::Key(k), Node::Object(map)) => map.get_mut(k.as_str())?,
+            (Step::Key(k), Node::Object(map)) => map.get_mut(k)?,
             (Step::Index(i), Node::List(items)) => items.get_mut(*i)?,
             _ => return None,
         };

@@ -35,7 +35,7 @@ use crate::supergraph::Supergraph;
 use crate::transport::{RawResponse, SubgraphRequest, Transport, TransportError};
 use answer::Answer;
 use entities::{
-    Step, collect_objects, deep_merge, pointer_mut, steps, to_segments, write_representation,
+    Paths, collect_objects, deep_merge, pointer_mut, steps, to_segments, write_representation,
 };
 use tree::{Node, Object};
 
@@ -94,7 +94,7 @@ async fn run<'b>(
     for step in steps {
         // Build every request of the step from the data as it is now, send them
         // together, then merge the answers in plan order.
-        let mut prepared: Vec<(&FetchNode, Option<Prepared>)> = step
+        let mut prepared: Vec<(&FetchNode, Option<Prepared<'_>>)> = step
             .iter()
             .map(|fetch| (*fetch, prepare(supergraph, fetch, &state.data, variables)))
             .collect();
@@ -138,7 +138,7 @@ async fn run<'b>(
 
 /// A fetch that got no GraphQL answer: its fields are null, with an error
 /// at each.
-fn fetch_failed(fetch: &FetchNode, prepared: &Prepared, err: &TransportError, state: &mut State) {
+fn fetch_failed(fetch: &FetchNode, prepared: &Prepared<'_>, err: &TransportError, state: &mut State) {
     let mut error = Error::coded(
         format!(
             "subgraph {} failed: {}",
@@ -159,8 +159,11 @@ fn fetch_failed(fetch: &FetchNode, prepared: &Prepared, err: &TransportError, st
                 .push(error.clone().with_path(vec![PathSegment::Key(key)]));
         }
     } else {
-        if let Some(path) = prepared.targets.first().filter(|p| !p.is_empty()) {
-            error = error.with_path(to_segments(path));
+        if let Some(&(object, _)) = prepared.target_rep.first() {
+            let path = prepared.paths.get(object);
+            if !path.is_empty() {
+                error = error.with_path(to_segments(path));
+            }
         }
         state.errors.push(error);
     }
@@ -170,7 +173,7 @@ fn fetch_failed(fetch: &FetchNode, prepared: &Prepared, err: &TransportError, st
 /// entity fetches bound for the same subgraph travel together as aliased
 /// `_entities` fields of a single request. Indices into `prepared`, in
 /// first-seen order.
-fn batches(prepared: &[(&FetchNode, Option<Prepared>)]) -> Vec<Vec<usize>> {
+fn batches(prepared: &[(&FetchNode, Option<Prepared<'_>>)]) -> Vec<Vec<usize>> {
     let mut batches: Vec<Vec<usize>> = Vec::new();
     for (i, (fetch, ready)) in prepared.iter().enumerate() {
         if ready.is_none() {
@@ -193,7 +196,7 @@ fn batches(prepared: &[(&FetchNode, Option<Prepared>)]) -> Vec<Vec<usize>> {
 /// Sends one request per batch, all at once. Requests are moved out of
 /// `prepared`, never copied.
 async fn send_step(
-    prepared: &mut [(&FetchNode, Option<Prepared>)],
+    prepared: &mut [(&FetchNode, Option<Prepared<'_>>)],
     batches: &[Vec<usize>],
     supergraph: &Supergraph,
     transport: &dyn Transport,
@@ -291,13 +294,14 @@ fn split_combined(answer: Answer<'_>, parts: usize) -> Vec<Answer<'_>> {
 
 /// A ready request plus, for entity fetches, which objects each
 /// representation came from.
-struct Prepared {
+struct Prepared<'p> {
     /// Taken when sent.
     request: Option<SubgraphRequest>,
-    /// Response path of every object a representation was built from.
-    targets: Vec<Vec<Step>>,
-    /// For each target, the index of its (de-duplicated) representation.
-    target_rep: Vec<usize>,
+    /// Response paths of the objects at the fetch's path.
+    paths: Paths<'p>,
+    /// (object, representation) for every object that has a representation;
+    /// objects with equal representations share one.
+    target_rep: Vec<(usize, usize)>,
 }
 
 /// Response keys a fetch's top-level selections fill.
@@ -323,12 +327,12 @@ fn top_level_keys(sels: &[Sel]) -> Vec<String> {
     keys
 }
 
-fn prepare(
+fn prepare<'p>(
     supergraph: &Supergraph,
-    fetch: &FetchNode,
+    fetch: &'p FetchNode,
     data: &Node<'_>,
     variables: &JsonMap,
-) -> Option<Prepared> {
+) -> Option<Prepared<'p>> {
     // `@skip`/`@include` that exclude everything a fetch selects make it moot.
     if !fetch.selections.is_empty() && fetch.selections.iter().all(|s| s.is_skipped(variables)) {
         return None;
@@ -349,13 +353,14 @@ fn prepare(
                 variables: request_variables,
                 dedup: !fetch.is_mutation,
             }),
-            targets: vec![Vec::new()],
+            paths: Paths::default(),
             target_rep: Vec::new(),
         });
     };
     let mut objects = Vec::new();
-    collect_objects(data, &fetch.path, &mut Vec::new(), &mut objects);
-    let (representations, targets, target_rep) = representations(supergraph, &objects, rep_sels);
+    let mut paths = Paths::default();
+    collect_objects(data, &fetch.path, &mut Vec::new(), &mut paths, &mut objects);
+    let (representations, target_rep) = representations(supergraph, &objects, rep_sels);
     if target_rep.is_empty() {
         return None;
     }
@@ -367,29 +372,28 @@ fn prepare(
             variables: request_variables,
             dedup: true,
         }),
-        targets,
+        paths,
         target_rep,
     })
 }
 
 /// The `representations` list as JSON text, written straight from the data,
-/// each distinct representation once; plus the path of every object that
-/// has one and the index of its representation. Duplicates are found by
+/// each distinct representation once; plus (object, representation) for
+/// every object that has one. Duplicates are found by
 /// comparing the written text (hashed first), so nothing is built twice.
 fn representations(
     supergraph: &Supergraph,
-    objects: &[(Vec<Step>, &Node<'_>)],
+    objects: &[&Node<'_>],
     rep_sels: &[Sel],
-) -> (String, Vec<Vec<Step>>, Vec<usize>) {
+) -> (String, Vec<(usize, usize)>) {
     use std::hash::BuildHasher;
-    let hasher = std::hash::RandomState::new();
+    let hasher = foldhash::fast::RandomState::default();
     let mut text: Vec<u8> = Vec::with_capacity(64 * objects.len() + 2);
     text.push(b'[');
     let mut written: Vec<Range<usize>> = Vec::new();
-    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
-    let mut targets = Vec::new();
-    let mut target_rep = Vec::new();
-    for (path, object) in objects {
+    let mut seen: HashMap<u64, Vec<usize>, foldhash::fast::RandomState> = HashMap::default();
+    let mut target_rep = Vec::with_capacity(objects.len());
+    for (object_index, object) in objects.iter().enumerate() {
         let mark = text.len();
         if !written.is_empty() {
             text.push(b',');
@@ -414,13 +418,12 @@ fn representations(
                 written.len() - 1
             }
         };
-        targets.push(path.clone());
-        target_rep.push(index);
+        target_rep.push((object_index, index));
     }
     text.push(b']');
     // Only valid UTF-8 was written: names and serde_json's own output.
     let text = String::from_utf8(text).unwrap_or_else(|_| "[]".to_owned());
-    (text, targets, target_rep)
+    (text, target_rep)
 }
 
 fn merge<'b>(
@@ -455,12 +458,12 @@ fn merge<'b>(
     // An entity shared by several objects is copied for all but its last
     // use; most are used once and simply moved into place.
     let mut uses = vec![0usize; entities.len()];
-    for &i in &prepared.target_rep {
+    for &(_, i) in &prepared.target_rep {
         if let Some(u) = uses.get_mut(i) {
             *u += 1;
         }
     }
-    for (target, &rep_index) in prepared.targets.iter().zip(&prepared.target_rep) {
+    for &(object, rep_index) in &prepared.target_rep {
         let Some(slot) = entities.get_mut(rep_index) else {
             continue;
         };
@@ -473,7 +476,7 @@ fn merge<'b>(
         } else {
             slot.clone()
         };
-        if let Some(object) = pointer_mut(&mut state.data, target) {
+        if let Some(object) = pointer_mut(&mut state.data, prepared.paths.get(object)) {
             keep_concrete_typename(supergraph, object, &mut entity);
             deep_merge(object, entity);
         }
@@ -504,7 +507,7 @@ fn with_service(mut error: Error, service: &str) -> Error {
 
 /// `["_entities", i, rest…]` becomes the path of the object(s) built into
 /// representation `i`, followed by `rest`.
-fn remap_entity_error(error: Error, prepared: &Prepared, service: &str) -> Error {
+fn remap_entity_error(error: Error, prepared: &Prepared<'_>, service: &str) -> Error {
     let mut error = with_service(error, service);
     if let Some(path) = &error.path {
         if let (Some(PathSegment::Key(first)), Some(PathSegment::Index(i))) =
@@ -515,8 +518,8 @@ fn remap_entity_error(error: Error, prepared: &Prepared, service: &str) -> Error
             if let Some(target) = prepared
                 .target_rep
                 .iter()
-                .position(|r| r == i)
-                .map(|t| to_segments(&prepared.targets[t]))
+                .find(|(_, r)| r == i)
+                .map(|&(object, _)| to_segments(prepared.paths.get(object)))
             {
                 let mut full = target;
                 full.extend(rest);
@@ -525,8 +528,8 @@ fn remap_entity_error(error: Error, prepared: &Prepared, service: &str) -> Error
                 error.path = None;
             }
         }
-    } else if let Some(target) = prepared.targets.first() {
-        error.path = Some(to_segments(target));
+    } else if let Some(&(object, _)) = prepared.target_rep.first() {
+        error.path = Some(to_segments(prepared.paths.get(object)));
     }
     error
 }

@@ -42,7 +42,7 @@ struct Ctx<'a, 'e> {
     variables: &'a JsonMap,
     errors: &'e mut Vec<Error>,
     /// Collected fields by (selection sets, runtime type).
-    fields: HashMap<SetsKey, FieldsByType<'a>>,
+    fields: HashMap<SetsKey, FieldsByType<'a>, foldhash::fast::RandomState>,
 }
 
 /// The identity of a list of selection sets: one or two without allocating.
@@ -80,7 +80,7 @@ pub fn shape(
         document,
         variables,
         errors,
-        fields: HashMap::new(),
+        fields: HashMap::default(),
     };
     let empty = Object::new();
     let object = data.as_object().unwrap_or(&empty);

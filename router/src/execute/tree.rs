@@ -10,9 +10,8 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
 
 /// A JSON value that borrows its strings from the text it was parsed from.
@@ -59,7 +58,10 @@ impl<'a> Node<'a> {
 
     /// Parses JSON text, borrowing from it.
     pub fn parse(text: &'a [u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(text)
+        let mut deserializer = serde_json::Deserializer::from_slice(text);
+        let node = NodeSeed(&mut Scratch::default()).deserialize(&mut deserializer)?;
+        deserializer.end()?;
+        Ok(node)
     }
 
     /// Converts to an owned `serde_json::Value` (tests and tools, not the hot path).
@@ -182,13 +184,32 @@ impl<'a> IntoIterator for Object<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Node<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(NodeVisitor(PhantomData))
+        NodeSeed(&mut Scratch::default()).deserialize(deserializer)
     }
 }
 
-struct NodeVisitor<'a>(PhantomData<&'a ()>);
+/// Buffers reused while parsing one document: an object's fields (a list's
+/// items) are gathered here and then moved into a vector of exactly their
+/// number, so each object or list costs one allocation, not a series of
+/// regrowths.
+#[derive(Default)]
+pub struct Scratch<'a> {
+    fields: Vec<(Cow<'a, str>, Node<'a>)>,
+    items: Vec<Node<'a>>,
+}
 
-impl<'de: 'a, 'a> Visitor<'de> for NodeVisitor<'a> {
+/// Parses one value with the [`Scratch`] buffers.
+pub struct NodeSeed<'s, 'a>(pub &'s mut Scratch<'a>);
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for NodeSeed<'_, 'a> {
+    type Value = Node<'a>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node<'a>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, 'a> {
     type Value = Node<'a>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -232,23 +253,26 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeVisitor<'a> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node<'a>, D::Error> {
-        Node::deserialize(d)
+        self.deserialize(d)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'a>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
+        let scratch = self.0;
+        let start = scratch.items.len();
+        while let Some(item) = seq.next_element_seed(NodeSeed(&mut *scratch))? {
+            scratch.items.push(item);
         }
-        Ok(Node::List(items))
+        Ok(Node::List(scratch.items.drain(start..).collect()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'a>, A::Error> {
-        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(4));
+        let scratch = self.0;
+        let start = scratch.fields.len();
         while let Some(Key(key)) = map.next_key()? {
-            let value: Node<'a> = map.next_value()?;
-            fields.push((key, value));
+            let value = map.next_value_seed(NodeSeed(&mut *scratch))?;
+            scratch.fields.push((key, value));
         }
+        let fields = scratch.fields.drain(start..).collect();
         Ok(Node::Object(Object { fields }))
     }
 }
@@ -258,7 +282,7 @@ struct Key<'a>(Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor<'a>(PhantomData<&'a ()>);
+        struct KeyVisitor<'a>(std::marker::PhantomData<&'a ()>);
         impl<'de: 'a, 'a> Visitor<'de> for KeyVisitor<'a> {
             type Value = Key<'a>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -274,7 +298,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
                 Ok(Key(Cow::Owned(v)))
             }
         }
-        deserializer.deserialize_str(KeyVisitor(PhantomData))
+        deserializer.deserialize_str(KeyVisitor(std::marker::PhantomData))
     }
 }
 
