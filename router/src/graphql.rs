@@ -29,9 +29,9 @@ pub struct Request {
 pub struct Response {
     #[serde(default)]
     pub data: Option<Value>,
-    /// `data` already serialized; valid JSON written by the executor.
+    /// `data` already serialized by the executor.
     #[serde(skip)]
-    pub raw_data: Option<String>,
+    pub raw_data: Option<RawData>,
     #[serde(default)]
     pub errors: Vec<Error>,
     #[serde(default)]
@@ -43,9 +43,9 @@ impl Serialize for Response {
         use serde::ser::{Error as _, SerializeMap};
         let mut map = serializer.serialize_map(None)?;
         if let Some(raw) = &self.raw_data {
-            let raw =
-                serde_json::value::RawValue::from_string(raw.clone()).map_err(S::Error::custom)?;
-            map.serialize_entry("data", &raw)?;
+            let raw: &serde_json::value::RawValue =
+                serde_json::from_slice(raw.json()).map_err(S::Error::custom)?;
+            map.serialize_entry("data", raw)?;
         } else if let Some(data) = &self.data {
             map.serialize_entry("data", data)?;
         }
@@ -68,19 +68,18 @@ impl Response {
     /// `data` as a value tree, parsing `raw_data` if that is how it is held.
     pub fn into_value_data(mut self) -> Self {
         if let Some(raw) = self.raw_data.take() {
-            self.data = Some(serde_json::from_str(&raw).unwrap_or(Value::Null));
+            self.data = Some(serde_json::from_slice(raw.json()).unwrap_or(Value::Null));
         }
         self
     }
 
-    /// The response as JSON bytes, splicing `raw_data` in without re-parsing.
-    pub fn to_json_bytes(&self) -> Vec<u8> {
-        let Some(raw) = &self.raw_data else {
-            return serde_json::to_vec(self).unwrap_or_else(|_| b"{\"data\":null}".to_vec());
+    /// The response as JSON bytes. Executor-written `data` is finished in its
+    /// own buffer: no parse, no copy.
+    pub fn into_json_bytes(self) -> Vec<u8> {
+        let Some(raw) = self.raw_data else {
+            return serde_json::to_vec(&self).unwrap_or_else(|_| b"{\"data\":null}".to_vec());
         };
-        let mut out = Vec::with_capacity(raw.len() + 64);
-        out.extend_from_slice(b"{\"data\":");
-        out.extend_from_slice(raw.as_bytes());
+        let mut out = raw.buf;
         if !self.errors.is_empty() {
             out.extend_from_slice(b",\"errors\":");
             if serde_json::to_writer(&mut out, &self.errors).is_err() {
@@ -105,6 +104,35 @@ impl Response {
             errors: vec![error],
             extensions: JsonMap::new(),
         }
+    }
+}
+
+/// `data` written as JSON text by the executor, in a buffer that already
+/// starts the response body (`{"data":`), so the body is finished in place.
+#[derive(Debug, Clone)]
+pub struct RawData {
+    buf: Vec<u8>,
+}
+
+impl RawData {
+    const PREFIX: &'static [u8] = b"{\"data\":";
+
+    /// A buffer to write `data` into, with room for about `capacity` bytes.
+    pub fn buffer(capacity: usize) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(Self::PREFIX.len() + capacity + 256);
+        buf.extend_from_slice(Self::PREFIX);
+        buf
+    }
+
+    /// Wraps a [`RawData::buffer`] into which one JSON value was written.
+    pub fn new(buf: Vec<u8>) -> Self {
+        debug_assert!(buf.starts_with(Self::PREFIX));
+        RawData { buf }
+    }
+
+    /// The `data` JSON.
+    pub fn json(&self) -> &[u8] {
+        &self.buf[Self::PREFIX.len()..]
     }
 }
 

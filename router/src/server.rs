@@ -105,7 +105,7 @@ async fn health() -> Response {
     json_response(
         StatusCode::OK,
         APPLICATION_JSON,
-        &serde_json::json!({"status": "pass"}),
+        serde_json::json!({"status": "pass"}),
     )
 }
 
@@ -272,7 +272,7 @@ fn respond(media: Media, result: EngineResponse) -> Response {
         (ResponseStatus::RequestError, Media::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
         (ResponseStatus::RequestError | ResponseStatus::Ok, _) => StatusCode::OK,
     };
-    let mut response = json_response(status, media_str(media), &result.response);
+    let mut response = json_response(status, media_str(media), result.response);
     if status == StatusCode::METHOD_NOT_ALLOWED {
         response
             .headers_mut()
@@ -283,7 +283,7 @@ fn respond(media: Media, result: EngineResponse) -> Response {
 
 fn error_response(status: StatusCode, media: Media, message: &str, code: &str) -> Response {
     let body = graphql::Response::request_error(Error::coded(message, code));
-    json_response(status, media_str(media), &body)
+    json_response(status, media_str(media), body)
 }
 
 fn media_str(media: Media) -> &'static str {
@@ -293,7 +293,7 @@ fn media_str(media: Media) -> &'static str {
     }
 }
 
-fn json_response(status: StatusCode, content_type: &'static str, body: &impl JsonBody) -> Response {
+fn json_response(status: StatusCode, content_type: &'static str, body: impl JsonBody) -> Response {
     let bytes = body.json_bytes();
     (
         status,
@@ -306,18 +306,18 @@ fn json_response(status: StatusCode, content_type: &'static str, body: &impl Jso
 /// A body the server can write: GraphQL responses splice their executor-written
 /// `data` in as it is.
 trait JsonBody {
-    fn json_bytes(&self) -> Vec<u8>;
+    fn json_bytes(self) -> Vec<u8>;
 }
 
 impl JsonBody for graphql::Response {
-    fn json_bytes(&self) -> Vec<u8> {
-        self.to_json_bytes()
+    fn json_bytes(self) -> Vec<u8> {
+        self.into_json_bytes()
     }
 }
 
 impl JsonBody for serde_json::Value {
-    fn json_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+    fn json_bytes(self) -> Vec<u8> {
+        serde_json::to_vec(&self).unwrap_or_default()
     }
 }
 

@@ -1042,7 +1042,7 @@ fn print_table(rows: &[Row], args: &Args, clk: ClockTicks) {
         args.concurrency, args.requests, args.duration_secs, clk.ticks, clk.source
     );
     println!(
-        "{:<30} {:>6} {:>4} {:>8} {:>8} {:>8} {:>9} {:>11} {:>11} {:>10}",
+        "{:<40} {:>6} {:>4} {:>8} {:>8} {:>8} {:>9} {:>11} {:>11} {:>10}",
         "target",
         "reqs",
         "err",
@@ -1055,12 +1055,12 @@ fn print_table(rows: &[Row], args: &Args, clk: ClockTicks) {
         "router HWM"
     );
     println!(
-        "{:<30} {:>6} {:>4} {:>8} {:>8} {:>8} {:>9} {:>11} {:>11} {:>10}",
+        "{:<40} {:>6} {:>4} {:>8} {:>8} {:>8} {:>9} {:>11} {:>11} {:>10}",
         "", "", "", "", "", "", "", "µs/req", "µs/req", "MiB"
     );
     for row in rows {
         println!(
-            "{:<30} {:>6} {:>4} {:>8.1} {:>8.2} {:>8.2} {:>9.1} {:>11} {:>11.0} {:>10}",
+            "{:<40} {:>6} {:>4} {:>8.1} {:>8.2} {:>8.2} {:>9.1} {:>11} {:>11.0} {:>10}",
             row.label,
             row.completed,
             row.failed,

@@ -107,10 +107,16 @@ mod tests {
     #[test]
     fn anything_else_is_a_transport_failure() {
         let status = read("a", 502, b"oops").unwrap_err();
-        assert!(matches!(status, TransportError::Status { status: 502, .. }), "{status:?}");
+        assert!(
+            matches!(status, TransportError::Status { status: 502, .. }),
+            "{status:?}"
+        );
         for body in [&b"hello"[..], b"{}", b"[1]", br#"{"data":{}} trailing"#] {
             let invalid = read("a", 200, body).unwrap_err();
-            assert!(matches!(invalid, TransportError::InvalidResponse { .. }), "{invalid:?}");
+            assert!(
+                matches!(invalid, TransportError::InvalidResponse { .. }),
+                "{invalid:?}"
+            );
         }
     }
 }

@@ -28,7 +28,7 @@ use bytes::Bytes;
 use futures::future::join_all;
 use serde_json::Value;
 
-use crate::graphql::{Error, JsonMap, PathSegment, Response};
+use crate::graphql::{Error, JsonMap, PathSegment, RawData, Response};
 use crate::plan::selection::Sel;
 use crate::plan::{FetchNode, QueryPlan};
 use crate::supergraph::Supergraph;
@@ -61,17 +61,26 @@ pub async fn execute(
     )
     .await;
     let State { data, mut errors } = state;
-    let raw = shape::shape(
+    // The response is about as large as the answers, more where entities
+    // repeat: sized up front, the buffer is written without regrowing.
+    let answered: usize = bodies
+        .iter()
+        .filter_map(OnceLock::get)
+        .map(Bytes::len)
+        .sum();
+    let mut out = RawData::buffer(answered * 2 + 1024);
+    shape::shape(
         supergraph,
         document,
         operation,
         variables,
         &data,
         &mut errors,
+        &mut out,
     );
     Response {
         data: None,
-        raw_data: Some(raw),
+        raw_data: Some(RawData::new(out)),
         errors,
         extensions: JsonMap::new(),
     }
@@ -138,7 +147,12 @@ async fn run<'b>(
 
 /// A fetch that got no GraphQL answer: its fields are null, with an error
 /// at each.
-fn fetch_failed(fetch: &FetchNode, prepared: &Prepared<'_>, err: &TransportError, state: &mut State) {
+fn fetch_failed(
+    fetch: &FetchNode,
+    prepared: &Prepared<'_>,
+    err: &TransportError,
+    state: &mut State,
+) {
     let mut error = Error::coded(
         format!(
             "subgraph {} failed: {}",

@@ -64,9 +64,10 @@ impl SetsKey {
     }
 }
 
-/// Writes the response `data` as JSON text. Reads the merged data in place:
-/// no second tree is built, and a null that propagates truncates what was
-/// written back to the nearest nullable position.
+/// Writes the response `data` as JSON text at the end of `out`. Reads the
+/// merged data in place: no second tree is built, and a null that
+/// propagates truncates what was written back to the nearest nullable
+/// position.
 pub fn shape(
     supergraph: &Supergraph,
     document: &Valid<ExecutableDocument>,
@@ -74,7 +75,8 @@ pub fn shape(
     variables: &JsonMap,
     data: &tree::Node<'_>,
     errors: &mut Vec<Error>,
-) -> String {
+    out: &mut Vec<u8>,
+) {
     let mut ctx = Ctx {
         supergraph,
         document,
@@ -86,13 +88,11 @@ pub fn shape(
     let object = data.as_object().unwrap_or(&empty);
     let root = operation.selection_set.ty.as_str();
     let sets = [&operation.selection_set];
-    let mut out = Vec::with_capacity(16 * 1024);
-    if write_object(&mut ctx, &sets, root, object, &mut Vec::new(), &mut out).is_err() {
-        out.clear();
+    let start = out.len();
+    if write_object(&mut ctx, &sets, root, object, &mut Vec::new(), out).is_err() {
+        out.truncate(start);
         out.extend_from_slice(b"null");
     }
-    // Only valid UTF-8 was written: names, and serde_json's own output.
-    String::from_utf8(out).unwrap_or_else(|_| "null".to_owned())
 }
 
 /// A non-null position was null: the nearest nullable parent becomes null.
@@ -107,6 +107,9 @@ fn write_object<'a>(
     out: &mut Vec<u8>,
 ) -> Result<(), Nulled> {
     let grouped = fields_of(ctx, sets, runtime_type);
+    // Where the next field probably is: objects mostly hold fields in the
+    // order the operation asks for them.
+    let mut next = 0;
     out.push(b'{');
     for (i, (key, fields)) in grouped.iter().enumerate() {
         if i > 0 {
@@ -121,7 +124,13 @@ fn write_object<'a>(
             write_str(out, runtime_type);
             continue;
         }
-        let value = object.get(key.as_str()).unwrap_or(&tree::Node::Null);
+        let value = match object.find_from(key.as_str(), next) {
+            Some((at, value)) => {
+                next = at + 1;
+                value
+            }
+            None => &tree::Node::Null,
+        };
         path.push(PathRef::Key(field.response_key().as_str()));
         let written = complete(
             ctx,

@@ -15,15 +15,32 @@ use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, Seq
 use serde_json::{Number, Value};
 
 /// A JSON value that borrows its strings from the text it was parsed from.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub enum Node<'a> {
     #[default]
     Null,
     Bool(bool),
     Number(Number),
-    String(Cow<'a, str>),
+    /// A string that had no escapes in the JSON text it comes from, so it
+    /// needs none when written back: it is copied as it is.
+    Verbatim(&'a str),
+    /// Any other string, unescaped; escaped again when written.
+    String(String),
     List(Vec<Node<'a>>),
     Object(Object<'a>),
+}
+
+impl PartialEq for Node<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Node::Null, Node::Null) => true,
+            (Node::Bool(a), Node::Bool(b)) => a == b,
+            (Node::Number(a), Node::Number(b)) => a == b,
+            (Node::List(a), Node::List(b)) => a == b,
+            (Node::Object(a), Node::Object(b)) => a == b,
+            (a, b) => a.as_str().is_some() && a.as_str() == b.as_str(),
+        }
+    }
 }
 
 /// A JSON object: fields in their order, looked up by a linear scan.
@@ -39,6 +56,7 @@ impl<'a> Node<'a> {
 
     pub fn as_str(&self) -> Option<&str> {
         match self {
+            Node::Verbatim(s) => Some(s),
             Node::String(s) => Some(s),
             _ => None,
         }
@@ -70,7 +88,8 @@ impl<'a> Node<'a> {
             Node::Null => Value::Null,
             Node::Bool(b) => Value::Bool(*b),
             Node::Number(n) => Value::Number(n.clone()),
-            Node::String(s) => Value::String(s.to_string()),
+            Node::Verbatim(s) => Value::String((*s).to_owned()),
+            Node::String(s) => Value::String(s.clone()),
             Node::List(items) => Value::Array(items.iter().map(Node::to_value).collect()),
             Node::Object(object) => Value::Object(
                 object
@@ -90,6 +109,11 @@ impl<'a> Node<'a> {
             Node::Number(n) => {
                 // Writing to a Vec cannot fail.
                 let _ = serde_json::to_writer(&mut *out, n);
+            }
+            Node::Verbatim(s) => {
+                out.push(b'"');
+                out.extend_from_slice(s.as_bytes());
+                out.push(b'"');
             }
             Node::String(s) => write_str(out, s),
             Node::List(items) => {
@@ -139,6 +163,21 @@ impl<'a> Object<'a> {
 
     pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Like [`Object::get`], scanning from field `start` on (then wrapping
+    /// around), and returning the position found. Reading fields in the
+    /// order they were written, as the response writer mostly does, makes
+    /// every lookup hit on its first comparison.
+    pub fn find_from(&self, key: &str, start: usize) -> Option<(usize, &Node<'a>)> {
+        let start = start.min(self.fields.len());
+        let (before, after) = self.fields.split_at(start);
+        after
+            .iter()
+            .position(|(k, _)| k == key)
+            .map(|i| start + i)
+            .or_else(|| before.iter().position(|(k, _)| k == key))
+            .map(|i| (i, &self.fields[i].1))
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Node<'a>> {
@@ -232,16 +271,18 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, 'a> {
         Ok(Number::from_f64(v).map_or(Node::Null, Node::Number))
     }
 
+    /// serde_json lends a string only when it had no escapes (and it
+    /// rejects raw control characters), so a lent string is verbatim-safe.
     fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Node<'a>, E> {
-        Ok(Node::String(Cow::Borrowed(v)))
+        Ok(Node::Verbatim(v))
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Node<'a>, E> {
-        Ok(Node::String(Cow::Owned(v.to_owned())))
+        Ok(Node::String(v.to_owned()))
     }
 
     fn visit_string<E>(self, v: String) -> Result<Node<'a>, E> {
-        Ok(Node::String(Cow::Owned(v)))
+        Ok(Node::String(v))
     }
 
     fn visit_unit<E>(self) -> Result<Node<'a>, E> {
@@ -312,8 +353,7 @@ mod tests {
     fn parses_borrowing_and_writes_back_the_same_json() {
         let text = br#"{"a":[1,-2,3.5,true,null],"b":{"c":"plain","d":"esc\"aped \u00e9"},"e":{}}"#;
         let node = Node::parse(text).unwrap();
-        let Some(Node::String(Cow::Borrowed(plain))) = node.get("b").and_then(|b| b.get("c"))
-        else {
+        let Some(Node::Verbatim(plain)) = node.get("b").and_then(|b| b.get("c")) else {
             panic!("plain strings borrow from the text");
         };
         assert_eq!(*plain, "plain");
@@ -338,6 +378,10 @@ mod tests {
             Node::Object(object.clone()).to_value().to_string(),
             json!({"z": false, "a": null}).to_string()
         );
+        assert_eq!(object.find_from("z", 1).map(|(i, _)| i), Some(0));
+        assert_eq!(object.find_from("a", 1).map(|(i, _)| i), Some(1));
+        assert_eq!(object.find_from("a", 9).map(|(i, _)| i), Some(1));
+        assert!(object.find_from("b", 0).is_none());
         assert_eq!(object.remove("z"), Some(Node::Bool(false)));
         assert_eq!(object.len(), 1);
         assert!(object.get("z").is_none());
@@ -347,6 +391,7 @@ mod tests {
     fn rejects_invalid_and_too_deep_json() {
         assert!(Node::parse(b"{\"a\":").is_err());
         assert!(Node::parse(b"nope").is_err());
+        assert!(Node::parse(b"\"raw \x01 control\"").is_err());
         let deep = "[".repeat(10_000);
         assert!(Node::parse(deep.as_bytes()).is_err(), "no stack overflow");
     }
