@@ -9,7 +9,10 @@
 //! - `inventory`: stock levels, movements, reservations, replenishments.
 //! - `orders`: orders, their items and status history.
 //! - `payments`: payments and their gateway references.
+//! - `event_tables`: the outbox and inbox of domain events, in every service's
+//!   database (the same migration in each migrator).
 
+pub mod event_tables;
 pub mod inventory;
 pub mod orders;
 pub mod payments;

@@ -9,7 +9,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_create_payments::Migration)]
+        vec![
+            Box::new(m20261126_000001_create_payments::Migration),
+            Box::new(crate::event_tables::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

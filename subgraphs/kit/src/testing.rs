@@ -21,6 +21,35 @@ pub enum Backend {
     Postgres,
 }
 
+/// The NATS server tests publish to: `TEST_NATS_URL`, by default the local
+/// one. `None` (reported on the terminal) when it does not answer, unless
+/// `REQUIRE_NATS=1`, which CI sets, turns that into a failure.
+pub async fn nats_url(test: &str) -> Option<String> {
+    let url = std::env::var("TEST_NATS_URL").unwrap_or_else(|_| DEFAULT_NATS_URL.to_owned());
+    let required = std::env::var("REQUIRE_NATS").is_ok_and(|v| v == "1" || v == "true");
+    let address = url.trim_start_matches("nats://").to_owned();
+    let reachable = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        tokio::net::TcpStream::connect(address.as_str()),
+    )
+    .await
+    .is_ok_and(|r| r.is_ok());
+    if reachable {
+        return Some(url);
+    }
+    if required {
+        panic!("REQUIRE_NATS is set but NATS at {url} is unreachable");
+    }
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: NATS not reachable at {url}; set TEST_NATS_URL, or REQUIRE_NATS=1 to fail instead"
+    );
+    None
+}
+
+const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
+
 /// A database that exists for one test and is removed afterwards.
 pub struct TestDatabase {
     pub url: String,

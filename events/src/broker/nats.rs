@@ -1,0 +1,137 @@
+//! NATS JetStream: one file-backed stream holds every event; each consumer is
+//! a durable pull consumer with explicit acknowledgement. Publications carry
+//! the event id as `Nats-Msg-Id`, so a re-publication inside the stream's
+//! duplicate window (the relay retrying after a lost ack) is stored once.
+//! Only features of nats-server 2.9 are used.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{
+    self, AckKind,
+    consumer::{AckPolicy, DeliverPolicy, pull},
+    message::PublishMessage,
+    stream,
+};
+use futures::StreamExt;
+
+use super::{Acker, Broker, BrokerError, Delivery, Subscription};
+use crate::Event;
+
+/// How long an unacknowledged delivery waits before JetStream sends it again.
+const ACK_WAIT: Duration = Duration::from_secs(30);
+/// How far apart two publications of one event id are still recognised.
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+/// A publication not acknowledged within this is an error (the relay retries).
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Clone)]
+pub struct NatsBroker {
+    jetstream: jetstream::Context,
+    stream: String,
+}
+
+impl NatsBroker {
+    /// Connects to `url` and makes sure `stream` exists, capturing `subjects`
+    /// (e.g. `shop.>`). The client reconnects on its own after a lost
+    /// connection; publications fail meanwhile and are retried by the relay.
+    pub async fn connect(url: &str, stream: &str, subjects: &str) -> Result<Self, BrokerError> {
+        let client = async_nats::connect(url)
+            .await
+            .map_err(|err| BrokerError::Unavailable(format!("connecting to {url}: {err}")))?;
+        let mut jetstream = jetstream::new(client);
+        jetstream.set_timeout(PUBLISH_TIMEOUT);
+        jetstream
+            .get_or_create_stream(stream::Config {
+                name: stream.to_owned(),
+                subjects: vec![subjects.to_owned()],
+                storage: stream::StorageType::File,
+                duplicate_window: DUPLICATE_WINDOW,
+                ..Default::default()
+            })
+            .await
+            .map_err(|err| BrokerError::Unavailable(format!("stream {stream}: {err}")))?;
+        Ok(NatsBroker {
+            jetstream,
+            stream: stream.to_owned(),
+        })
+    }
+}
+
+struct NatsAcker(jetstream::Message);
+
+#[async_trait::async_trait]
+impl Acker for NatsAcker {
+    async fn ack(self: Box<Self>) -> Result<(), BrokerError> {
+        // Double ack: wait for the server to confirm, so an acknowledged
+        // event is not delivered again after a reconnect.
+        self.0
+            .double_ack()
+            .await
+            .map_err(|err| BrokerError::Unavailable(err.to_string()))
+    }
+
+    async fn nak(self: Box<Self>, delay: Duration) -> Result<(), BrokerError> {
+        self.0
+            .ack_with(AckKind::Nak(Some(delay)))
+            .await
+            .map_err(|err| BrokerError::Unavailable(err.to_string()))
+    }
+}
+
+#[async_trait::async_trait]
+impl Broker for NatsBroker {
+    async fn publish(&self, event: &Event) -> Result<(), BrokerError> {
+        let message = PublishMessage::build()
+            .payload(event.to_json().into())
+            .message_id(event.id.to_string());
+        let ack = self
+            .jetstream
+            .send_publish(event.subject.clone(), message)
+            .await
+            .map_err(|err| BrokerError::Unavailable(format!("publishing: {err}")))?;
+        ack.await
+            .map_err(|err| BrokerError::Unavailable(format!("publish not acknowledged: {err}")))?;
+        Ok(())
+    }
+
+    async fn subscribe(&self, consumer: &str, filter: &str) -> Result<Subscription, BrokerError> {
+        let unavailable = |what: &str, err: &dyn std::fmt::Display| {
+            BrokerError::Unavailable(format!("{what} {consumer}: {err}"))
+        };
+        let stream = self
+            .jetstream
+            .get_stream(&self.stream)
+            .await
+            .map_err(|err| unavailable("stream for", &err))?;
+        let consumer_handle: jetstream::consumer::PullConsumer = stream
+            .get_or_create_consumer(
+                consumer,
+                pull::Config {
+                    durable_name: Some(consumer.to_owned()),
+                    filter_subject: filter.to_owned(),
+                    deliver_policy: DeliverPolicy::All,
+                    ack_policy: AckPolicy::Explicit,
+                    ack_wait: ACK_WAIT,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|err| unavailable("consumer", &err))?;
+        let messages = consumer_handle
+            .messages()
+            .await
+            .map_err(|err| unavailable("messages of", &err))?;
+        let deliveries = messages.then(|message| async move {
+            let message = message.map_err(|err| BrokerError::Unavailable(err.to_string()))?;
+            match Event::from_json(&message.payload) {
+                Ok(event) => Ok(Delivery::new(event, NatsAcker(message))),
+                Err(err) => {
+                    // Never readable, so never redelivered.
+                    let _ = message.ack_with(AckKind::Term).await;
+                    Err(BrokerError::Malformed(err.to_string()))
+                }
+            }
+        });
+        Ok(deliveries.boxed())
+    }
+}

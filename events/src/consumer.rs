@@ -1,0 +1,82 @@
+//! The loop behind every event consumer: subscribe, handle each delivery
+//! through the inbox, acknowledge; on a failed handler, deliver again later;
+//! on a lost subscription, subscribe again.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use crate::Event;
+use crate::broker::Broker;
+
+/// How long a failed event waits before it is delivered again.
+const RETRY_DELAY: Duration = Duration::from_secs(1);
+
+/// Feeds `consumer`'s subscription to `filter` through `handle` until
+/// `shutdown` completes. `handle` should be idempotent (see `inbox`): an
+/// event may arrive more than once.
+pub async fn run<H, Fut, E>(
+    broker: Arc<dyn Broker>,
+    consumer: &str,
+    filter: &str,
+    handle: H,
+    shutdown: impl Future<Output = ()>,
+) where
+    H: Fn(Event) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    tokio::pin!(shutdown);
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let subscription = tokio::select! {
+            _ = &mut shutdown => return,
+            subscription = broker.subscribe(consumer, filter) => subscription,
+        };
+        let mut deliveries = match subscription {
+            Ok(deliveries) => {
+                backoff = Duration::from_millis(100);
+                deliveries
+            }
+            Err(err) => {
+                tracing::warn!(consumer, error = %err, "cannot subscribe; retrying");
+                tokio::select! {
+                    _ = &mut shutdown => return,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        loop {
+            let next = tokio::select! {
+                _ = &mut shutdown => return,
+                next = deliveries.next() => next,
+            };
+            let delivery = match next {
+                Some(Ok(delivery)) => delivery,
+                Some(Err(err)) => {
+                    tracing::warn!(consumer, error = %err, "unreadable delivery");
+                    continue;
+                }
+                None => break,
+            };
+            let event = delivery.event.clone();
+            let (id, subject) = (event.id, event.subject.clone());
+            match handle(event).await {
+                Ok(()) => {
+                    if let Err(err) = delivery.ack().await {
+                        tracing::warn!(consumer, %id, error = %err, "ack failed; the event will come again");
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(consumer, %id, subject, error = %err, "handler failed; will retry");
+                    let _ = delivery.nak(RETRY_DELAY).await;
+                }
+            }
+        }
+        tracing::info!(consumer, "subscription ended; subscribing again");
+    }
+}

@@ -1,0 +1,30 @@
+//! Domain events between services: written to an outbox in the same database
+//! transaction as the state change they report, relayed to a broker, and
+//! consumed at most once per consumer.
+//!
+//! - `event`: the envelope every event travels in.
+//! - `subject`: NATS-style subject filters (`*` one token, `>` the rest).
+//! - `outbox`: appending events inside a transaction; `relay` publishes them
+//!   in order and marks them published only once the broker has them, so
+//!   nothing is lost while the broker is down.
+//! - `broker`: the [`Broker`] trait with NATS JetStream (`broker::nats`) and an
+//!   in-process bus (`broker::memory`) for the all-in-one run and tests.
+//! - `inbox`: idempotent handling: an event id is recorded per consumer in the
+//!   same transaction as the handler's effects, so a redelivered event
+//!   changes nothing twice.
+//! - `consumer`: the loop that feeds a subscription through the inbox and
+//!   acknowledges.
+//!
+//! The tables (`event_outbox`, `event_inbox`) are created by each service's
+//! migrator (`migrations::events`).
+
+pub mod broker;
+pub mod consumer;
+pub mod event;
+pub mod inbox;
+pub mod outbox;
+pub mod relay;
+pub mod subject;
+
+pub use broker::{Broker, BrokerError, Delivery, Subscription};
+pub use event::Event;

@@ -1,0 +1,107 @@
+//! Moves events from the outbox to the broker, oldest first. An event is
+//! marked published only after the broker has acknowledged it; if the broker
+//! is down the relay backs off and tries again, and the events wait in the
+//! outbox. A crash between publishing and marking publishes that event again
+//! on restart: the broker's duplicate window and the consumers' inbox absorb it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::sync::Notify;
+
+use crate::broker::{Broker, BrokerError};
+use crate::outbox;
+
+const BATCH: u64 = 256;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error("reading the outbox: {0}")]
+    Database(#[from] DbErr),
+    #[error(transparent)]
+    Broker(#[from] BrokerError),
+}
+
+/// Tells the relay that a transaction with events has committed, so it need
+/// not wait for its next poll.
+#[derive(Clone, Default)]
+pub struct Wake(Arc<Notify>);
+
+impl Wake {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+pub struct Relay {
+    db: DatabaseConnection,
+    broker: Arc<dyn Broker>,
+    wake: Wake,
+    /// Checked this often even without a wake-up (another process may write).
+    poll: Duration,
+}
+
+impl Relay {
+    pub fn new(db: DatabaseConnection, broker: Arc<dyn Broker>) -> Self {
+        Relay {
+            db,
+            broker,
+            wake: Wake::default(),
+            poll: Duration::from_millis(500),
+        }
+    }
+
+    pub fn with_poll_interval(mut self, poll: Duration) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// The handle services use to wake this relay after committing events.
+    pub fn waker(&self) -> Wake {
+        self.wake.clone()
+    }
+
+    /// Publishes every pending event in order and returns how many; stops at
+    /// the first the broker does not take, leaving it and the rest pending.
+    pub async fn drain(&self) -> Result<usize, RelayError> {
+        let mut published = 0;
+        loop {
+            let batch = outbox::pending(&self.db, BATCH).await?;
+            if batch.is_empty() {
+                return Ok(published);
+            }
+            for (seq, event) in batch {
+                self.broker.publish(&event).await?;
+                outbox::mark_published(&self.db, seq).await?;
+                published += 1;
+            }
+        }
+    }
+
+    /// Drains whenever woken or every poll interval, backing off (up to 5 s)
+    /// while the broker or database fails, until `shutdown` completes.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let wait = match self.drain().await {
+                Ok(_) => {
+                    backoff = Duration::from_millis(100);
+                    self.poll
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, retry_in_ms = backoff.as_millis() as u64, "outbox relay failed");
+                    let wait = backoff;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    wait
+                }
+            };
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = self.wake.0.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The event plumbing against real databases (SQLite and PostgreSQL) and a
+//! real NATS JetStream.
+
+mod helpers;
+mod inbox;
+mod nats;
+mod relay;

@@ -1,0 +1,221 @@
+//! NATS JetStream: the machine's server for the contract, and a private
+//! server of our own for surviving a restart.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use events::broker::nats::NatsBroker;
+use events::relay::Relay;
+use events::{Broker, Event, outbox};
+use futures::StreamExt;
+use subgraph_kit::testing::{Backend, nats_url};
+
+use crate::helpers::{database, event};
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", uuid::Uuid::now_v7().simple())
+}
+
+async fn next(sub: &mut events::Subscription) -> events::Delivery {
+    tokio::time::timeout(Duration::from_secs(10), sub.next())
+        .await
+        .expect("a delivery within 10 s")
+        .expect("the subscription is open")
+        .expect("a readable event")
+}
+
+#[tokio::test]
+async fn publishes_delivers_redelivers_and_drops_duplicates() {
+    let Some(url) = nats_url("publishes_delivers_redelivers_and_drops_duplicates").await else {
+        return;
+    };
+    let topic = unique("t");
+    let broker = NatsBroker::connect(&url, &unique("TEST_"), &format!("{topic}.>"))
+        .await
+        .unwrap();
+    let placed = event(&format!("{topic}.orders.order.placed"), "o1");
+    let captured = event(&format!("{topic}.payments.payment.captured"), "p1");
+    broker.publish(&placed).await.unwrap();
+    broker.publish(&placed).await.unwrap(); // the relay retrying after a lost ack
+    broker.publish(&captured).await.unwrap();
+
+    let mut orders = broker
+        .subscribe("orders-test", &format!("{topic}.orders.>"))
+        .await
+        .unwrap();
+    let first = next(&mut orders).await;
+    assert_eq!(first.event, placed);
+    first.nak(Duration::from_millis(50)).await.unwrap();
+    let again = next(&mut orders).await;
+    assert_eq!(again.event, placed, "not acknowledged, so delivered again");
+    again.ack().await.unwrap();
+    let nothing = tokio::time::timeout(Duration::from_millis(500), orders.next()).await;
+    assert!(
+        nothing.is_err(),
+        "the duplicate publication was stored once: {nothing:?}"
+    );
+    drop(orders);
+
+    // A durable consumer resumes after what it acknowledged; another name reads all.
+    let confirmed = event(&format!("{topic}.orders.order.confirmed"), "o1");
+    broker.publish(&confirmed).await.unwrap();
+    let mut resumed = broker
+        .subscribe("orders-test", &format!("{topic}.orders.>"))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut resumed).await.event, confirmed);
+    let mut all = broker
+        .subscribe("all-test", &format!("{topic}.>"))
+        .await
+        .unwrap();
+    let seen: Vec<Event> = [
+        next(&mut all).await,
+        next(&mut all).await,
+        next(&mut all).await,
+    ]
+    .into_iter()
+    .map(|d| d.event)
+    .collect();
+    assert_eq!(seen, vec![placed, captured, confirmed]);
+}
+
+/// A nats-server of our own, so the test can stop and start it.
+struct PrivateNats {
+    child: Option<Child>,
+    port: u16,
+    store: std::path::PathBuf,
+}
+
+impl PrivateNats {
+    fn binary() -> Option<std::path::PathBuf> {
+        std::env::var_os("PATH")?
+            .to_str()?
+            .split(':')
+            .chain(["/usr/sbin", "/usr/local/bin"])
+            .map(|dir| Path::new(dir).join("nats-server"))
+            .find(|p| p.is_file())
+    }
+
+    async fn start(port: u16, store: &Path) -> PrivateNats {
+        let mut server = PrivateNats {
+            child: None,
+            port,
+            store: store.to_owned(),
+        };
+        server.spawn().await;
+        server
+    }
+
+    async fn spawn(&mut self) {
+        let binary = Self::binary().expect("nats-server binary");
+        let child = Command::new(binary)
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-js",
+                "-sd",
+            ])
+            .arg(&self.store)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server starts");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    async fn restart(&mut self) {
+        self.stop();
+        self.spawn().await;
+    }
+}
+
+impl Drop for PrivateNats {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.store);
+    }
+}
+
+async fn events_survive_a_broker_restart(backend: Backend) {
+    if PrivateNats::binary().is_none() {
+        let required = std::env::var("REQUIRE_NATS").is_ok_and(|v| v == "1" || v == "true");
+        assert!(
+            !required,
+            "REQUIRE_NATS is set but nats-server is not installed"
+        );
+        eprintln!("SKIPPED events_survive_a_broker_restart: nats-server is not installed");
+        return;
+    }
+    let Some((_guard, db)) = database(backend, "nats_restart").await else {
+        return;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let store = std::env::temp_dir().join(unique("nats-store-"));
+    let mut server = PrivateNats::start(port, &store).await;
+    let url = format!("nats://127.0.0.1:{port}");
+    let broker = Arc::new(NatsBroker::connect(&url, "SHOP", "shop.>").await.unwrap());
+    let relay = Relay::new(db.clone(), broker.clone());
+
+    let before = event("shop.orders.order.placed", "o1");
+    outbox::append(&db, &before).await.unwrap();
+    assert_eq!(relay.drain().await.unwrap(), 1);
+
+    server.stop();
+    let during = event("shop.orders.order.cancelled", "o1");
+    outbox::append(&db, &during).await.unwrap();
+    assert!(relay.drain().await.is_err(), "the broker is down");
+    assert_eq!(
+        outbox::backlog(&db).await.unwrap(),
+        1,
+        "the event waits in the outbox"
+    );
+
+    server.restart().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match relay.drain().await {
+            Ok(_) if outbox::backlog(&db).await.unwrap() == 0 => break,
+            _ if tokio::time::Instant::now() > deadline => panic!("the relay never caught up"),
+            _ => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+
+    let mut sub = broker
+        .subscribe("restart-test", "shop.orders.>")
+        .await
+        .unwrap();
+    let first = next(&mut sub).await;
+    assert_eq!(
+        first.event, before,
+        "stored before the restart, still there after it"
+    );
+    first.ack().await.unwrap();
+    assert_eq!(next(&mut sub).await.event, during);
+}
+
+subgraph_kit::both_backends!(events_survive_a_broker_restart);
