@@ -6,7 +6,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use events::Broker;
+use events::settings::BrokerSettings;
 
 use subgraph_kit::database::DatabaseError;
 use subgraph_kit::server::Server;
@@ -36,6 +40,9 @@ pub struct SystemSettings {
     pub catalog_timeout: Duration,
     /// How long the test-card gateway's "slow" card takes.
     pub slow_card_delay: Duration,
+    /// The broker every service's events go to: in-process (shared by the
+    /// services, which all run here) unless NATS is configured.
+    pub broker: BrokerSettings,
 }
 
 impl SystemSettings {
@@ -56,6 +63,7 @@ impl SystemSettings {
             seed: true,
             catalog_timeout: Duration::from_secs(5),
             slow_card_delay: Duration::from_secs(3),
+            broker: BrokerSettings::InProcess,
         }
     }
 
@@ -97,6 +105,8 @@ pub enum SystemError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    #[error("cannot reach the message broker")]
+    Broker(#[from] events::BrokerError),
     #[error("seeding the demo catalog failed")]
     Seed(#[from] SeedError),
     #[error("composing the supergraph failed")]
@@ -120,6 +130,8 @@ pub struct RunningSystem {
     pub router: SocketAddr,
     /// Products created by seeding at start-up.
     pub seeded: usize,
+    /// Where the services' events go.
+    pub broker: Arc<dyn Broker>,
     stop: watch::Sender<bool>,
     /// One stop switch per task, so a single service can be stopped (tests
     /// use it to show partial failure).
@@ -130,6 +142,7 @@ pub struct RunningSystem {
 
 /// Opens every database, binds every listener, starts serving, then seeds.
 pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemError> {
+    let broker = settings.broker.connect().await?;
     let products_db = open(
         products::app::NAME,
         products::app::open_database(&settings.products.database_url),
@@ -184,6 +197,7 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
                 url: products_url.clone(),
                 timeout: settings.catalog_timeout,
             },
+            broker.clone(),
         )
         .await,
     )?;
@@ -230,6 +244,7 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
         payments: payments.local_addr(),
         router: router_addr,
         seeded: 0,
+        broker,
         stop,
         service_stops: Vec::new(),
         stopped_on_purpose: Vec::new(),

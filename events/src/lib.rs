@@ -14,6 +14,7 @@
 //!   changes nothing twice.
 //! - `consumer`: the loop that feeds a subscription through the inbox and
 //!   acknowledges.
+//! - `settings`: NATS (`NATS_URL`) or in-process, and the stream they share.
 //!
 //! The tables (`event_outbox`, `event_inbox`) are created by each service's
 //! migrator (`migrations::events`).
@@ -24,6 +25,7 @@ pub mod event;
 pub mod inbox;
 pub mod outbox;
 pub mod relay;
+pub mod settings;
 pub mod subject;
 
 pub use broker::{Broker, BrokerError, Delivery, Subscription};

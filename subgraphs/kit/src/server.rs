@@ -7,6 +7,8 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
+use futures::future::BoxFuture;
+
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Executor, ObjectType, Schema, SubscriptionType};
 use async_graphql_axum::GraphQL;
@@ -105,7 +107,15 @@ pub struct Server {
     name: &'static str,
     listener: TcpListener,
     router: Router,
+    background: Vec<BackgroundTask>,
 }
+
+/// Work that runs beside the server (an outbox relay, an event consumer)
+/// and stops when it does: it gets a future that resolves at shutdown.
+type BackgroundTask = Box<dyn FnOnce(Stopping) -> BoxFuture<'static, ()> + Send>;
+
+/// Resolves when the server begins to shut down.
+pub type Stopping = BoxFuture<'static, ()>;
 
 impl Server {
     pub async fn bind(
@@ -118,6 +128,7 @@ impl Server {
             name,
             listener,
             router,
+            background: Vec::new(),
         })
     }
 
@@ -131,15 +142,45 @@ impl Server {
         self.name
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    /// Runs `task` beside the server from `run_until` on; it is told when the
+    /// server stops, and the server waits for it to finish.
+    pub fn with_background<F, Fut>(mut self, task: F) -> Self
+    where
+        F: FnOnce(Stopping) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.background
+            .push(Box::new(move |stopping| Box::pin(task(stopping))));
+        self
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish
+    /// and background tasks stop.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(service = self.name, addr = %self.local_addr(), "listening");
-        axum::serve(self.listener, self.router)
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let tasks: Vec<_> = self
+            .background
+            .into_iter()
+            .map(|task| {
+                let mut stopped = stopped.clone();
+                let stopping: Stopping = Box::pin(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                });
+                tokio::spawn(task(stopping))
+            })
+            .collect();
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        let _ = stop.send(true);
+        for task in tasks {
+            let _ = task.await;
+        }
+        served
     }
 }
 

@@ -3,6 +3,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use events::relay::Relay;
+use events::settings::BrokerSettings;
+use events::{Broker, BrokerError};
 use sea_orm::DatabaseConnection;
 use subgraph_kit::database::{self, DatabaseError};
 use subgraph_kit::server::{self, Server};
@@ -21,12 +24,16 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub database_url: String,
     pub catalog: CatalogSettings,
+    /// Where the outbox relay publishes.
+    pub broker: BrokerSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
     Database(#[from] DatabaseError),
+    #[error("cannot reach the message broker")]
+    Broker(#[from] BrokerError),
     #[error("cannot build the HTTP client for the products service")]
     HttpClient(#[source] reqwest::Error),
     #[error("cannot listen on {addr}")]
@@ -47,25 +54,31 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
 }
 
 /// Binds the listener over an open, migrated database, reading prices from
-/// the products service described by `catalog`.
+/// the products service described by `catalog`; the outbox relay beside it
+/// publishes the service's events to `broker`.
 pub async fn build(
     listen: SocketAddr,
     db: DatabaseConnection,
     catalog: CatalogSettings,
+    broker: Arc<dyn Broker>,
 ) -> Result<Server, StartError> {
     let catalog = HttpCatalog::new(&catalog).map_err(StartError::HttpClient)?;
-    let service = OrderService::new(OrderStore::new(db.clone()), Arc::new(catalog));
+    let relay = Relay::new(db.clone(), broker);
+    let store = OrderStore::with_relay(db.clone(), relay.waker());
+    let service = OrderService::new(store, Arc::new(catalog));
     let routes = server::routes(NAME, graphql::schema(service), db);
-    Server::bind(NAME, listen, routes)
+    let server = Server::bind(NAME, listen, routes)
         .await
         .map_err(|source| StartError::Bind {
             addr: listen,
             source,
-        })
+        })?;
+    Ok(server.with_background(move |stopping| relay.run(stopping)))
 }
 
 /// Opens the database and binds the listener.
 pub async fn start(settings: &Settings) -> Result<Server, StartError> {
     let db = open_database(&settings.database_url).await?;
-    build(settings.listen, db, settings.catalog.clone()).await
+    let broker = settings.broker.connect().await?;
+    build(settings.listen, db, settings.catalog.clone(), broker).await
 }

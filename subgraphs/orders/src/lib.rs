@@ -5,16 +5,20 @@
 //!   placement validation and pricing, errors; no I/O.
 //! - `catalog`: the products service as orders needs it (current prices and
 //!   SKUs), a trait plus its HTTP client.
-//! - `store`: the `orders`, `order_items` and `order_status_history` tables.
+//! - `store`: the `orders`, `order_items` and `order_status_history` tables,
+//!   and the event outbox every change writes to in the same transaction.
+//! - `domain_events`: the events orders publishes (subjects and payloads).
 //! - `service`: the use cases, composing store and catalog: placing an
 //!   order (idempotently) and applying status changes atomically.
 //! - `graphql`: the subgraph schema, the `Order` entity, the `Product` stub it
 //!   provides SKUs for, and the batching loaders.
-//! - `app`: settings, database opening, binding the HTTP server.
+//! - `app`: settings, database opening, binding the HTTP server and the
+//!   outbox relay beside it.
 
 pub mod app;
 pub mod catalog;
 pub mod domain;
+pub mod domain_events;
 pub mod graphql;
 pub mod service;
 pub mod store;

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use events::settings::BrokerSettings;
 use orders::app::{self, CatalogSettings, Settings};
 use orders::catalog::DEFAULT_PRODUCTS_URL;
 
@@ -20,6 +21,10 @@ struct Cli {
     /// How long to wait for the products subgraph, in milliseconds.
     #[arg(long, env = "ORDERS_PRODUCTS_TIMEOUT_MS", default_value_t = 5000)]
     products_timeout_ms: u64,
+    /// NATS JetStream for the service's events; without it they stay in
+    /// this process.
+    #[arg(long, env = "NATS_URL")]
+    nats_url: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -44,6 +49,10 @@ async fn main() -> anyhow::Result<()> {
         catalog: CatalogSettings {
             url: cli.products_url,
             timeout: Duration::from_millis(cli.products_timeout_ms),
+        },
+        broker: match cli.nats_url {
+            Some(url) => BrokerSettings::Nats { url },
+            None => BrokerSettings::InProcess,
         },
     };
     match cli.command.unwrap_or(Command::Serve) {

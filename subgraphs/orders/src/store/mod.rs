@@ -6,6 +6,8 @@ mod rows;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use events::outbox;
+use events::relay::Wake;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
@@ -17,6 +19,7 @@ use crate::domain::{
     CustomerEmail, IdempotencyKey, Order, OrderError, OrderId, OrderItem, OrderStatus, PricedOrder,
     Shipment, StatusChange,
 };
+use crate::domain_events;
 use entity::{order, order_item, status_history};
 
 /// What `orders(...)` filters on.
@@ -38,11 +41,25 @@ pub struct StatusUpdate<'a> {
 #[derive(Clone)]
 pub struct OrderStore {
     db: DatabaseConnection,
+    /// Tells the outbox relay when a commit added events.
+    relay: Wake,
 }
 
 impl OrderStore {
+    /// A store whose events wait for the relay's next poll.
     pub fn new(db: DatabaseConnection) -> Self {
-        OrderStore { db }
+        Self::with_relay(db, Wake::default())
+    }
+
+    pub fn with_relay(db: DatabaseConnection, relay: Wake) -> Self {
+        OrderStore { db, relay }
+    }
+
+    /// Commits `txn`, whose changes include outbox events, and wakes the relay.
+    async fn commit_with_events(&self, txn: DatabaseTransaction) -> Result<(), OrderError> {
+        txn.commit().await?;
+        self.relay.wake();
+        Ok(())
     }
 
     /// Stores a new PENDING order, its items and its first history entry in
@@ -112,7 +129,10 @@ impl OrderStore {
             now,
         )
         .await?;
-        txn.commit().await?;
+        let event = domain_events::status_changed(&order, None, Some("order placed"), now)
+            .map_err(|e| OrderError::Database(DbErr::Custom(e.to_string())))?;
+        outbox::append(&txn, &event).await?;
+        self.commit_with_events(txn).await?;
         Ok(Some(order))
     }
 
@@ -230,8 +250,12 @@ impl OrderStore {
             return Ok(None);
         };
         record_change(&txn, id, update.to, update.note, now).await?;
-        txn.commit().await?;
-        rows::order(row).map(Some)
+        let order = rows::order(row)?;
+        let event = domain_events::status_changed(&order, Some(update.from), update.note, now)
+            .map_err(|e| OrderError::Database(DbErr::Custom(e.to_string())))?;
+        outbox::append(&txn, &event).await?;
+        self.commit_with_events(txn).await?;
+        Ok(Some(order))
     }
 
     /// One page of orders, newest first.

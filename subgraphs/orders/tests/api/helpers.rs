@@ -1,6 +1,8 @@
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use events::broker::memory::MemoryBroker;
 use orders::app::CatalogSettings;
 use serde_json::{Value, json};
 use subgraph_kit::testing::{
@@ -15,6 +17,8 @@ pub struct TestApp {
     pub products: GraphqlClient,
     /// Statements the orders service ran since the last `statements.reset()`.
     pub statements: StatementCounter,
+    /// The in-process broker the service's outbox relay publishes to.
+    pub broker: MemoryBroker,
     _db: TestDatabase,
     _products_db: TestDatabase,
 }
@@ -52,9 +56,15 @@ pub async fn spawn_app_with_catalog(
         url: catalog_url.unwrap_or_else(|| products_url.clone()),
         timeout,
     };
-    let server = orders::app::build("127.0.0.1:0".parse().expect("addr"), db, catalog)
-        .await
-        .expect("bind orders");
+    let broker = MemoryBroker::new();
+    let server = orders::app::build(
+        "127.0.0.1:0".parse().expect("addr"),
+        db,
+        catalog,
+        Arc::new(broker.clone()),
+    )
+    .await
+    .expect("bind orders");
     let addr = server.local_addr();
     tokio::spawn(server.run_until(std::future::pending()));
     Some(TestApp {
@@ -62,6 +72,7 @@ pub async fn spawn_app_with_catalog(
         client: GraphqlClient::new(format!("http://{addr}/graphql")),
         products: GraphqlClient::new(products_url),
         statements,
+        broker,
         _db: test_db,
         _products_db: products_db,
     })
@@ -172,6 +183,19 @@ impl TestApp {
     }
 
     /// Total number of orders.
+    /// The events published so far, once the relay has published at least
+    /// `count` (or 5 s have passed).
+    pub async fn published_events(&self, count: usize) -> Vec<events::Event> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let published = self.broker.published();
+            if published.len() >= count || tokio::time::Instant::now() > deadline {
+                return published;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub async fn order_count(&self) -> usize {
         let mut count = 0;
         let mut after: Option<String> = None;

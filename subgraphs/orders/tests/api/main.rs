@@ -3,6 +3,7 @@
 
 mod catalog_outage;
 mod entities;
+mod events;
 mod helpers;
 mod http;
 mod idempotency;
