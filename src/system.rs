@@ -183,6 +183,7 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
             &payments::gateway::GatewaySettings {
                 slow_card_delay: settings.slow_card_delay,
             },
+            broker.clone(),
         )
         .await,
     )?;

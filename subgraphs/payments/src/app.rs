@@ -1,7 +1,11 @@
 //! Building the payments service from its settings.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use events::relay::Relay;
+use events::settings::BrokerSettings;
+use events::{Broker, BrokerError};
 use sea_orm::DatabaseConnection;
 use subgraph_kit::database::{self, DatabaseError};
 use subgraph_kit::server::{self, Server};
@@ -19,12 +23,16 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub database_url: String,
     pub gateways: GatewaySettings,
+    /// Where the outbox relay publishes.
+    pub broker: BrokerSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
     Database(#[from] DatabaseError),
+    #[error("cannot reach the message broker")]
+    Broker(#[from] BrokerError),
     #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
@@ -47,8 +55,9 @@ pub async fn build(
     listen: SocketAddr,
     db: DatabaseConnection,
     gateways: &GatewaySettings,
+    broker: Arc<dyn Broker>,
 ) -> Result<Server, StartError> {
-    build_with_gateways(listen, db, GatewayRegistry::new(gateways)).await
+    build_with_gateways(listen, db, GatewayRegistry::new(gateways), broker).await
 }
 
 /// Like [`build`] with any gateways (another provider, or test doubles).
@@ -56,19 +65,24 @@ pub async fn build_with_gateways(
     listen: SocketAddr,
     db: DatabaseConnection,
     gateways: GatewayRegistry,
+    broker: Arc<dyn Broker>,
 ) -> Result<Server, StartError> {
-    let processor = PaymentProcessor::new(PaymentStore::new(db.clone()), gateways);
+    let relay = Relay::new(db.clone(), broker);
+    let store = PaymentStore::with_relay(db.clone(), relay.waker());
+    let processor = PaymentProcessor::new(store, gateways);
     let routes = server::routes(NAME, graphql::schema(processor), db);
-    Server::bind(NAME, listen, routes)
+    let server = Server::bind(NAME, listen, routes)
         .await
         .map_err(|source| StartError::Bind {
             addr: listen,
             source,
-        })
+        })?;
+    Ok(server.with_background(move |stopping| relay.run(stopping)))
 }
 
 /// Opens the database and binds the listener.
 pub async fn start(settings: &Settings) -> Result<Server, StartError> {
     let db = open_database(&settings.database_url).await?;
-    build(settings.listen, db, &settings.gateways).await
+    let broker = settings.broker.connect().await?;
+    build(settings.listen, db, &settings.gateways, broker).await
 }

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use events::settings::BrokerSettings;
 use payments::app::{self, Settings};
 use payments::gateway::GatewaySettings;
 
@@ -17,6 +18,10 @@ struct Cli {
     /// How long the test-card gateway takes for its slow card, in milliseconds.
     #[arg(long, env = "PAYMENTS_SLOW_CARD_DELAY_MS", default_value_t = 3000)]
     slow_card_delay_ms: u64,
+    /// NATS JetStream for the service's events; without it they stay in
+    /// this process.
+    #[arg(long, env = "NATS_URL")]
+    nats_url: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -40,6 +45,10 @@ async fn main() -> anyhow::Result<()> {
         database_url: cli.database_url,
         gateways: GatewaySettings {
             slow_card_delay: Duration::from_millis(cli.slow_card_delay_ms),
+        },
+        broker: match cli.nats_url {
+            Some(url) => BrokerSettings::Nats { url },
+            None => BrokerSettings::InProcess,
         },
     };
     match cli.command.unwrap_or(Command::Serve) {

@@ -1,12 +1,16 @@
-//! Payment persistence: the only code that knows the `payments` table.
+//! Payment persistence: the only code that knows the `payments` table. Every
+//! status change after PENDING appends its event to the outbox in the same
+//! transaction.
 
 mod entity;
 
 use chrono::Utc;
+use events::outbox;
+use events::relay::Wake;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    SqlErr,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, SqlErr, TransactionTrait,
 };
 use subgraph_kit::money::Money;
 
@@ -14,6 +18,7 @@ use crate::domain::{
     AuthorizationOutcome, GatewayKind, IdempotencyKey, NewPayment, OrderId, Payment, PaymentError,
     PaymentId, PaymentStatus,
 };
+use crate::domain_events;
 use entity::{ActiveModel, Column, Entity, Model};
 
 /// The result of recording an authorization attempt.
@@ -28,11 +33,33 @@ pub enum Inserted {
 #[derive(Clone)]
 pub struct PaymentStore {
     db: DatabaseConnection,
+    /// Tells the outbox relay when a commit added events.
+    relay: Wake,
 }
 
 impl PaymentStore {
+    /// A store whose events wait for the relay's next poll.
     pub fn new(db: DatabaseConnection) -> Self {
-        PaymentStore { db }
+        Self::with_relay(db, Wake::default())
+    }
+
+    pub fn with_relay(db: DatabaseConnection, relay: Wake) -> Self {
+        PaymentStore { db, relay }
+    }
+
+    /// Appends the event of `payment` having left `previous`, then commits.
+    async fn commit_with_event(
+        &self,
+        txn: DatabaseTransaction,
+        payment: &Payment,
+        previous: PaymentStatus,
+    ) -> Result<(), PaymentError> {
+        let event = domain_events::payment_changed(payment, previous)
+            .map_err(|e| PaymentError::Database(DbErr::Custom(e.to_string())))?;
+        outbox::append(&txn, &event).await?;
+        txn.commit().await?;
+        self.relay.wake();
+        Ok(())
     }
 
     /// Records a PENDING payment under its idempotency key before any gateway
@@ -89,6 +116,7 @@ impl PaymentStore {
         id: &PaymentId,
         outcome: AuthorizationOutcome,
     ) -> Result<Payment, PaymentError> {
+        let txn = self.db.begin().await?;
         let updated = Entity::update_many()
             .col_expr(Column::Status, Expr::value(outcome.status.as_str()))
             .col_expr(
@@ -100,11 +128,24 @@ impl PaymentStore {
             .filter(Column::Id.eq(id.as_str()))
             .filter(Column::Status.eq(PaymentStatus::Pending.as_str()))
             .filter(Column::GatewayReference.is_null())
-            .exec_with_returning(&self.db)
+            .exec_with_returning(&txn)
             .await?;
         match updated.into_iter().next() {
-            Some(model) => to_domain(model),
-            None => self.require(id).await,
+            Some(model) => {
+                let payment = to_domain(model)?;
+                if payment.status == PaymentStatus::Pending {
+                    // An invoice stays pending: nothing happened yet.
+                    txn.commit().await?;
+                } else {
+                    self.commit_with_event(txn, &payment, PaymentStatus::Pending)
+                        .await?;
+                }
+                Ok(payment)
+            }
+            None => {
+                txn.rollback().await?;
+                self.require(id).await
+            }
         }
     }
 
@@ -116,15 +157,22 @@ impl PaymentStore {
         from: PaymentStatus,
         to: PaymentStatus,
     ) -> Result<Option<Payment>, PaymentError> {
+        let txn = self.db.begin().await?;
         let updated = Entity::update_many()
             .col_expr(Column::Status, Expr::value(to.as_str()))
             .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(Column::Id.eq(id.as_str()))
             .filter(Column::Status.eq(from.as_str()))
-            .exec_with_returning(&self.db)
+            .exec_with_returning(&txn)
             .await?;
         // RETURNING yields exactly the affected rows: none means rows_affected == 0.
-        updated.into_iter().next().map(to_domain).transpose()
+        let Some(model) = updated.into_iter().next() else {
+            txn.rollback().await?;
+            return Ok(None);
+        };
+        let payment = to_domain(model)?;
+        self.commit_with_event(txn, &payment, from).await?;
+        Ok(Some(payment))
     }
 
     pub async fn get(&self, id: &PaymentId) -> Result<Option<Payment>, PaymentError> {

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use events::broker::memory::MemoryBroker;
 use payments::domain::GatewayKind;
 use payments::gateway::{
     AuthorizeRequest, Gateway, GatewayDecision, GatewayRegistry, GatewaySettings,
@@ -25,6 +26,8 @@ pub struct TestApp {
     pub statements: StatementCounter,
     /// Authorizations that reached the TEST_CARD and INVOICE gateways.
     pub gateway_calls: Arc<AtomicUsize>,
+    /// The in-process broker the service's outbox relay publishes to.
+    pub broker: MemoryBroker,
     db: DatabaseConnection,
     _db: TestDatabase,
 }
@@ -50,10 +53,12 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         };
         registry = registry.with(kind, Arc::new(counted));
     }
+    let broker = MemoryBroker::new();
     let server = payments::app::build_with_gateways(
         "127.0.0.1:0".parse().expect("addr"),
         db.clone(),
         registry,
+        Arc::new(broker.clone()),
     )
     .await
     .expect("bind");
@@ -64,6 +69,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         addr,
         statements,
         gateway_calls,
+        broker,
         db,
         _db: test_db,
     })
@@ -129,6 +135,19 @@ pub fn invoice_input(order: &str, cents: i64) -> Value {
 }
 
 impl TestApp {
+    /// The events published so far, once the relay has published at least
+    /// `count` (or 5 s have passed).
+    pub async fn published_events(&self, count: usize) -> Vec<events::Event> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let published = self.broker.published();
+            if published.len() >= count || tokio::time::Instant::now() > deadline {
+                return published;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub async fn query(&self, query: &str, variables: Value) -> GraphqlResponse {
         self.client.query_with(query, variables).await
     }

@@ -2,6 +2,7 @@
 
 mod authorize;
 mod entities;
+mod events;
 mod helpers;
 mod http;
 mod invoice;
