@@ -172,7 +172,7 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
     let inventory = bound(
         inventory::app::NAME,
         settings.inventory.listen,
-        inventory::app::build(settings.inventory.listen, inventory_db).await,
+        inventory::app::build(settings.inventory.listen, inventory_db, broker.clone()).await,
     )?;
     let payments = bound(
         payments::app::NAME,

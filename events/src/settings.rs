@@ -22,10 +22,11 @@ pub enum BrokerSettings {
 }
 
 impl BrokerSettings {
-    /// `NATS_URL` when set, otherwise in-process.
-    pub fn from_env() -> Self {
-        match std::env::var("NATS_URL") {
-            Ok(url) if !url.trim().is_empty() => BrokerSettings::Nats { url },
+    /// NATS at `url` when given (and not blank), otherwise in-process: what
+    /// a service's `--nats-url` / `NATS_URL` means.
+    pub fn from_nats_url(url: Option<String>) -> Self {
+        match url {
+            Some(url) if !url.trim().is_empty() => BrokerSettings::Nats { url },
             _ => BrokerSettings::InProcess,
         }
     }

@@ -1,7 +1,11 @@
 //! Building the inventory service from its settings.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use events::relay::Relay;
+use events::settings::BrokerSettings;
+use events::{Broker, BrokerError};
 use sea_orm::DatabaseConnection;
 use subgraph_kit::database::{self, DatabaseError};
 use subgraph_kit::server::{self, Server};
@@ -16,12 +20,16 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:4002";
 pub struct Settings {
     pub listen: SocketAddr,
     pub database_url: String,
+    /// Where the outbox relay publishes.
+    pub broker: BrokerSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
     Database(#[from] DatabaseError),
+    #[error("cannot reach the message broker")]
+    Broker(#[from] BrokerError),
     #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
@@ -40,19 +48,27 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
 }
 
 /// Binds the listener over an open, migrated database.
-pub async fn build(listen: SocketAddr, db: DatabaseConnection) -> Result<Server, StartError> {
-    let schema = graphql::schema(InventoryStore::new(db.clone()));
+/// The outbox relay beside it publishes the service's events to `broker`.
+pub async fn build(
+    listen: SocketAddr,
+    db: DatabaseConnection,
+    broker: Arc<dyn Broker>,
+) -> Result<Server, StartError> {
+    let relay = Relay::new(db.clone(), broker);
+    let schema = graphql::schema(InventoryStore::with_relay(db.clone(), relay.waker()));
     let routes = server::routes(NAME, schema, db);
-    Server::bind(NAME, listen, routes)
+    let server = Server::bind(NAME, listen, routes)
         .await
         .map_err(|source| StartError::Bind {
             addr: listen,
             source,
-        })
+        })?;
+    Ok(server.with_background(move |stopping| relay.run(stopping)))
 }
 
 /// Opens the database and binds the listener.
 pub async fn start(settings: &Settings) -> Result<Server, StartError> {
     let db = open_database(&settings.database_url).await?;
-    build(settings.listen, db).await
+    let broker = settings.broker.connect().await?;
+    build(settings.listen, db, broker).await
 }

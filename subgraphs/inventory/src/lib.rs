@@ -4,12 +4,15 @@
 //! - `domain`: stock levels, movements, reservations, replenishments, the
 //!   reorder rule, validation and errors; no I/O.
 //! - `store`: the tables through sea-orm; every stock change is one
-//!   transaction with one lock order.
+//!   transaction with one lock order, with its events in the outbox.
+//! - `domain_events`: the events inventory publishes (stock low, replenished).
 //! - `graphql`: the subgraph schema, its share of the `Product` entity
 //!   (`inventory`, `inStock`, `stockValue`) and the batching loader.
-//! - `app`: settings, database opening, binding the HTTP server.
+//! - `app`: settings, database opening, binding the HTTP server and the
+//!   outbox relay beside it.
 
 pub mod app;
 pub mod domain;
+pub mod domain_events;
 pub mod graphql;
 pub mod store;

@@ -1,4 +1,5 @@
 use clap::{Parser, Subcommand};
+use events::settings::BrokerSettings;
 use inventory::app::{self, Settings};
 
 /// The inventory subgraph service.
@@ -11,6 +12,10 @@ struct Cli {
     /// sqlite:// or postgres:// URL of this service's own database.
     #[arg(long, env = "INVENTORY_DATABASE_URL", default_value_t = subgraph_kit::database::default_sqlite_url(app::NAME))]
     database_url: String,
+    /// NATS JetStream for the service's events; without it they stay in
+    /// this process.
+    #[arg(long, env = "NATS_URL")]
+    nats_url: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -32,6 +37,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings {
         listen: cli.listen,
         database_url: cli.database_url,
+        broker: BrokerSettings::from_nats_url(cli.nats_url),
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Sdl => print!("{}", inventory::graphql::sdl()),

@@ -50,10 +50,7 @@ async fn main() -> anyhow::Result<()> {
             url: cli.products_url,
             timeout: Duration::from_millis(cli.products_timeout_ms),
         },
-        broker: match cli.nats_url {
-            Some(url) => BrokerSettings::Nats { url },
-            None => BrokerSettings::InProcess,
-        },
+        broker: BrokerSettings::from_nats_url(cli.nats_url),
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Sdl => print!("{}", orders::graphql::sdl()),

@@ -46,10 +46,7 @@ async fn main() -> anyhow::Result<()> {
         gateways: GatewaySettings {
             slow_card_delay: Duration::from_millis(cli.slow_card_delay_ms),
         },
-        broker: match cli.nats_url {
-            Some(url) => BrokerSettings::Nats { url },
-            None => BrokerSettings::InProcess,
-        },
+        broker: BrokerSettings::from_nats_url(cli.nats_url),
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Sdl => print!("{}", payments::graphql::sdl()),

@@ -92,6 +92,7 @@ impl InventoryStore {
         }
         stock::open_due_replenishments(&txn, std::slice::from_ref(&level), now).await?;
         txn.commit().await?;
+        self.relay.wake();
         Ok(level)
     }
 
@@ -141,6 +142,7 @@ impl InventoryStore {
         }
         stock::open_due_replenishments(&txn, std::slice::from_ref(&level), now).await?;
         txn.commit().await?;
+        self.relay.wake();
         Ok(level)
     }
 }

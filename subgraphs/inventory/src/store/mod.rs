@@ -13,16 +13,24 @@ mod rows;
 mod stock;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use events::relay::Wake;
 use sea_orm::{DatabaseConnection, DbErr, SqlErr};
 
 #[derive(Clone)]
 pub struct InventoryStore {
     db: DatabaseConnection,
+    /// Tells the outbox relay when a commit may have added events.
+    relay: Wake,
 }
 
 impl InventoryStore {
+    /// A store whose events wait for the relay's next poll.
     pub fn new(db: DatabaseConnection) -> Self {
-        InventoryStore { db }
+        Self::with_relay(db, Wake::default())
+    }
+
+    pub fn with_relay(db: DatabaseConnection, relay: Wake) -> Self {
+        InventoryStore { db, relay }
     }
 }
 

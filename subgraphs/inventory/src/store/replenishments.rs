@@ -1,7 +1,7 @@
 //! Replenishment requests: listing them and receiving the goods.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 
 use super::entity::{inventory_item, replenishment};
 use super::stock::{self, NewMovement};
@@ -9,6 +9,7 @@ use super::{InventoryStore, now, rows};
 use crate::domain::{
     InventoryError, MovementKind, Quantity, Replenishment, ReplenishmentId, ReplenishmentStatus,
 };
+use crate::domain_events;
 
 impl InventoryStore {
     /// Requests, oldest first, optionally only those in one status.
@@ -96,7 +97,11 @@ impl InventoryStore {
             idempotency_key: None,
         };
         stock::record_movements(&txn, vec![movement], now).await?;
+        let event = domain_events::stock_replenished(&level, id, quantity.get())
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        events::outbox::append(&txn, &event).await?;
         txn.commit().await?;
+        self.relay.wake();
         rows::replenishment(row)
     }
 }

@@ -130,6 +130,7 @@ impl InventoryStore {
         let levels = stock::levels(&txn, &product_ids).await?;
         stock::open_due_replenishments(&txn, &levels, now).await?;
         txn.commit().await?;
+        self.relay.wake();
         Ok(Reservation {
             order_id: request.order_id.clone(),
             status: ReservationStatus::Reserved,
@@ -240,6 +241,7 @@ impl InventoryStore {
             stock::open_due_replenishments(&txn, &levels, now).await?;
         }
         txn.commit().await?;
+        self.relay.wake();
         reservation.status = change.target();
         reservation.updated_at = now;
         Ok(reservation)

@@ -7,11 +7,15 @@ use sea_orm::{
     QuerySelect,
 };
 
+use events::outbox;
+use sea_orm::TryInsertResult;
+
 use super::entity::{inventory_item, replenishment, stock_movement};
 use super::rows;
 use crate::domain::{
     InventoryError, MovementKind, ProductId, ReplenishmentId, ReplenishmentStatus, StockLevel,
 };
+use crate::domain_events;
 
 /// The stock row of a product, created empty if missing, locked for the rest
 /// of the transaction (`FOR UPDATE` on PostgreSQL; SQLite has one connection,
@@ -66,7 +70,8 @@ pub async fn levels<C: ConnectionTrait>(
 /// The replenishment rule, applied inside the transaction that changed the
 /// levels: for each level that is due, open a request unless one is open.
 /// "Unless one is open" is the unique `open_product_id`, so two transactions
-/// racing here still open one request between them.
+/// racing here still open one request between them. Opening one appends the
+/// `stock.low` event.
 pub async fn open_due_replenishments<C: ConnectionTrait>(
     txn: &C,
     levels: &[StockLevel],
@@ -76,8 +81,9 @@ pub async fn open_due_replenishments<C: ConnectionTrait>(
         let Some(quantity) = level.replenishment_due() else {
             continue;
         };
+        let id = ReplenishmentId::generate();
         let request = replenishment::ActiveModel {
-            id: Set(ReplenishmentId::generate().as_str().to_owned()),
+            id: Set(id.as_str().to_owned()),
             product_id: Set(level.product_id.as_str().to_owned()),
             quantity: Set(quantity.get()),
             received_quantity: Set(None),
@@ -86,10 +92,15 @@ pub async fn open_due_replenishments<C: ConnectionTrait>(
             requested_at: Set(now),
             received_at: Set(None),
         };
-        replenishment::Entity::insert(request)
+        let opened = replenishment::Entity::insert(request)
             .on_conflict_do_nothing_on([replenishment::Column::OpenProductId])
             .exec_without_returning(txn)
             .await?;
+        if matches!(opened, TryInsertResult::Inserted(1)) {
+            let event = domain_events::stock_low(level, &id, quantity.get())
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+            outbox::append(txn, &event).await?;
+        }
     }
     Ok(())
 }

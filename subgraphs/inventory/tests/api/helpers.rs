@@ -1,4 +1,8 @@
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use events::broker::memory::MemoryBroker;
 
 use serde_json::{Value, json};
 use subgraph_kit::testing::{
@@ -10,6 +14,8 @@ pub struct TestApp {
     pub client: GraphqlClient,
     /// Statements the service ran since the last `statements.reset()`.
     pub statements: StatementCounter,
+    /// The in-process broker the service's outbox relay publishes to.
+    pub broker: MemoryBroker,
     _db: TestDatabase,
 }
 
@@ -21,15 +27,21 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         .await
         .expect("open database");
     let statements = count_statements(&mut db);
-    let server = inventory::app::build("127.0.0.1:0".parse().expect("addr"), db)
-        .await
-        .expect("bind");
+    let broker = MemoryBroker::new();
+    let server = inventory::app::build(
+        "127.0.0.1:0".parse().expect("addr"),
+        db,
+        Arc::new(broker.clone()),
+    )
+    .await
+    .expect("bind");
     let addr = server.local_addr();
     tokio::spawn(server.run_until(std::future::pending()));
     Some(TestApp {
         addr,
         client: GraphqlClient::new(format!("http://{addr}/graphql")),
         statements,
+        broker,
         _db: test_db,
     })
 }
@@ -46,6 +58,19 @@ pub const REPLENISHMENT_FIELDS: &str =
     "id product { id } quantity receivedQuantity status requestedAt receivedAt";
 
 impl TestApp {
+    /// The events published so far, once the relay has published at least
+    /// `count` (or 5 s have passed).
+    pub async fn published_events(&self, count: usize) -> Vec<events::Event> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let published = self.broker.published();
+            if published.len() >= count || tokio::time::Instant::now() > deadline {
+                return published;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub async fn query(&self, query: &str, variables: Value) -> GraphqlResponse {
         self.client.query_with(query, variables).await
     }
