@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Executor, ObjectType, Schema, SubscriptionType};
-use async_graphql_axum::GraphQL;
+use async_graphql_axum::{GraphQL, GraphQLSubscription};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -39,24 +39,37 @@ where
     )
 }
 
-/// `/graphql`: POST executes; GET serves GraphiQL to browsers and runs
-/// queries from the query string otherwise.
+/// `/graphql`: POST executes; GET upgrades WebSocket requests to
+/// subscriptions (graphql-transport-ws, and the older graphql-ws), serves
+/// GraphiQL to browsers and runs queries from the query string otherwise.
 pub fn graphql_routes<E: Executor>(name: &'static str, executor: E) -> Router {
+    let subscriptions = GraphQLSubscription::new(executor.clone());
     let service = GraphQL::new(executor);
     Router::new().route(
         "/graphql",
         on_service(MethodFilter::POST, service.clone()).get(
             move |headers: HeaderMap, request: axum::extract::Request| async move {
-                if wants_html(&headers) {
+                let answer = if is_websocket_upgrade(&headers) {
+                    tower::ServiceExt::oneshot(subscriptions, request).await
+                } else if wants_html(&headers) {
                     return graphiql(name).into_response();
-                }
-                match tower::ServiceExt::oneshot(service, request).await {
+                } else {
+                    tower::ServiceExt::oneshot(service, request).await
+                };
+                match answer {
                     Ok(response) => response.into_response(),
                     Err(never) => match never {},
                 }
             },
         ),
     )
+}
+
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
@@ -71,6 +84,7 @@ fn graphiql(name: &str) -> Html<String> {
         GraphiQLSource::build()
             .endpoint("/graphql")
             .title(&format!("{name} subgraph"))
+            .subscription_endpoint("/graphql")
             .finish(),
     )
 }

@@ -36,13 +36,14 @@ pub fn subject(previous: Option<OrderStatus>, status: OrderStatus) -> String {
     }
 }
 
-pub fn status_changed(
+/// The change as it is published and streamed.
+pub fn status_change(
     order: &Order,
     previous: Option<OrderStatus>,
     note: Option<&str>,
     at: DateTime<Utc>,
-) -> Result<Event, serde_json::Error> {
-    let payload = OrderStatusChanged {
+) -> OrderStatusChanged {
+    OrderStatusChanged {
         order_id: order.id.as_str().to_owned(),
         status: order.status.as_str().to_owned(),
         previous_status: previous.map(|s| s.as_str().to_owned()),
@@ -51,6 +52,15 @@ pub fn status_changed(
         total_amount: order.total.amount(),
         currency: order.total.currency().code().to_owned(),
         at,
-    };
-    Event::new(subject(previous, order.status), order.id.as_str(), &payload)
+    }
+}
+
+/// The change as an event for the outbox.
+pub fn to_event(change: &OrderStatusChanged) -> Result<Event, serde_json::Error> {
+    let status = OrderStatus::parse(&change.status).unwrap_or(OrderStatus::Pending);
+    let previous = change
+        .previous_status
+        .as_deref()
+        .and_then(OrderStatus::parse);
+    Event::new(subject(previous, status), change.order_id.as_str(), change)
 }

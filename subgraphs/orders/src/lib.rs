@@ -19,6 +19,7 @@ pub mod app;
 pub mod catalog;
 pub mod domain;
 pub mod domain_events;
+pub mod feed;
 pub mod graphql;
 pub mod service;
 pub mod store;

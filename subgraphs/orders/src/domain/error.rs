@@ -39,6 +39,8 @@ pub enum OrderError {
     IdempotencyKeyReused,
     #[error("no order with id {0:?}")]
     NotFound(String),
+    #[error("the order is already {0}: its status will not change again")]
+    AlreadyFinal(String),
     #[error("order cannot go from {from} to {to}")]
     InvalidTransition { from: OrderStatus, to: OrderStatus },
     #[error("invalid shipment: {0}")]
@@ -66,6 +68,7 @@ impl CodedError for OrderError {
             OrderError::InvalidIdempotencyKey => "INVALID_IDEMPOTENCY_KEY",
             OrderError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             OrderError::NotFound(_) => "ORDER_NOT_FOUND",
+            OrderError::AlreadyFinal(_) => "ORDER_ALREADY_FINAL",
             OrderError::InvalidTransition { .. } => "INVALID_TRANSITION",
             OrderError::InvalidShipment(_) => "INVALID_SHIPMENT",
             OrderError::InvalidReason => "INVALID_REASON",

@@ -58,6 +58,11 @@ impl OrderStatus {
     }
 
     /// True when an order may move from `self` to `to` (a real change).
+    /// No status can follow this one.
+    pub fn is_final(self) -> bool {
+        OrderStatus::ALL.into_iter().all(|to| !self.can_become(to))
+    }
+
     pub fn can_become(self, to: OrderStatus) -> bool {
         use OrderStatus::*;
         matches!(
@@ -129,6 +134,10 @@ mod tests {
 
     #[test]
     fn terminal_states_go_nowhere() {
+        assert!(OrderStatus::Delivered.is_final());
+        assert!(OrderStatus::Cancelled.is_final());
+        assert!(OrderStatus::PaymentFailed.is_final());
+        assert!(!OrderStatus::Pending.is_final());
         for end in [Delivered, Cancelled, PaymentFailed] {
             assert!(OrderStatus::ALL.iter().all(|&to| !end.can_become(to)));
         }

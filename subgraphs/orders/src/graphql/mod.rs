@@ -3,21 +3,23 @@
 mod loader;
 mod mutation;
 mod query;
+mod subscription;
 mod types;
 
 use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 
 use crate::service::OrderService;
 pub use mutation::Mutation;
 pub use query::Query;
+pub use subscription::Subscription;
 
-pub type OrdersSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type OrdersSchema = Schema<Query, Mutation, Subscription>;
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription).enable_federation()
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query, Mutation, Subscription).enable_federation()
 }
 
 /// How long a loader collects keys before it runs its one statement. The

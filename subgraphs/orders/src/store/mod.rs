@@ -19,7 +19,8 @@ use crate::domain::{
     CustomerEmail, IdempotencyKey, Order, OrderError, OrderId, OrderItem, OrderStatus, PricedOrder,
     Shipment, StatusChange,
 };
-use crate::domain_events;
+use crate::domain_events::{self, OrderStatusChanged};
+use crate::feed::StatusFeed;
 use entity::{order, order_item, status_history};
 
 /// What `orders(...)` filters on.
@@ -43,6 +44,8 @@ pub struct OrderStore {
     db: DatabaseConnection,
     /// Tells the outbox relay when a commit added events.
     relay: Wake,
+    /// Committed status changes, for subscribers in this process.
+    feed: StatusFeed,
 }
 
 impl OrderStore {
@@ -52,13 +55,31 @@ impl OrderStore {
     }
 
     pub fn with_relay(db: DatabaseConnection, relay: Wake) -> Self {
-        OrderStore { db, relay }
+        OrderStore {
+            db,
+            relay,
+            feed: StatusFeed::new(),
+        }
     }
 
-    /// Commits `txn`, whose changes include outbox events, and wakes the relay.
-    async fn commit_with_events(&self, txn: DatabaseTransaction) -> Result<(), OrderError> {
+    /// Committed status changes as they happen.
+    pub fn feed(&self) -> &StatusFeed {
+        &self.feed
+    }
+
+    /// Appends `change`'s event to the outbox, commits `txn`, then tells the
+    /// relay and this process's subscribers.
+    async fn commit_with_change(
+        &self,
+        txn: DatabaseTransaction,
+        change: OrderStatusChanged,
+    ) -> Result<(), OrderError> {
+        let event = domain_events::to_event(&change)
+            .map_err(|e| OrderError::Database(DbErr::Custom(e.to_string())))?;
+        outbox::append(&txn, &event).await?;
         txn.commit().await?;
         self.relay.wake();
+        self.feed.publish(change);
         Ok(())
     }
 
@@ -129,10 +150,8 @@ impl OrderStore {
             now,
         )
         .await?;
-        let event = domain_events::status_changed(&order, None, Some("order placed"), now)
-            .map_err(|e| OrderError::Database(DbErr::Custom(e.to_string())))?;
-        outbox::append(&txn, &event).await?;
-        self.commit_with_events(txn).await?;
+        let change = domain_events::status_change(&order, None, Some("order placed"), now);
+        self.commit_with_change(txn, change).await?;
         Ok(Some(order))
     }
 
@@ -251,10 +270,8 @@ impl OrderStore {
         };
         record_change(&txn, id, update.to, update.note, now).await?;
         let order = rows::order(row)?;
-        let event = domain_events::status_changed(&order, Some(update.from), update.note, now)
-            .map_err(|e| OrderError::Database(DbErr::Custom(e.to_string())))?;
-        outbox::append(&txn, &event).await?;
-        self.commit_with_events(txn).await?;
+        let change = domain_events::status_change(&order, Some(update.from), update.note, now);
+        self.commit_with_change(txn, change).await?;
         Ok(Some(order))
     }
 

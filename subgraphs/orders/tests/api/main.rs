@@ -10,3 +10,4 @@ mod idempotency;
 mod lifecycle;
 mod listing;
 mod placing;
+mod subscriptions;

@@ -1,0 +1,130 @@
+//! `orderStatusChanged` over WebSocket (graphql-transport-ws): a client
+//! connected to the orders service sees each change of its order as it
+//! commits, and the stream ends at a final status.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use subgraph_kit::testing::Backend;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::helpers::{TestApp, spawn_app};
+
+const SUBSCRIPTION: &str = "subscription($id: ID!) { orderStatusChanged(orderId: $id) { id status statusHistory { status } } }";
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A graphql-transport-ws connection with one subscription started.
+async fn subscribe(app: &TestApp, query: &str, variables: Value) -> Socket {
+    let mut request = format!("ws://{}/graphql", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    send(&mut socket, json!({"type": "connection_init"})).await;
+    assert_eq!(receive(&mut socket).await["type"], "connection_ack");
+    send(
+        &mut socket,
+        json!({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}),
+    )
+    .await;
+    socket
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(Message::Text(message.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// The next protocol message (pings answered), within 5 s.
+async fn receive(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("the socket is open")
+            .unwrap();
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["type"] == "ping" {
+                send(socket, json!({"type": "pong"})).await;
+                continue;
+            }
+            return value;
+        }
+    }
+}
+
+async fn a_client_sees_each_change_until_a_final_status(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let id = app.given_pending_order().await;
+    let other = app.given_pending_order().await;
+    let mut socket = subscribe(&app, SUBSCRIPTION, json!({"id": id})).await;
+    // Give the server a moment to start the subscription before changing anything.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    app.change("confirmOrder(id: $id)", &other).await.data(); // not ours
+    app.change("confirmOrder(id: $id)", &id).await.data();
+    let first = receive(&mut socket).await;
+    assert_eq!(first["type"], "next", "{first}");
+    assert_eq!(first["payload"]["data"]["orderStatusChanged"]["id"], id);
+    assert_eq!(
+        first["payload"]["data"]["orderStatusChanged"]["status"],
+        "CONFIRMED"
+    );
+
+    app.change("cancelOrder(id: $id)", &id).await.data();
+    let second = receive(&mut socket).await;
+    let order = &second["payload"]["data"]["orderStatusChanged"];
+    assert_eq!(order["status"], "CANCELLED");
+    assert_eq!(
+        order["statusHistory"],
+        json!([{"status": "PENDING"}, {"status": "CONFIRMED"}, {"status": "CANCELLED"}])
+    );
+    let end = receive(&mut socket).await;
+    assert_eq!(
+        end,
+        json!({"id": "1", "type": "complete"}),
+        "a final status ends the stream"
+    );
+}
+
+async fn unknown_and_final_orders_are_errors(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    // Execution errors arrive as a `next` with errors, then the stream ends.
+    let mut socket = subscribe(&app, SUBSCRIPTION, json!({"id": "no-such-order"})).await;
+    let answer = receive(&mut socket).await;
+    assert_eq!(answer["type"], "next", "{answer}");
+    assert_eq!(answer["payload"]["data"], Value::Null);
+    assert_eq!(
+        answer["payload"]["errors"][0]["extensions"]["code"],
+        "ORDER_NOT_FOUND"
+    );
+    assert_eq!(receive(&mut socket).await["type"], "complete");
+
+    let id = app.given_pending_order().await;
+    app.change("cancelOrder(id: $id)", &id).await.data();
+    let mut socket = subscribe(&app, SUBSCRIPTION, json!({"id": id})).await;
+    let answer = receive(&mut socket).await;
+    assert_eq!(
+        answer["payload"]["errors"][0]["extensions"]["code"], "ORDER_ALREADY_FINAL",
+        "{answer}"
+    );
+}
+
+subgraph_kit::both_backends!(
+    a_client_sees_each_change_until_a_final_status,
+    unknown_and_final_orders_are_errors,
+);
