@@ -74,6 +74,24 @@ impl MemoryBroker {
     pub fn published(&self) -> Vec<Event> {
         self.shared.lock().log.clone()
     }
+
+    /// [`MemoryBroker::published`] once at least `count` events are there,
+    /// or when `within` has passed: for tests that wait on a relay.
+    pub async fn published_at_least(&self, count: usize, within: Duration) -> Vec<Event> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let published = self.shared.published.notified();
+            tokio::pin!(published);
+            published.as_mut().enable();
+            let log = self.published();
+            if log.len() >= count {
+                return log;
+            }
+            if tokio::time::timeout_at(deadline, published).await.is_err() {
+                return self.published();
+            }
+        }
+    }
 }
 
 impl Shared {

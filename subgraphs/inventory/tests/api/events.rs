@@ -3,6 +3,8 @@
 //! own transaction, so a change that opens nothing publishes nothing.
 
 use inventory::domain_events::{StockLow, StockReplenished};
+use std::time::Duration;
+
 use subgraph_kit::testing::Backend;
 
 use crate::helpers::{new_id, spawn_app};
@@ -20,7 +22,10 @@ async fn low_stock_and_replenishment_publish_their_events(backend: Backend) {
     app.receive(&request["id"], None).await.data();
     app.receive(&request["id"], None).await.data(); // received already: nothing
 
-    let published = app.published_events(2).await;
+    let published = app
+        .broker
+        .published_at_least(2, Duration::from_secs(5))
+        .await;
     let subjects: Vec<&str> = published.iter().map(|e| e.subject.as_str()).collect();
     assert_eq!(
         subjects,

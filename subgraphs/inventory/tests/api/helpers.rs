@@ -1,6 +1,5 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use events::broker::memory::MemoryBroker;
 
@@ -58,19 +57,6 @@ pub const REPLENISHMENT_FIELDS: &str =
     "id product { id } quantity receivedQuantity status requestedAt receivedAt";
 
 impl TestApp {
-    /// The events published so far, once the relay has published at least
-    /// `count` (or 5 s have passed).
-    pub async fn published_events(&self, count: usize) -> Vec<events::Event> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        loop {
-            let published = self.broker.published();
-            if published.len() >= count || tokio::time::Instant::now() > deadline {
-                return published;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
     pub async fn query(&self, query: &str, variables: Value) -> GraphqlResponse {
         self.client.query_with(query, variables).await
     }

@@ -3,6 +3,8 @@
 //! publishes once.
 
 use orders::domain_events::OrderStatusChanged;
+use std::time::Duration;
+
 use subgraph_kit::testing::Backend;
 
 use crate::helpers::{PLACE_ORDER, next_sku, place_order_variables, spawn_app};
@@ -31,7 +33,10 @@ async fn order_changes_publish_their_events_once(backend: Backend) {
     app.change("confirmOrder(id: $id)", &id).await.data();
     app.change("cancelOrder(id: $id)", &id).await.data();
 
-    let published = app.published_events(3).await;
+    let published = app
+        .broker
+        .published_at_least(3, Duration::from_secs(5))
+        .await;
     let subjects: Vec<&str> = published.iter().map(|e| e.subject.as_str()).collect();
     assert_eq!(
         subjects,

@@ -183,19 +183,6 @@ impl TestApp {
     }
 
     /// Total number of orders.
-    /// The events published so far, once the relay has published at least
-    /// `count` (or 5 s have passed).
-    pub async fn published_events(&self, count: usize) -> Vec<events::Event> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        loop {
-            let published = self.broker.published();
-            if published.len() >= count || tokio::time::Instant::now() > deadline {
-                return published;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
     pub async fn order_count(&self) -> usize {
         let mut count = 0;
         let mut after: Option<String> = None;

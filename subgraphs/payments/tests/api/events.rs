@@ -2,6 +2,8 @@
 //! transaction: retries and repeated commands publish nothing.
 
 use payments::domain_events::PaymentChanged;
+use std::time::Duration;
+
 use subgraph_kit::testing::Backend;
 
 use crate::helpers::{APPROVED, card_input, invoice_input, key, order_id, spawn_app};
@@ -33,7 +35,10 @@ async fn payment_changes_publish_their_events_once(backend: Backend) {
     // An invoice stays pending: nothing happened yet.
     app.given_payment(invoice_input(&order_id(), 700)).await;
 
-    let published = app.published_events(4).await;
+    let published = app
+        .broker
+        .published_at_least(4, Duration::from_secs(5))
+        .await;
     let subjects: Vec<&str> = published.iter().map(|e| e.subject.as_str()).collect();
     assert_eq!(
         subjects,

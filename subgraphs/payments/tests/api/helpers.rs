@@ -135,19 +135,6 @@ pub fn invoice_input(order: &str, cents: i64) -> Value {
 }
 
 impl TestApp {
-    /// The events published so far, once the relay has published at least
-    /// `count` (or 5 s have passed).
-    pub async fn published_events(&self, count: usize) -> Vec<events::Event> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        loop {
-            let published = self.broker.published();
-            if published.len() >= count || tokio::time::Instant::now() > deadline {
-                return published;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
     pub async fn query(&self, query: &str, variables: Value) -> GraphqlResponse {
         self.client.query_with(query, variables).await
     }
