@@ -5,6 +5,9 @@
 //!   placement validation and pricing, errors; no I/O.
 //! - `catalog`: the products service as orders needs it (current prices and
 //!   SKUs), a trait plus its HTTP client.
+//! - `remote`, `stock`, `billing`: the inventory and payments services as the
+//!   checkout needs them (reserve/commit/release/restock stock; authorize,
+//!   capture, void, refund), over HTTP with timeouts, idempotent by order.
 //! - `store`: the `orders`, `order_items` and `order_status_history` tables,
 //!   and the event outbox every change writes to in the same transaction.
 //! - `domain_events`: the events orders publishes (subjects and payloads).
@@ -16,10 +19,13 @@
 //!   outbox relay beside it.
 
 pub mod app;
+pub mod billing;
 pub mod catalog;
 pub mod domain;
 pub mod domain_events;
 pub mod feed;
 pub mod graphql;
+pub mod remote;
 pub mod service;
+pub mod stock;
 pub mod store;

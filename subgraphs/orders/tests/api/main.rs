@@ -10,4 +10,5 @@ mod idempotency;
 mod lifecycle;
 mod listing;
 mod placing;
+mod remote_services;
 mod subscriptions;
