@@ -4,6 +4,7 @@
 //! duplicate window (the relay retrying after a lost ack) is stored once.
 //! Only features of nats-server 2.9 are used.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{
@@ -13,6 +14,7 @@ use async_nats::jetstream::{
     stream,
 };
 use futures::StreamExt;
+use tokio::sync::OnceCell;
 
 use super::{Acker, Broker, BrokerError, Delivery, Subscription};
 use crate::Event;
@@ -27,33 +29,52 @@ const PUBLISH_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Clone)]
 pub struct NatsBroker {
     jetstream: jetstream::Context,
-    stream: String,
+    config: stream::Config,
+    /// Set once the stream is known to exist.
+    ready: Arc<OnceCell<()>>,
 }
 
 impl NatsBroker {
-    /// Connects to `url` and makes sure `stream` exists, capturing `subjects`
-    /// (e.g. `shop.>`). The client reconnects on its own after a lost
-    /// connection; publications fail meanwhile and are retried by the relay.
+    /// A broker on the server at `url`, whose stream `stream` captures
+    /// `subjects` (e.g. `shop.>`). Returns at once, even while the server is
+    /// down: the client connects and reconnects in the background, and the
+    /// stream is created on first use, so a service starts without the
+    /// broker and its events wait in the outbox until the broker is there.
     pub async fn connect(url: &str, stream: &str, subjects: &str) -> Result<Self, BrokerError> {
-        let client = async_nats::connect(url)
+        let client = async_nats::ConnectOptions::new()
+            .retry_on_initial_connect()
+            .connect(url)
             .await
             .map_err(|err| BrokerError::Unavailable(format!("connecting to {url}: {err}")))?;
         let mut jetstream = jetstream::new(client);
         jetstream.set_timeout(PUBLISH_TIMEOUT);
-        jetstream
-            .get_or_create_stream(stream::Config {
+        Ok(NatsBroker {
+            jetstream,
+            config: stream::Config {
                 name: stream.to_owned(),
                 subjects: vec![subjects.to_owned()],
                 storage: stream::StorageType::File,
                 duplicate_window: DUPLICATE_WINDOW,
                 ..Default::default()
+            },
+            ready: Arc::new(OnceCell::new()),
+        })
+    }
+
+    /// Creates the stream if it does not exist yet (once per broker).
+    async fn ensure_stream(&self) -> Result<(), BrokerError> {
+        self.ready
+            .get_or_try_init(|| async {
+                self.jetstream
+                    .get_or_create_stream(self.config.clone())
+                    .await
+                    .map(|_| ())
+                    .map_err(|err| {
+                        BrokerError::Unavailable(format!("stream {}: {err}", self.config.name))
+                    })
             })
             .await
-            .map_err(|err| BrokerError::Unavailable(format!("stream {stream}: {err}")))?;
-        Ok(NatsBroker {
-            jetstream,
-            stream: stream.to_owned(),
-        })
+            .map(|_| ())
     }
 }
 
@@ -81,6 +102,7 @@ impl Acker for NatsAcker {
 #[async_trait::async_trait]
 impl Broker for NatsBroker {
     async fn publish(&self, event: &Event) -> Result<(), BrokerError> {
+        self.ensure_stream().await?;
         let message = PublishMessage::build()
             .payload(event.to_json().into())
             .message_id(event.id.to_string());
@@ -98,9 +120,10 @@ impl Broker for NatsBroker {
         let unavailable = |what: &str, err: &dyn std::fmt::Display| {
             BrokerError::Unavailable(format!("{what} {consumer}: {err}"))
         };
+        self.ensure_stream().await?;
         let stream = self
             .jetstream
-            .get_stream(&self.stream)
+            .get_stream(&self.config.name)
             .await
             .map_err(|err| unavailable("stream for", &err))?;
         let consumer_handle: jetstream::consumer::PullConsumer = stream

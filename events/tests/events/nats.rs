@@ -218,4 +218,54 @@ async fn events_survive_a_broker_restart(backend: Backend) {
     assert_eq!(next(&mut sub).await.event, during);
 }
 
+/// A service starts while its broker is down; its events wait in the outbox
+/// and go out once the broker is up.
+#[tokio::test]
+async fn a_service_starts_before_its_broker() {
+    if PrivateNats::binary().is_none() {
+        let required = std::env::var("REQUIRE_NATS").is_ok_and(|v| v == "1" || v == "true");
+        assert!(
+            !required,
+            "REQUIRE_NATS is set but nats-server is not installed"
+        );
+        eprintln!("SKIPPED a_service_starts_before_its_broker: nats-server is not installed");
+        return;
+    }
+    let Some((_guard, db)) = database(Backend::Sqlite, "nats_late").await else {
+        return;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("nats://127.0.0.1:{port}");
+    let broker = tokio::time::timeout(
+        Duration::from_secs(5),
+        NatsBroker::connect(&url, "SHOP", "shop.>"),
+    )
+    .await
+    .expect("connecting does not wait for the server")
+    .expect("a broker handle without a server");
+    let relay = Relay::new(db.clone(), Arc::new(broker.clone()));
+    let early = event("shop.orders.order.placed", "o1");
+    outbox::append(&db, &early).await.unwrap();
+    assert!(relay.drain().await.is_err(), "no server yet");
+    assert_eq!(outbox::backlog(&db).await.unwrap(), 1);
+
+    let store = std::env::temp_dir().join(unique("nats-store-"));
+    let _server = PrivateNats::start(port, &store).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while relay.drain().await.is_err() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the relay never got through"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(outbox::backlog(&db).await.unwrap(), 0);
+    let mut sub = broker.subscribe("late-test", "shop.>").await.unwrap();
+    assert_eq!(next(&mut sub).await.event, early);
+}
+
 subgraph_kit::both_backends!(events_survive_a_broker_restart);
