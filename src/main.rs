@@ -43,6 +43,10 @@ struct RunArgs {
     orders_database_url: Option<String>,
     #[arg(long, env = "PAYMENTS_DATABASE_URL")]
     payments_database_url: Option<String>,
+    /// NATS JetStream for the services' events; without it they share a bus
+    /// inside this process.
+    #[arg(long, env = "NATS_URL")]
+    nats_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -107,6 +111,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             service.database_url = url;
         }
     }
+    settings.broker = events::settings::BrokerSettings::from_nats_url(args.nats_url);
     let running = system::start(&settings).await?;
     if running.seeded > 0 {
         println!(
@@ -121,6 +126,17 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     println!("Subgraph services:");
     for (name, url) in running.endpoints() {
         println!("  {name:<10} {url}");
+    }
+    match &settings.broker {
+        events::settings::BrokerSettings::Nats { url } => {
+            println!(
+                "Events: NATS JetStream at {url}, stream {}",
+                events::settings::STREAM
+            )
+        }
+        events::settings::BrokerSettings::InProcess => {
+            println!("Events: an in-process bus (set NATS_URL for NATS JetStream)")
+        }
     }
     println!("Press Ctrl-C to stop.");
     running
