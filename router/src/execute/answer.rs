@@ -23,10 +23,12 @@ pub struct Answer<'a> {
 /// anything else is a transport failure.
 pub fn read<'a>(subgraph: &str, status: u16, body: &'a [u8]) -> Result<Answer<'a>, TransportError> {
     match parse(body) {
-        Ok((data, errors)) if data.is_some() || errors.is_some() => Ok(Answer {
-            data,
-            errors: errors.unwrap_or_default(),
-        }),
+        Ok((data, errors)) if data.is_some() || errors.as_ref().is_some_and(|e| !e.is_empty()) => {
+            Ok(Answer {
+                data,
+                errors: errors.unwrap_or_default(),
+            })
+        }
         _ if !(200..300).contains(&status) => Err(TransportError::Status {
             subgraph: subgraph.to_owned(),
             status,
@@ -111,7 +113,14 @@ mod tests {
             matches!(status, TransportError::Status { status: 502, .. }),
             "{status:?}"
         );
-        for body in [&b"hello"[..], b"{}", b"[1]", br#"{"data":{}} trailing"#] {
+        for body in [
+            &b"hello"[..],
+            b"{}",
+            b"[1]",
+            br#"{"data":{}} trailing"#,
+            br#"{"errors":[]}"#,
+            br#"{"data":null,"errors":[]}"#,
+        ] {
             let invalid = read("a", 200, body).unwrap_err();
             assert!(
                 matches!(invalid, TransportError::InvalidResponse { .. }),

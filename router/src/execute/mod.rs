@@ -39,6 +39,9 @@ use entities::{
 };
 use tree::{Node, Object};
 
+/// The most a response buffer reserves before writing; larger responses grow it.
+const MAX_RESERVED_RESPONSE: usize = 4 << 20;
+
 /// Executes `plan` for `operation` with already coerced `variables`.
 pub async fn execute(
     supergraph: &Supergraph,
@@ -68,7 +71,8 @@ pub async fn execute(
         .filter_map(OnceLock::get)
         .map(Bytes::len)
         .sum();
-    let mut out = RawData::buffer(answered * 2 + 1024);
+    // Capped, so one huge answer does not reserve twice its size up front.
+    let mut out = RawData::buffer((answered * 2 + 1024).min(MAX_RESERVED_RESPONSE));
     shape::shape(
         supergraph,
         document,

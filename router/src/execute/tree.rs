@@ -221,24 +221,21 @@ impl<'a> IntoIterator for Object<'a> {
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Node<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        NodeSeed(&mut Scratch::default()).deserialize(deserializer)
-    }
-}
-
 /// Buffers reused while parsing one document: an object's fields (a list's
 /// items) are gathered here and then moved into a vector of exactly their
 /// number, so each object or list costs one allocation, not a series of
 /// regrowths.
 #[derive(Default)]
-pub struct Scratch<'a> {
+pub(crate) struct Scratch<'a> {
     fields: Vec<(Cow<'a, str>, Node<'a>)>,
     items: Vec<Node<'a>>,
 }
 
-/// Parses one value with the [`Scratch`] buffers.
-pub struct NodeSeed<'s, 'a>(pub &'s mut Scratch<'a>);
+/// Parses one value with the [`Scratch`] buffers. Only for serde_json's
+/// text readers: `Verbatim` relies on them lending a string only when it had
+/// no escapes and no control characters, which a `Value` deserializer would
+/// not guarantee.
+pub(crate) struct NodeSeed<'s, 'a>(pub &'s mut Scratch<'a>);
 
 impl<'de: 'a, 'a> DeserializeSeed<'de> for NodeSeed<'_, 'a> {
     type Value = Node<'a>;
@@ -313,9 +310,36 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, 'a> {
             let value = map.next_value_seed(NodeSeed(&mut *scratch))?;
             scratch.fields.push((key, value));
         }
-        let fields = scratch.fields.drain(start..).collect();
+        let mut fields: Vec<(Cow<'a, str>, Node<'a>)> = scratch.fields.drain(start..).collect();
+        collapse_duplicates(&mut fields);
         Ok(Node::Object(Object { fields }))
     }
+}
+
+/// A key given twice keeps its first position and its last value, as
+/// serde_json's own map does, so every reader sees one value per key.
+fn collapse_duplicates(fields: &mut Vec<(Cow<'_, str>, Node<'_>)>) {
+    let has_duplicates = if fields.len() <= 16 {
+        (1..fields.len()).any(|i| fields[..i].iter().any(|(k, _)| *k == fields[i].0))
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(fields.len());
+        !fields.iter().all(|(k, _)| seen.insert(k.as_ref()))
+    };
+    if !has_duplicates {
+        return;
+    }
+    let mut kept: Vec<(Cow<'_, str>, Node<'_>)> = Vec::with_capacity(fields.len());
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (key, value) in fields.drain(..) {
+        match at.get(key.as_ref()) {
+            Some(&i) => kept[i].1 = value,
+            None => {
+                at.insert(key.to_string(), kept.len());
+                kept.push((key, value));
+            }
+        }
+    }
+    *fields = kept;
 }
 
 /// An object key, borrowed when it needs no unescaping.
@@ -392,6 +416,20 @@ mod tests {
         assert!(Node::parse(b"{\"a\":").is_err());
         assert!(Node::parse(b"nope").is_err());
         assert!(Node::parse(b"\"raw \x01 control\"").is_err());
+    }
+
+    #[test]
+    fn a_key_given_twice_keeps_its_place_and_its_last_value() {
+        let node = Node::parse(br#"{"id":"1","name":"x","id":"2"}"#).unwrap();
+        assert_eq!(node.to_value(), json!({"id": "2", "name": "x"}));
+        let object = node.as_object().unwrap();
+        assert_eq!(object.len(), 2);
+        assert_eq!(object.find_from("id", 1).map(|(i, _)| i), Some(0));
+        let many: String = (0..40).map(|i| format!("\"k{i}\":{i},")).collect();
+        let text = format!("{{{many}\"k3\":\"last\"}}");
+        let node = Node::parse(text.as_bytes()).unwrap();
+        assert_eq!(node.as_object().unwrap().len(), 40);
+        assert_eq!(node.get("k3").and_then(Node::as_str), Some("last"));
         let deep = "[".repeat(10_000);
         assert!(Node::parse(deep.as_bytes()).is_err(), "no stack overflow");
     }
