@@ -306,12 +306,25 @@ impl<'de: 'a, 'a> Visitor<'de> for NodeSeed<'_, 'a> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'a>, A::Error> {
         let scratch = self.0;
         let start = scratch.fields.len();
+        // A cheap filter for repeated keys: one bit per (length, first and
+        // last byte). Distinct keys rarely share a bit, so the exact check
+        // below almost never runs.
+        let (mut seen, mut maybe_repeated) = (0u64, false);
         while let Some(Key(key)) = map.next_key()? {
+            let bytes = key.as_bytes();
+            let sketch = bytes.len()
+                ^ (bytes.first().copied().unwrap_or(0) as usize).wrapping_mul(31)
+                ^ (bytes.last().copied().unwrap_or(0) as usize).wrapping_mul(131);
+            let bit = 1u64 << (sketch % 64);
+            maybe_repeated |= seen & bit != 0;
+            seen |= bit;
             let value = map.next_value_seed(NodeSeed(&mut *scratch))?;
             scratch.fields.push((key, value));
         }
         let mut fields: Vec<(Cow<'a, str>, Node<'a>)> = scratch.fields.drain(start..).collect();
-        collapse_duplicates(&mut fields);
+        if maybe_repeated {
+            collapse_duplicates(&mut fields);
+        }
         Ok(Node::Object(Object { fields }))
     }
 }
