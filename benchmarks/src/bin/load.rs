@@ -230,18 +230,7 @@ async fn main() -> anyhow::Result<()> {
         let body = Arc::new(serde_json::to_vec(&json!({ "query": query }))?);
 
         // Check the first response.
-        let response = client
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(body.as_ref().clone())
-            .send()
-            .await?;
-        ensure!(
-            response.status().is_success(),
-            "router answered {}",
-            response.status()
-        );
-        let bytes = response.bytes().await?;
+        let bytes = post_json(&client, &url, &body).await?;
         let parsed: Value = serde_json::from_slice(&bytes)?;
         if let Some(errors) = parsed.get("errors") {
             bail!("the deep query returned errors through the router: {errors}");
@@ -266,18 +255,7 @@ async fn main() -> anyhow::Result<()> {
                 let url = url.clone();
                 let body = body.clone();
                 async move {
-                    let response = client
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .body(body.as_ref().clone())
-                        .send()
-                        .await?;
-                    ensure!(
-                        response.status().is_success(),
-                        "status {}",
-                        response.status()
-                    );
-                    let bytes = response.bytes().await?;
+                    let bytes = post_json(&client, &url, &body).await?;
                     ensure!(
                         !contains(&bytes, b"\"errors\""),
                         "response has errors: {}",
@@ -351,6 +329,26 @@ async fn main() -> anyhow::Result<()> {
     drop(replays);
     running.shutdown().await.context("stopping the services")?;
     Ok(())
+}
+
+/// POSTs a JSON body and returns the answer's body; an error unless 2xx.
+async fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    body: &[u8],
+) -> anyhow::Result<bytes::Bytes> {
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await?;
+    ensure!(
+        response.status().is_success(),
+        "{url} answered {}",
+        response.status()
+    );
+    Ok(response.bytes().await?)
 }
 
 // ---------------------------------------------------------------------------
