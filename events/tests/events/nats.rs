@@ -90,6 +90,21 @@ struct PrivateNats {
 }
 
 impl PrivateNats {
+    /// Whether `nats-server` is installed; if not, reports the skip, or
+    /// fails under `REQUIRE_NATS=1`.
+    fn available(test: &str) -> bool {
+        if Self::binary().is_some() {
+            return true;
+        }
+        let required = std::env::var("REQUIRE_NATS").is_ok_and(|v| v == "1" || v == "true");
+        assert!(
+            !required,
+            "REQUIRE_NATS is set but nats-server is not installed"
+        );
+        eprintln!("SKIPPED {test}: nats-server is not installed");
+        false
+    }
+
     fn binary() -> Option<std::path::PathBuf> {
         std::env::var_os("PATH")?
             .to_str()?
@@ -158,13 +173,7 @@ impl Drop for PrivateNats {
 }
 
 async fn events_survive_a_broker_restart(backend: Backend) {
-    if PrivateNats::binary().is_none() {
-        let required = std::env::var("REQUIRE_NATS").is_ok_and(|v| v == "1" || v == "true");
-        assert!(
-            !required,
-            "REQUIRE_NATS is set but nats-server is not installed"
-        );
-        eprintln!("SKIPPED events_survive_a_broker_restart: nats-server is not installed");
+    if !PrivateNats::available("events_survive_a_broker_restart") {
         return;
     }
     let Some((_guard, db)) = database(backend, "nats_restart").await else {
@@ -222,13 +231,7 @@ async fn events_survive_a_broker_restart(backend: Backend) {
 /// and go out once the broker is up.
 #[tokio::test]
 async fn a_service_starts_before_its_broker() {
-    if PrivateNats::binary().is_none() {
-        let required = std::env::var("REQUIRE_NATS").is_ok_and(|v| v == "1" || v == "true");
-        assert!(
-            !required,
-            "REQUIRE_NATS is set but nats-server is not installed"
-        );
-        eprintln!("SKIPPED a_service_starts_before_its_broker: nats-server is not installed");
+    if !PrivateNats::available("a_service_starts_before_its_broker") {
         return;
     }
     let Some((_guard, db)) = database(Backend::Sqlite, "nats_late").await else {
