@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_orders;
+mod m20261127_000002_add_checkout;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_orders::Migration),
             Box::new(crate::event_tables::Migration),
+            Box::new(m20261127_000002_add_checkout::Migration),
         ]
     }
 

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use events::relay::Relay;
 use events::settings::BrokerSettings;
@@ -11,7 +12,13 @@ use subgraph_kit::database::{self, DatabaseError};
 use subgraph_kit::server::{self, Server};
 
 pub use crate::catalog::CatalogSettings;
+use crate::billing::HttpBilling;
 use crate::catalog::HttpCatalog;
+pub use crate::checkout::CheckoutSettings;
+use crate::checkout::Checkout;
+pub use crate::remote::Endpoint;
+use crate::remote::{DEFAULT_INVENTORY_URL, DEFAULT_PAYMENTS_URL, Subgraph};
+use crate::stock::HttpStock;
 use crate::graphql;
 use crate::service::OrderService;
 use crate::store::OrderStore;
@@ -23,9 +30,29 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:4003";
 pub struct Settings {
     pub listen: SocketAddr,
     pub database_url: String,
-    pub catalog: CatalogSettings,
-    /// Where the outbox relay publishes.
+    pub services: Services,
+    /// Where the outbox relay publishes and payment outcomes come from.
     pub broker: BrokerSettings,
+}
+
+/// The other services orders calls, and how the checkout paces itself.
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub catalog: CatalogSettings,
+    pub inventory: Endpoint,
+    pub payments: Endpoint,
+    pub checkout: CheckoutSettings,
+}
+
+impl Default for Services {
+    fn default() -> Self {
+        Services {
+            catalog: CatalogSettings::default(),
+            inventory: Endpoint::new(DEFAULT_INVENTORY_URL, Duration::from_secs(5)),
+            payments: Endpoint::new(DEFAULT_PAYMENTS_URL, Duration::from_secs(10)),
+            checkout: CheckoutSettings::default(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +61,7 @@ pub enum StartError {
     Database(#[from] DatabaseError),
     #[error("cannot reach the message broker")]
     Broker(#[from] BrokerError),
-    #[error("cannot build the HTTP client for the products service")]
+    #[error("cannot build an HTTP client for the other services")]
     HttpClient(#[source] reqwest::Error),
     #[error("cannot listen on {addr}")]
     Bind {
@@ -53,32 +80,46 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
     database::migrate::<migrations::orders::Migrator>(db).await
 }
 
-/// Binds the listener over an open, migrated database, reading prices from
-/// the products service described by `catalog`; the outbox relay beside it
-/// publishes the service's events to `broker`.
+/// Binds the listener over an open, migrated database, calling the other
+/// `services`. Beside it run the outbox relay (publishing to `broker`), the
+/// consumer of payment outcomes (from `broker`) and checkout recovery.
 pub async fn build(
     listen: SocketAddr,
     db: DatabaseConnection,
-    catalog: CatalogSettings,
+    services: &Services,
     broker: Arc<dyn Broker>,
 ) -> Result<Server, StartError> {
-    let catalog = HttpCatalog::new(&catalog).map_err(StartError::HttpClient)?;
-    let relay = Relay::new(db.clone(), broker);
+    let catalog = HttpCatalog::new(&services.catalog).map_err(StartError::HttpClient)?;
+    let inventory =
+        Subgraph::connect("inventory", &services.inventory).map_err(StartError::HttpClient)?;
+    let payments =
+        Subgraph::connect("payments", &services.payments).map_err(StartError::HttpClient)?;
+    let relay = Relay::new(db.clone(), broker.clone());
     let store = OrderStore::with_relay(db.clone(), relay.waker());
-    let service = OrderService::new(store, Arc::new(catalog));
-    let routes = server::routes(NAME, graphql::schema(service), db);
+    let checkout = Checkout::new(
+        store.clone(),
+        Arc::new(HttpStock::new(inventory)),
+        Arc::new(HttpBilling::new(payments)),
+        services.checkout.clone(),
+    );
+    let service = OrderService::new(store, Arc::new(catalog), checkout.clone());
+    let routes = server::routes(NAME, graphql::schema(service), db.clone());
     let server = Server::bind(NAME, listen, routes)
         .await
         .map_err(|source| StartError::Bind {
             addr: listen,
             source,
         })?;
-    Ok(server.with_background(move |stopping| relay.run(stopping)))
+    let recovery = checkout.clone();
+    Ok(server
+        .with_background(move |stopping| relay.run(stopping))
+        .with_background(move |stopping| checkout.run_outcomes(db, broker, stopping))
+        .with_background(move |stopping| recovery.run_recovery(stopping)))
 }
 
 /// Opens the database and binds the listener.
 pub async fn start(settings: &Settings) -> Result<Server, StartError> {
     let db = open_database(&settings.database_url).await?;
     let broker = settings.broker.connect().await?;
-    build(settings.listen, db, settings.catalog.clone(), broker).await
+    build(settings.listen, db, &settings.services, broker).await
 }

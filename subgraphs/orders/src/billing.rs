@@ -64,6 +64,9 @@ pub trait Billing: Send + Sync {
         details: &PaymentDetails,
         key: &str,
     ) -> Result<PaymentState, CallError>;
+    /// Every payment attempt for `order`, oldest first: how recovery learns
+    /// what an interrupted authorization did.
+    async fn payments_of(&self, order: &OrderId) -> Result<Vec<PaymentState>, CallError>;
     async fn capture(&self, payment: &str) -> Result<PaymentState, CallError>;
     async fn void(&self, payment: &str) -> Result<PaymentState, CallError>;
     async fn refund(&self, payment: &str) -> Result<PaymentState, CallError>;
@@ -112,6 +115,26 @@ impl Billing for HttpBilling {
                 "authorizePayment",
             )
             .await
+    }
+
+    async fn payments_of(&self, order: &OrderId) -> Result<Vec<PaymentState>, CallError> {
+        #[derive(Deserialize)]
+        struct OrderPayments {
+            payments: Vec<PaymentState>,
+        }
+        let found: Vec<Option<OrderPayments>> = self
+            .payments
+            .call(
+                &format!("query($r: [_Any!]!) {{ _entities(representations: $r) {{ ... on Order {{ payments {{ {FIELDS} }} }} }} }}"),
+                json!({ "r": [{ "__typename": "Order", "id": order.as_str() }] }),
+                "_entities",
+            )
+            .await?;
+        Ok(found
+            .into_iter()
+            .flatten()
+            .flat_map(|o| o.payments)
+            .collect())
     }
 
     async fn capture(&self, payment: &str) -> Result<PaymentState, CallError> {

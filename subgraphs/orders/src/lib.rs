@@ -8,6 +8,9 @@
 //! - `remote`, `stock`, `billing`: the inventory and payments services as the
 //!   checkout needs them (reserve/commit/release/restock stock; authorize,
 //!   capture, void, refund), over HTTP with timeouts, idempotent by order.
+//! - `checkout`: the checkout saga (reserve, authorize, capture, commit,
+//!   and the undo steps), recovery of unfinished checkouts, and the
+//!   consumer of payment outcomes.
 //! - `store`: the `orders`, `order_items` and `order_status_history` tables,
 //!   and the event outbox every change writes to in the same transaction.
 //! - `domain_events`: the events orders publishes (subjects and payloads).
@@ -21,6 +24,7 @@
 pub mod app;
 pub mod billing;
 pub mod catalog;
+pub mod checkout;
 pub mod domain;
 pub mod domain_events;
 pub mod feed;

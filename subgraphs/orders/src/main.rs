@@ -2,8 +2,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use events::settings::BrokerSettings;
-use orders::app::{self, CatalogSettings, Settings};
+use orders::app::{self, CatalogSettings, CheckoutSettings, Endpoint, Services, Settings};
 use orders::catalog::DEFAULT_PRODUCTS_URL;
+use orders::remote::{DEFAULT_INVENTORY_URL, DEFAULT_PAYMENTS_URL};
 
 /// The orders subgraph service.
 #[derive(Parser)]
@@ -21,6 +22,15 @@ struct Cli {
     /// How long to wait for the products subgraph, in milliseconds.
     #[arg(long, env = "ORDERS_PRODUCTS_TIMEOUT_MS", default_value_t = 5000)]
     products_timeout_ms: u64,
+    /// GraphQL endpoint of the inventory subgraph, where the checkout holds stock.
+    #[arg(long, env = "ORDERS_INVENTORY_URL", default_value = DEFAULT_INVENTORY_URL)]
+    inventory_url: String,
+    /// GraphQL endpoint of the payments subgraph, where the checkout charges.
+    #[arg(long, env = "ORDERS_PAYMENTS_URL", default_value = DEFAULT_PAYMENTS_URL)]
+    payments_url: String,
+    /// How long one call to inventory or payments may take, in milliseconds.
+    #[arg(long, env = "ORDERS_CALL_TIMEOUT_MS", default_value_t = 10000)]
+    call_timeout_ms: u64,
     /// NATS JetStream for the service's events; without it they stay in
     /// this process.
     #[arg(long, env = "NATS_URL")]
@@ -46,9 +56,14 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings {
         listen: cli.listen,
         database_url: cli.database_url,
-        catalog: CatalogSettings {
-            url: cli.products_url,
-            timeout: Duration::from_millis(cli.products_timeout_ms),
+        services: Services {
+            catalog: CatalogSettings {
+                url: cli.products_url,
+                timeout: Duration::from_millis(cli.products_timeout_ms),
+            },
+            inventory: Endpoint::new(cli.inventory_url, Duration::from_millis(cli.call_timeout_ms)),
+            payments: Endpoint::new(cli.payments_url, Duration::from_millis(cli.call_timeout_ms)),
+            checkout: CheckoutSettings::default(),
         },
         broker: BrokerSettings::from_nats_url(cli.nats_url),
     };

@@ -29,6 +29,14 @@ pub enum CallError {
 }
 
 impl CallError {
+    /// What the service said when it refused.
+    pub fn refusal_message(&self) -> Option<&str> {
+        match self {
+            CallError::Refused { message, .. } => Some(message),
+            CallError::Unavailable { .. } => None,
+        }
+    }
+
     /// The refusal code, if the service refused.
     pub fn refusal(&self) -> Option<&str> {
         match self {
@@ -37,6 +45,26 @@ impl CallError {
         }
     }
 }
+
+/// Where another service's subgraph answers and how long one call may take.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub url: String,
+    /// Upper bound for one call, connecting included.
+    pub timeout: Duration,
+}
+
+impl Endpoint {
+    pub fn new(url: impl Into<String>, timeout: Duration) -> Self {
+        Endpoint {
+            url: url.into(),
+            timeout,
+        }
+    }
+}
+
+pub const DEFAULT_INVENTORY_URL: &str = "http://127.0.0.1:4002/graphql";
+pub const DEFAULT_PAYMENTS_URL: &str = "http://127.0.0.1:4004/graphql";
 
 /// A subgraph endpoint with its own timeout and connection pool.
 #[derive(Clone)]
@@ -47,6 +75,10 @@ pub struct Subgraph {
 }
 
 impl Subgraph {
+    pub fn connect(service: &'static str, endpoint: &Endpoint) -> Result<Self, reqwest::Error> {
+        Self::new(service, &endpoint.url, endpoint.timeout)
+    }
+
     pub fn new(
         service: &'static str,
         url: &str,

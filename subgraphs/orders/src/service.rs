@@ -1,12 +1,14 @@
-//! The use cases: placing an order (catalog, then store) and moving an order
-//! through its lifecycle. Composes the store and the outside services;
-//! GraphQL calls in here, and nothing in here knows GraphQL.
+//! The use cases: placing an order (catalog, store, then the checkout) and
+//! moving an order through its lifecycle. Composes the store and the outside
+//! services; GraphQL calls in here, and nothing in here knows GraphQL.
 
 use std::sync::Arc;
 
 use subgraph_kit::error::cause_chain;
 
+use crate::billing::PaymentDetails;
 use crate::catalog::Catalog;
+use crate::checkout::Checkout;
 use crate::domain::{
     IdempotencyKey, Order, OrderError, OrderId, OrderRequest, OrderStatus, Shipment, Transition,
     placement,
@@ -21,29 +23,40 @@ const MAX_STATUS_CHANGES: usize = 3;
 pub struct OrderService {
     store: OrderStore,
     catalog: Arc<dyn Catalog>,
+    checkout: Checkout,
 }
 
 impl OrderService {
-    pub fn new(store: OrderStore, catalog: Arc<dyn Catalog>) -> Self {
-        OrderService { store, catalog }
+    pub fn new(store: OrderStore, catalog: Arc<dyn Catalog>, checkout: Checkout) -> Self {
+        OrderService {
+            store,
+            catalog,
+            checkout,
+        }
     }
 
     pub fn store(&self) -> &OrderStore {
         &self.store
     }
 
-    /// Prices the request at the catalog's current prices and stores a
-    /// PENDING order. With an idempotency key, a retry of the same request
-    /// (even one racing the first) returns the order the first one created.
+    /// Prices the request at the catalog's current prices, stores a PENDING
+    /// order and runs its checkout: the order comes back CONFIRMED, in its
+    /// failed final status (with the reason), PENDING while an invoice is
+    /// open, or PENDING while a service it needs is unreachable (recovery
+    /// then finishes it). With an idempotency key, a retry of the same
+    /// request (even one racing the first) returns the first one's order
+    /// and never charges again.
     pub async fn place(
         &self,
         request: &OrderRequest,
+        payment: &PaymentDetails,
         key: Option<&IdempotencyKey>,
     ) -> Result<Order, OrderError> {
         if let Some(key) = key
             && let Some(existing) = self.store.find_by_idempotency_key(key).await?
         {
-            return self.replay(request, existing).await;
+            let existing = self.replay(request, existing).await?;
+            return self.checkout.settle(existing, Some(payment)).await;
         }
         let products = self
             .catalog
@@ -54,8 +67,9 @@ impl OrderService {
                 OrderError::CatalogUnavailable(Box::new(err))
             })?;
         let priced = placement::price(request, &products)?;
-        if let Some(order) = self.store.insert(&priced, key).await? {
-            return Ok(order);
+        let lease = self.checkout.new_lease();
+        if let Some(order) = self.store.insert(&priced, key, &lease).await? {
+            return self.checkout.run(order, lease, Some(payment)).await;
         }
         // Only a taken idempotency key makes the insert step aside.
         let existing = match key {
@@ -63,7 +77,10 @@ impl OrderService {
             None => None,
         };
         match existing {
-            Some(existing) => self.replay(request, existing).await,
+            Some(existing) => {
+                let existing = self.replay(request, existing).await?;
+                self.checkout.settle(existing, Some(payment)).await
+            }
             None => Err(OrderError::Database(sea_orm::DbErr::Custom(
                 "order insert stepped aside for an idempotency key that is not there".to_owned(),
             ))),
@@ -84,6 +101,11 @@ impl OrderService {
         } else {
             Err(OrderError::IdempotencyKeyReused)
         }
+    }
+
+    /// Cancels an order, refunding and restocking a confirmed one.
+    pub async fn cancel(&self, id: &OrderId, reason: Option<&str>) -> Result<Order, OrderError> {
+        self.checkout.cancel(id, reason).await
     }
 
     /// Moves an order to `to`. Already there: returned unchanged, nothing

@@ -47,6 +47,12 @@ pub enum OrderError {
     InvalidShipment(&'static str),
     #[error("reason must be 1-{max} characters", max = super::order::MAX_NOTE_LEN)]
     InvalidReason,
+    #[error(
+        "the order's checkout is running; retry in a moment"
+    )]
+    CheckoutInProgress,
+    #[error("the checkout stopped before it finished (an injected fault); recovery will finish or undo it")]
+    CheckoutInterrupted,
     #[error("{0}")]
     Pagination(#[from] PageError),
     #[error("database error")]
@@ -72,6 +78,8 @@ impl CodedError for OrderError {
             OrderError::InvalidTransition { .. } => "INVALID_TRANSITION",
             OrderError::InvalidShipment(_) => "INVALID_SHIPMENT",
             OrderError::InvalidReason => "INVALID_REASON",
+            OrderError::CheckoutInProgress => "CHECKOUT_IN_PROGRESS",
+            OrderError::CheckoutInterrupted => "CHECKOUT_INTERRUPTED",
             OrderError::Pagination(_) => "INVALID_PAGINATION",
             OrderError::Database(_) => "DATABASE_ERROR",
         }

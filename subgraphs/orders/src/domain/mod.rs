@@ -1,11 +1,13 @@
 //! Orders' rules, free of GraphQL, HTTP and SQL.
 
+mod checkout;
 mod email;
 mod error;
 mod order;
 pub mod placement;
 mod status;
 
+pub use checkout::{CheckoutFailure, CheckoutStep};
 pub use email::CustomerEmail;
 pub use error::{DependencyError, OrderError};
 pub use order::{

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use subgraph_kit::money::Money;
 
-use super::{CustomerEmail, OrderError, OrderStatus};
+use super::{CheckoutFailure, CheckoutStep, CustomerEmail, OrderError, OrderStatus};
 
 /// Longest note (a cancellation or payment-failure reason) kept in the history.
 pub const MAX_NOTE_LEN: usize = 500;
@@ -58,6 +58,12 @@ pub struct Order {
     pub tracking_number: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The checkout step still to run; `None` once nothing is left to do.
+    pub checkout_step: Option<CheckoutStep>,
+    /// The payment service's id of the order's payment, once authorized.
+    pub payment_id: Option<String>,
+    /// Why the checkout did not complete.
+    pub failure: Option<CheckoutFailure>,
 }
 
 /// One line of an order, priced when the order was placed.

@@ -4,7 +4,7 @@ use subgraph_kit::error::ResultExt;
 use super::types::{OrderObject, PlaceOrderInput};
 use crate::domain::{
     IdempotencyKey, OrderError, OrderId, OrderRequest, OrderStatus, Shipment,
-    parse_optional_reason, parse_reason,
+    parse_optional_reason,
 };
 use crate::service::OrderService;
 
@@ -12,8 +12,14 @@ pub struct Mutation;
 
 #[Object]
 impl Mutation {
-    /// Places a PENDING order at the catalog's current prices. Retrying with
-    /// the same `idempotencyKey` returns the order the first call created.
+    /// Checks out: prices the items at the catalog's current prices, holds
+    /// the stock, charges the payment and confirms the order. The order comes
+    /// back CONFIRMED; or PAYMENT_FAILED / CANCELLED with `failure` saying
+    /// why (nothing held, nothing charged); or PENDING while an invoice is
+    /// open or a service is briefly unreachable (it then finishes on its
+    /// own; follow it with `order` or `orderStatusChanged`). Retrying with the
+    /// same `idempotencyKey` returns the first call's order and never charges
+    /// twice.
     async fn place_order(
         &self,
         ctx: &Context<'_>,
@@ -27,12 +33,15 @@ impl Mutation {
             .collect();
         let request = OrderRequest::parse(&input.customer_email, &lines).gql()?;
         let key = IdempotencyKey::parse(idempotency_key.as_deref()).gql()?;
+        let payment = input.payment.into_details();
         let service = ctx.data::<OrderService>()?;
-        let order = service.place(&request, key.as_ref()).await.gql()?;
+        let order = service.place(&request, &payment, key.as_ref()).await.gql()?;
         Ok(OrderObject(order))
     }
 
-    /// Cancels a PENDING or CONFIRMED order. Cancelling twice is harmless.
+    /// Cancels a CONFIRMED order (its payment is refunded and its units go
+    /// back on hand) or a PENDING one waiting for an invoice (the invoice is
+    /// voided and the stock released). Cancelling twice is harmless.
     async fn cancel_order(
         &self,
         ctx: &Context<'_>,
@@ -40,7 +49,10 @@ impl Mutation {
         reason: Option<String>,
     ) -> Result<OrderObject> {
         let reason = parse_optional_reason(reason.as_deref()).gql()?;
-        change(ctx, &id, OrderStatus::Cancelled, reason.as_deref(), None).await
+        let id = parse_id(&id).gql()?;
+        let service = ctx.data::<OrderService>()?;
+        let order = service.cancel(&id, reason.as_deref()).await.gql()?;
+        Ok(OrderObject(order))
     }
 
     /// Hands a CONFIRMED order to a carrier. Shipping twice is harmless (the
@@ -60,24 +72,6 @@ impl Mutation {
     async fn mark_delivered(&self, ctx: &Context<'_>, id: ID) -> Result<OrderObject> {
         change(ctx, &id, OrderStatus::Delivered, None, None).await
     }
-
-    /// For the checkout: payment succeeded for a PENDING order. Idempotent.
-    #[graphql(inaccessible)]
-    async fn confirm_order(&self, ctx: &Context<'_>, id: ID) -> Result<OrderObject> {
-        change(ctx, &id, OrderStatus::Confirmed, None, None).await
-    }
-
-    /// For the checkout: payment failed for a PENDING order. Idempotent.
-    #[graphql(inaccessible)]
-    async fn mark_payment_failed(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        reason: String,
-    ) -> Result<OrderObject> {
-        let reason = parse_reason(&reason).gql()?;
-        change(ctx, &id, OrderStatus::PaymentFailed, Some(&reason), None).await
-    }
 }
 
 async fn change(
@@ -87,10 +81,12 @@ async fn change(
     note: Option<&str>,
     shipment: Option<&Shipment>,
 ) -> Result<OrderObject> {
-    let id = OrderId::parse(id)
-        .ok_or_else(|| OrderError::NotFound(id.to_string()))
-        .gql()?;
+    let id = parse_id(id).gql()?;
     let service = ctx.data::<OrderService>()?;
     let order = service.change_status(&id, to, note, shipment).await.gql()?;
     Ok(OrderObject(order))
+}
+
+fn parse_id(id: &ID) -> Result<OrderId, OrderError> {
+    OrderId::parse(id).ok_or_else(|| OrderError::NotFound(id.to_string()))
 }

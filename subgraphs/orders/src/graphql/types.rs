@@ -5,14 +5,15 @@ use chrono::{DateTime, Utc};
 use subgraph_kit::graphql::{MoneyObject, PageInfo};
 
 use super::loader::{OrderItemsLoader, StatusHistoryLoader, load_one};
+use crate::billing::{Card, PaymentDetails};
 use crate::domain::{Order, OrderItem, OrderStatus, StatusChange};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[graphql(name = "OrderStatus")]
 pub enum OrderStatusGql {
-    /// Placed, awaiting payment.
+    /// Placed; its checkout is running, or it waits for an invoice to be paid.
     Pending,
-    /// Paid; awaiting shipment.
+    /// Paid and its stock sold; awaiting shipment.
     Confirmed,
     /// Handed to a carrier.
     Shipped,
@@ -20,7 +21,7 @@ pub enum OrderStatusGql {
     Delivered,
     /// Called off before shipment. Final.
     Cancelled,
-    /// Payment was refused. Final.
+    /// Payment was refused; nothing is held or charged. Final.
     PaymentFailed,
 }
 
@@ -91,6 +92,15 @@ impl OrderObject {
             .into_iter()
             .map(OrderStatusChange::from)
             .collect())
+    }
+
+    /// Why the checkout did not complete; null while it runs or once it
+    /// succeeded.
+    async fn failure(&self) -> Option<CheckoutFailureObject> {
+        self.0.failure.as_ref().map(|f| CheckoutFailureObject {
+            code: f.code.clone(),
+            message: f.message.clone(),
+        })
     }
 
     /// Set when the order ships.
@@ -189,6 +199,65 @@ pub struct PlaceOrderInput {
     pub customer_email: String,
     /// 1-100 lines; lines naming the same product are merged.
     pub items: Vec<PlaceOrderItemInput>,
+    /// How the customer pays; passed to the payments service, never stored
+    /// by orders.
+    pub payment: CheckoutPaymentInput,
+}
+
+/// The gateway to pay through and, for cards, the card.
+#[derive(InputObject)]
+pub struct CheckoutPaymentInput {
+    pub gateway: CheckoutGateway,
+    /// Required for TEST_CARD, refused for INVOICE.
+    pub card: Option<CheckoutCardInput>,
+}
+
+/// The payment gateways the checkout can charge through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum CheckoutGateway {
+    /// Cards whose outcome follows the number (development and tests).
+    TestCard,
+    /// An invoice: the order waits, stock held, until it is paid.
+    Invoice,
+}
+
+/// A card as entered.
+#[derive(InputObject)]
+pub struct CheckoutCardInput {
+    /// Digits; spaces and dashes are ignored.
+    pub number: String,
+    pub exp_month: i32,
+    /// Four digits, e.g. 2030.
+    pub exp_year: i32,
+    pub cvc: String,
+}
+
+impl CheckoutPaymentInput {
+    pub fn into_details(self) -> PaymentDetails {
+        PaymentDetails {
+            gateway: match self.gateway {
+                CheckoutGateway::TestCard => "TEST_CARD",
+                CheckoutGateway::Invoice => "INVOICE",
+            }
+            .to_owned(),
+            card: self.card.map(|c| Card {
+                number: c.number,
+                exp_month: c.exp_month,
+                exp_year: c.exp_year,
+                cvc: c.cvc,
+            }),
+        }
+    }
+}
+
+/// Why an order's checkout did not complete.
+#[derive(SimpleObject)]
+pub struct CheckoutFailureObject {
+    /// Machine-readable: INSUFFICIENT_STOCK, PAYMENT_DECLINED,
+    /// PAYMENT_FAILED, INVALID_PAYMENT, CHECKOUT_INTERRUPTED,
+    /// CANCELLED_BY_REQUEST, ...
+    pub code: String,
+    pub message: String,
 }
 
 #[derive(InputObject)]

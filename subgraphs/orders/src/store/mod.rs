@@ -1,5 +1,6 @@
 //! Orders' persistence: the only code that knows the tables.
 
+mod checkout;
 mod entity;
 mod rows;
 
@@ -16,12 +17,14 @@ use sea_orm::{
 use subgraph_kit::pagination::{Page, PageRequest};
 
 use crate::domain::{
-    CustomerEmail, IdempotencyKey, Order, OrderError, OrderId, OrderItem, OrderStatus, PricedOrder,
+    CheckoutStep, CustomerEmail, IdempotencyKey, Order, OrderError, OrderId, OrderItem, OrderStatus, PricedOrder,
     Shipment, StatusChange,
 };
 use crate::domain_events::{self, OrderStatusChanged};
 use crate::feed::StatusFeed;
 use entity::{order, order_item, status_history};
+
+pub use checkout::{Advance, Guard, Lease, Outcome};
 
 /// What `orders(...)` filters on.
 #[derive(Debug, Clone, Default)]
@@ -86,10 +89,13 @@ impl OrderStore {
     /// Stores a new PENDING order, its items and its first history entry in
     /// one transaction. `Ok(None)` when `key` is already taken (a concurrent
     /// request with the same key won): nothing was stored.
+    ///
+    /// The order starts its checkout at RESERVE, held by `lease`.
     pub async fn insert(
         &self,
         priced: &PricedOrder,
         key: Option<&IdempotencyKey>,
+        lease: &Lease,
     ) -> Result<Option<Order>, OrderError> {
         let now = Utc::now();
         let order = Order {
@@ -101,6 +107,9 @@ impl OrderStore {
             tracking_number: None,
             created_at: now,
             updated_at: now,
+            checkout_step: Some(CheckoutStep::Reserve),
+            payment_id: None,
+            failure: None,
         };
         let txn = self.db.begin().await?;
         let header = order::ActiveModel {
@@ -114,6 +123,12 @@ impl OrderStore {
             idempotency_key: Set(key.map(|k| k.as_str().to_owned())),
             created_at: Set(now),
             updated_at: Set(now),
+            checkout_step: Set(Some(CheckoutStep::Reserve.as_str().to_owned())),
+            payment_id: Set(None),
+            failure_code: Set(None),
+            failure_message: Set(None),
+            lease_token: Set(Some(lease.token.clone())),
+            lease_until: Set(Some(lease.until)),
         };
         match order::Entity::insert(header)
             .exec_without_returning(&txn)

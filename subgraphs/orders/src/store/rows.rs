@@ -7,7 +7,7 @@ use subgraph_kit::money::Money;
 
 use super::entity::{order, order_item, status_history};
 use crate::domain::{
-    CustomerEmail, Order, OrderError, OrderId, OrderItem, OrderStatus, ProductId, StatusChange,
+    CheckoutFailure, CheckoutStep, CustomerEmail, Order, OrderError, OrderId, OrderItem, OrderStatus, ProductId, StatusChange,
 };
 
 fn corrupt(table: &str, key: &str, what: &str) -> OrderError {
@@ -25,6 +25,18 @@ pub fn order(m: order::Model) -> Result<Order, OrderError> {
         tracking_number: m.tracking_number,
         created_at: m.created_at,
         updated_at: m.updated_at,
+        checkout_step: match &m.checkout_step {
+            Some(step) => Some(CheckoutStep::parse(step).ok_or_else(|| bad("checkout step"))?),
+            None => None,
+        },
+        failure: match (m.failure_code, m.failure_message) {
+            (Some(code), message) => Some(CheckoutFailure {
+                code,
+                message: message.unwrap_or_default(),
+            }),
+            (None, _) => None,
+        },
+        payment_id: m.payment_id,
     })
 }
 

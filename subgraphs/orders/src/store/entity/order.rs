@@ -17,6 +17,13 @@ pub struct Model {
     pub idempotency_key: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub checkout_step: Option<String>,
+    pub payment_id: Option<String>,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+    /// Who runs the checkout now (a random token per claim) and until when.
+    pub lease_token: Option<String>,
+    pub lease_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
