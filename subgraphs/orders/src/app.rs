@@ -11,16 +11,16 @@ use sea_orm::DatabaseConnection;
 use subgraph_kit::database::{self, DatabaseError};
 use subgraph_kit::server::{self, Server};
 
-pub use crate::catalog::CatalogSettings;
 use crate::billing::HttpBilling;
+pub use crate::catalog::CatalogSettings;
 use crate::catalog::HttpCatalog;
-pub use crate::checkout::CheckoutSettings;
 use crate::checkout::Checkout;
+pub use crate::checkout::CheckoutSettings;
+use crate::graphql;
 pub use crate::remote::Endpoint;
 use crate::remote::{DEFAULT_INVENTORY_URL, DEFAULT_PAYMENTS_URL, Subgraph};
-use crate::stock::HttpStock;
-use crate::graphql;
 use crate::service::OrderService;
+use crate::stock::HttpStock;
 use crate::store::OrderStore;
 
 pub const NAME: &str = "orders";

@@ -61,7 +61,10 @@ async fn main() -> anyhow::Result<()> {
                 url: cli.products_url,
                 timeout: Duration::from_millis(cli.products_timeout_ms),
             },
-            inventory: Endpoint::new(cli.inventory_url, Duration::from_millis(cli.call_timeout_ms)),
+            inventory: Endpoint::new(
+                cli.inventory_url,
+                Duration::from_millis(cli.call_timeout_ms),
+            ),
             payments: Endpoint::new(cli.payments_url, Duration::from_millis(cli.call_timeout_ms)),
             checkout: CheckoutSettings::default(),
         },

@@ -245,9 +245,8 @@ impl Checkout {
     /// voided and its stock released. Cancelling a cancelled order returns
     /// it unchanged.
     pub async fn cancel(&self, id: &OrderId, reason: Option<&str>) -> Result<Order, OrderError> {
-        let note = reason.unwrap_or("cancelled on request");
-        // A checkout nobody is running is settled first, at most once.
-        for _ in 0..2 {
+        let deadline = Instant::now() + self.settings.wait_for_runner;
+        while Instant::now() < deadline {
             let order = self
                 .store
                 .get(id)
@@ -265,40 +264,65 @@ impl Checkout {
                         status: Some(StatusUpdate {
                             from: OrderStatus::Confirmed,
                             to: OrderStatus::Cancelled,
-                            note: Some(note),
+                            note: reason,
                             shipment: None,
                         }),
                         ..Advance::default()
                     };
-                    match self.store.advance(id, Guard::Idle(&lease), &advance).await? {
-                        Some(order) => return self.run(order, lease, None).await,
-                        None => continue,
+                    // None: another change came first; look again.
+                    if let Some(order) = self
+                        .store
+                        .advance(id, Guard::Idle(&lease), &advance)
+                        .await?
+                    {
+                        return self.run(order, lease, None).await;
                     }
                 }
                 (OrderStatus::Pending, Some(CheckoutStep::AwaitPayment)) => {
-                    if self.store.claim(id, &lease).await?.is_none() {
-                        return Err(OrderError::CheckoutInProgress);
-                    }
-                    let failure = CheckoutFailure::new("CANCELLED_BY_REQUEST", note);
-                    let advance = Advance {
-                        step: Some(CheckoutStep::Void),
-                        failure: Some(&failure),
-                        ..Advance::default()
-                    };
-                    match self.store.advance(id, Guard::Held(&lease), &advance).await? {
-                        Some(order) => return self.run(order, lease, None).await,
-                        None => return Err(OrderError::CheckoutInProgress),
+                    if self.store.claim(id, &lease).await?.is_some() {
+                        let failure = CheckoutFailure::new(
+                            "CANCELLED_BY_REQUEST",
+                            reason.unwrap_or("cancelled on request"),
+                        );
+                        let advance = Advance {
+                            step: Some(CheckoutStep::Void),
+                            failure: Some(&failure),
+                            ..Advance::default()
+                        };
+                        if let Some(order) = self
+                            .store
+                            .advance(id, Guard::Held(&lease), &advance)
+                            .await?
+                        {
+                            return self.run(order, lease, None).await;
+                        }
+                    } else {
+                        // Another cancellation (or the payment's outcome) holds it.
+                        tokio::time::sleep(Duration::from_millis(20)).await;
                     }
                 }
-                (OrderStatus::Pending, Some(_)) => match self.store.claim(id, &lease).await? {
+                // An order from before checkouts were recorded.
+                (OrderStatus::Pending, None) => {
+                    let update = StatusUpdate {
+                        from: OrderStatus::Pending,
+                        to: OrderStatus::Cancelled,
+                        note: reason,
+                        shipment: None,
+                    };
+                    if let Some(order) = self.store.change_status(id, &update).await? {
+                        return Ok(order);
+                    }
+                }
+                // A checkout under way: let it finish (or finish it here),
+                // then cancel what it became.
+                _ => match self.store.claim(id, &lease).await? {
                     Some(claimed) => {
                         self.run(claimed, lease, None).await?;
                     }
-                    None => return Err(OrderError::CheckoutInProgress),
+                    None => {
+                        self.wait_for(id).await?;
+                    }
                 },
-                // An order from before checkouts, or one whose checkout is
-                // winding down after a cancellation.
-                (_, _) => return Err(OrderError::CheckoutInProgress),
             }
         }
         Err(OrderError::CheckoutInProgress)
@@ -337,7 +361,9 @@ impl Checkout {
                     Ok(_) => Plan::to(S::Authorize),
                     Err(err) => match refusal(&err) {
                         // Refused: nothing is held, the order ends here.
-                        Some((code, message)) => Plan::fail(order, CheckoutFailure::new(code, message)),
+                        Some((code, message)) => {
+                            Plan::fail(order, CheckoutFailure::new(code, message))
+                        }
                         None => return Err(Stalled(err)),
                     },
                 }
@@ -422,7 +448,9 @@ impl Checkout {
                         Ok(_) => {}
                         Err(err) => match refusal(&err) {
                             // Nothing captured to give back.
-                            Some(_) => tracing::info!(order = id.as_str(), error = %err, "nothing to refund"),
+                            Some(_) => {
+                                tracing::info!(order = id.as_str(), error = %err, "nothing to refund")
+                            }
                             None => return Err(Stalled(err)),
                         },
                     }
@@ -453,7 +481,9 @@ impl Checkout {
                 match self.retrying(|| self.stock.restock(id)).await {
                     Ok(_) => {}
                     Err(err) => match refusal(&err) {
-                        Some(_) => tracing::error!(order = id.as_str(), error = %err, "restock refused"),
+                        Some(_) => {
+                            tracing::error!(order = id.as_str(), error = %err, "restock refused")
+                        }
                         None => return Err(Stalled(err)),
                     },
                 }
@@ -466,10 +496,7 @@ impl Checkout {
         })
     }
 
-    async fn items(
-        &self,
-        id: &OrderId,
-    ) -> Result<Vec<(crate::domain::ProductId, i64)>, Stalled> {
+    async fn items(&self, id: &OrderId) -> Result<Vec<(crate::domain::ProductId, i64)>, Stalled> {
         let items = self
             .store
             .items_of(std::slice::from_ref(id))
@@ -527,18 +554,22 @@ fn after_payment(state: &PaymentState) -> Plan {
         PaymentStatus::Captured => Plan::to(S::Commit).with_payment(state),
         // An invoice issued (or a gateway still deciding): wait for its outcome.
         PaymentStatus::Pending => Plan::to(S::AwaitPayment).with_payment(state),
-        PaymentStatus::Declined => Plan::to(S::Release).with_payment(state).failing(
-            CheckoutFailure::new(
-                "PAYMENT_DECLINED",
-                format!("payment declined: {}", reason.unwrap_or("no reason given")),
-            ),
-        ),
-        PaymentStatus::Failed => Plan::to(S::Release).with_payment(state).failing(
-            CheckoutFailure::new(
-                "PAYMENT_FAILED",
-                format!("payment failed: {}", reason.unwrap_or("no reason given")),
-            ),
-        ),
+        PaymentStatus::Declined => {
+            Plan::to(S::Release)
+                .with_payment(state)
+                .failing(CheckoutFailure::new(
+                    "PAYMENT_DECLINED",
+                    format!("payment declined: {}", reason.unwrap_or("no reason given")),
+                ))
+        }
+        PaymentStatus::Failed => {
+            Plan::to(S::Release)
+                .with_payment(state)
+                .failing(CheckoutFailure::new(
+                    "PAYMENT_FAILED",
+                    format!("payment failed: {}", reason.unwrap_or("no reason given")),
+                ))
+        }
         PaymentStatus::Voided | PaymentStatus::Refunded => Plan::to(S::Release)
             .with_payment(state)
             .failing(CheckoutFailure::new(

@@ -109,8 +109,7 @@ impl Checkout {
         let handled = inbox::handle_once(db, CONSUMER, &event, move |txn| {
             Box::pin(async move {
                 let outcome =
-                    OrderStore::payment_outcome(txn, &id, &payment, step, failure.as_ref())
-                        .await?;
+                    OrderStore::payment_outcome(txn, &id, &payment, step, failure.as_ref()).await?;
                 match outcome {
                     Outcome::Recorded => {
                         flag.store(true, Ordering::Relaxed);

@@ -128,7 +128,11 @@ mod tests {
                 OrderStatus::PaymentFailed
             );
         }
-        for code in ["INSUFFICIENT_STOCK", "CHECKOUT_INTERRUPTED", "CANCELLED_BY_REQUEST"] {
+        for code in [
+            "INSUFFICIENT_STOCK",
+            "CHECKOUT_INTERRUPTED",
+            "CANCELLED_BY_REQUEST",
+        ] {
             assert_eq!(
                 CheckoutFailure::new(code, "x").final_status(),
                 OrderStatus::Cancelled

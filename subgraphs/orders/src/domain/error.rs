@@ -47,11 +47,11 @@ pub enum OrderError {
     InvalidShipment(&'static str),
     #[error("reason must be 1-{max} characters", max = super::order::MAX_NOTE_LEN)]
     InvalidReason,
-    #[error(
-        "the order's checkout is running; retry in a moment"
-    )]
+    #[error("the order's checkout is running; retry in a moment")]
     CheckoutInProgress,
-    #[error("the checkout stopped before it finished (an injected fault); recovery will finish or undo it")]
+    #[error(
+        "the checkout stopped before it finished (an injected fault); recovery will finish or undo it"
+    )]
     CheckoutInterrupted,
     #[error("{0}")]
     Pagination(#[from] PageError),

@@ -3,8 +3,7 @@ use subgraph_kit::error::ResultExt;
 
 use super::types::{OrderObject, PlaceOrderInput};
 use crate::domain::{
-    IdempotencyKey, OrderError, OrderId, OrderRequest, OrderStatus, Shipment,
-    parse_optional_reason,
+    IdempotencyKey, OrderError, OrderId, OrderRequest, OrderStatus, Shipment, parse_optional_reason,
 };
 use crate::service::OrderService;
 
@@ -35,7 +34,10 @@ impl Mutation {
         let key = IdempotencyKey::parse(idempotency_key.as_deref()).gql()?;
         let payment = input.payment.into_details();
         let service = ctx.data::<OrderService>()?;
-        let order = service.place(&request, &payment, key.as_ref()).await.gql()?;
+        let order = service
+            .place(&request, &payment, key.as_ref())
+            .await
+            .gql()?;
         Ok(OrderObject(order))
     }
 

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 
 use super::entity::order;
@@ -117,7 +117,10 @@ impl OrderStore {
         }
         if let Some(failure) = advance.failure {
             query = query
-                .col_expr(order::Column::FailureCode, Expr::value(failure.code.clone()))
+                .col_expr(
+                    order::Column::FailureCode,
+                    Expr::value(failure.code.clone()),
+                )
                 .col_expr(
                     order::Column::FailureMessage,
                     Expr::value(failure.message.clone()),
@@ -200,7 +203,10 @@ impl OrderStore {
             .filter(order::Column::PaymentId.eq(payment));
         if let Some(failure) = failure {
             query = query
-                .col_expr(order::Column::FailureCode, Expr::value(failure.code.clone()))
+                .col_expr(
+                    order::Column::FailureCode,
+                    Expr::value(failure.code.clone()),
+                )
                 .col_expr(
                     order::Column::FailureMessage,
                     Expr::value(failure.message.clone()),
@@ -215,10 +221,12 @@ impl OrderStore {
             .into_tuple()
             .one(txn)
             .await?;
-        Ok(match step.flatten().as_deref().and_then(CheckoutStep::parse) {
-            Some(CheckoutStep::Authorize) => Outcome::NotYetAwaiting,
-            _ => Outcome::NotAwaiting,
-        })
+        Ok(
+            match step.flatten().as_deref().and_then(CheckoutStep::parse) {
+                Some(CheckoutStep::Authorize) => Outcome::NotYetAwaiting,
+                _ => Outcome::NotAwaiting,
+            },
+        )
     }
 }
 

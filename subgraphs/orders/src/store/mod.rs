@@ -17,8 +17,8 @@ use sea_orm::{
 use subgraph_kit::pagination::{Page, PageRequest};
 
 use crate::domain::{
-    CheckoutStep, CustomerEmail, IdempotencyKey, Order, OrderError, OrderId, OrderItem, OrderStatus, PricedOrder,
-    Shipment, StatusChange,
+    CheckoutStep, CustomerEmail, IdempotencyKey, Order, OrderError, OrderId, OrderItem,
+    OrderStatus, PricedOrder, Shipment, StatusChange,
 };
 use crate::domain_events::{self, OrderStatusChanged};
 use crate::feed::StatusFeed;

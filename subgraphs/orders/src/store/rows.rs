@@ -7,7 +7,8 @@ use subgraph_kit::money::Money;
 
 use super::entity::{order, order_item, status_history};
 use crate::domain::{
-    CheckoutFailure, CheckoutStep, CustomerEmail, Order, OrderError, OrderId, OrderItem, OrderStatus, ProductId, StatusChange,
+    CheckoutFailure, CheckoutStep, CustomerEmail, Order, OrderError, OrderId, OrderItem,
+    OrderStatus, ProductId, StatusChange,
 };
 
 fn corrupt(table: &str, key: &str, what: &str) -> OrderError {

@@ -31,8 +31,8 @@ async fn service_sdl_is_the_exported_sdl(backend: Backend) {
         r#"type Product @key(fields: "id", resolvable: false)"#,
         "sku: String! @external",
         r#"product: Product! @provides(fields: "sku")"#,
-        "confirmOrder(id: ID!): Order! @inaccessible",
-        "markPaymentFailed(id: ID!, reason: String!): Order! @inaccessible",
+        "placeOrder(input: PlaceOrderInput!, idempotencyKey: String): Order!",
+        "payment: CheckoutPaymentInput!",
     ] {
         assert!(sdl.contains(expected), "missing {expected:?} in {sdl}");
     }

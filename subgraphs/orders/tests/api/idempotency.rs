@@ -56,6 +56,8 @@ async fn concurrent_calls_with_one_key_create_one_order(backend: Backend) {
     let mut ids: Vec<Value> = Vec::new();
     for call in calls {
         let response = call.await.expect("request task");
+        // Each duplicate waits for the one checkout and reports its outcome.
+        assert_eq!(response.data()["placeOrder"]["status"], "CONFIRMED");
         ids.push(response.data()["placeOrder"]["id"].clone());
     }
     assert!(
@@ -66,10 +68,17 @@ async fn concurrent_calls_with_one_key_create_one_order(backend: Backend) {
     let order = app.order(ids[0].as_str().expect("id")).await;
     assert_eq!(
         order["statusHistory"].as_array().map(Vec::len),
-        Some(1),
-        "one order, one history entry, one set of items"
+        Some(2),
+        "one order, one checkout, one set of items"
     );
     assert_eq!(order["items"].as_array().map(Vec::len), Some(1));
+    let id = ids[0].as_str().expect("id");
+    assert_eq!(
+        app.payments_of(id).await,
+        [("CAPTURED".to_owned(), 100)],
+        "charged once"
+    );
+    assert_eq!(app.stock_level(&book).await, (999, 0), "sold once");
 }
 
 async fn a_key_cannot_be_reused_for_a_different_order(backend: Backend) {

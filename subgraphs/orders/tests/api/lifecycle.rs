@@ -1,5 +1,6 @@
-//! Orders move PENDING → CONFIRMED → SHIPPED → DELIVERED, or end CANCELLED
-//! or PAYMENT_FAILED; every change is recorded, anything else is refused.
+//! After checkout, orders move CONFIRMED → SHIPPED → DELIVERED, or end
+//! CANCELLED; every change is recorded, anything else is refused. (How an
+//! order gets to CONFIRMED or PAYMENT_FAILED is in `checkout`.)
 
 use serde_json::{Value, json};
 use subgraph_kit::both_backends;
@@ -8,9 +9,9 @@ use subgraph_kit::testing::Backend;
 use crate::helpers::{ORDER_FIELDS, spawn_app};
 
 both_backends!(
-    an_order_goes_from_pending_to_delivered_with_its_history,
+    an_order_goes_from_placed_to_delivered_with_its_history,
     repeating_a_change_returns_the_order_unchanged,
-    cancellation_and_payment_failure_record_their_reasons,
+    cancellation_records_its_reason,
     invalid_transitions_leave_the_order_unchanged,
     bad_shipments_and_unknown_orders_are_rejected,
     concurrent_cancellations_record_one_change,
@@ -27,15 +28,13 @@ fn statuses(order: &Value) -> Vec<String> {
 
 const SHIP: &str = r#"shipOrder(id: $id, carrier: " DHL ", trackingNumber: " JD0123 ")"#;
 
-async fn an_order_goes_from_pending_to_delivered_with_its_history(backend: Backend) {
+async fn an_order_goes_from_placed_to_delivered_with_its_history(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let id = app.given_pending_order().await;
+    let id = app.given_confirmed_order().await;
     let placed = app.order(&id).await;
-
-    let confirmed = app.change("confirmOrder(id: $id)", &id).await;
-    assert_eq!(confirmed.data()["confirmOrder"]["status"], "CONFIRMED");
+    assert_eq!(placed["status"], "CONFIRMED");
 
     let shipped = app.change(SHIP, &id).await;
     let shipped = &shipped.data()["shipOrder"];
@@ -73,12 +72,7 @@ async fn repeating_a_change_returns_the_order_unchanged(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let id = app.given_pending_order().await;
-    app.change("confirmOrder(id: $id)", &id).await.data();
-    let first = app.order(&id).await;
-    let again = app.change("confirmOrder(id: $id)", &id).await;
-    assert_eq!(again.data()["confirmOrder"], first);
-
+    let id = app.given_confirmed_order().await;
     app.change(SHIP, &id).await.data();
     let shipped = app.order(&id).await;
     let other_carrier = app
@@ -96,9 +90,17 @@ async fn repeating_a_change_returns_the_order_unchanged(backend: Backend) {
         statuses(&app.order(&id).await),
         ["PENDING", "CONFIRMED", "SHIPPED"]
     );
+    app.change("markDelivered(id: $id)", &id).await.data();
+    let delivered = app.order(&id).await;
+    let again = app.change("markDelivered(id: $id)", &id).await;
+    assert_eq!(again.data()["markDelivered"], delivered);
+    assert_eq!(
+        statuses(&app.order(&id).await),
+        ["PENDING", "CONFIRMED", "SHIPPED", "DELIVERED"]
+    );
 }
 
-async fn cancellation_and_payment_failure_record_their_reasons(backend: Backend) {
+async fn cancellation_records_its_reason(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
@@ -113,27 +115,20 @@ async fn cancellation_and_payment_failure_record_their_reasons(backend: Backend)
     assert_eq!(history[1]["status"], "CANCELLED");
     assert_eq!(history[1]["note"], "changed my mind");
 
-    let confirmed = app.given_pending_order().await;
-    app.change("confirmOrder(id: $id)", &confirmed).await.data();
+    let confirmed = app.given_confirmed_order().await;
     let cancelled = app.change("cancelOrder(id: $id)", &confirmed).await;
     let order = &cancelled.data()["cancelOrder"];
     assert_eq!(statuses(order), ["PENDING", "CONFIRMED", "CANCELLED"]);
     assert_eq!(order["statusHistory"][2]["note"], Value::Null);
 
-    let unpaid = app.given_pending_order().await;
-    let failed = app
+    let long = "x".repeat(501);
+    let too_long = app
         .change(
-            r#"markPaymentFailed(id: $id, reason: "card declined")"#,
-            &unpaid,
+            &format!(r#"cancelOrder(id: $id, reason: "{long}")"#),
+            &confirmed,
         )
         .await;
-    let order = &failed.data()["markPaymentFailed"];
-    assert_eq!(order["status"], "PAYMENT_FAILED");
-    assert_eq!(order["statusHistory"][1]["note"], "card declined");
-    let blank = app
-        .change(r#"markPaymentFailed(id: $id, reason: "  ")"#, &pending)
-        .await;
-    assert_eq!(blank.error_code(), "INVALID_REASON");
+    assert_eq!(too_long.error_code(), "INVALID_REASON");
 }
 
 async fn invalid_transitions_leave_the_order_unchanged(backend: Backend) {
@@ -155,14 +150,10 @@ async fn invalid_transitions_leave_the_order_unchanged(backend: Backend) {
         "order cannot go from PENDING to DELIVERED"
     );
 
-    app.change("confirmOrder(id: $id)", &id).await.data();
+    let id = app.given_confirmed_order().await;
     app.change(SHIP, &id).await.data();
     let before = app.order(&id).await;
-    for call in [
-        "cancelOrder(id: $id)",
-        "confirmOrder(id: $id)",
-        r#"markPaymentFailed(id: $id, reason: "late")"#,
-    ] {
+    for call in ["cancelOrder(id: $id)"] {
         let response = app.change(call, &id).await;
         assert_eq!(response.error_code(), "INVALID_TRANSITION", "{call}");
         assert!(response.error_message().contains("from SHIPPED to"));
@@ -172,7 +163,7 @@ async fn invalid_transitions_leave_the_order_unchanged(backend: Backend) {
     let cancelled = app.given_pending_order().await;
     app.change("cancelOrder(id: $id)", &cancelled).await.data();
     let before = app.order(&cancelled).await;
-    for call in ["confirmOrder(id: $id)", SHIP, "markDelivered(id: $id)"] {
+    for call in [SHIP, "markDelivered(id: $id)"] {
         let response = app.change(call, &cancelled).await;
         assert_eq!(response.error_code(), "INVALID_TRANSITION", "{call}");
     }
@@ -183,8 +174,7 @@ async fn bad_shipments_and_unknown_orders_are_rejected(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let id = app.given_pending_order().await;
-    app.change("confirmOrder(id: $id)", &id).await.data();
+    let id = app.given_confirmed_order().await;
     let before = app.order(&id).await;
     let long = "x".repeat(101);
     for (carrier, tracking) in [
@@ -204,13 +194,7 @@ async fn bad_shipments_and_unknown_orders_are_rejected(backend: Backend) {
     assert_eq!(app.order(&id).await, before);
 
     for unknown in ["0192f0c4-0000-7000-8000-000000000000", "not-a-uuid"] {
-        for call in [
-            "confirmOrder(id: $id)",
-            "cancelOrder(id: $id)",
-            SHIP,
-            "markDelivered(id: $id)",
-            r#"markPaymentFailed(id: $id, reason: "x")"#,
-        ] {
+        for call in ["cancelOrder(id: $id)", SHIP, "markDelivered(id: $id)"] {
             let response = app.change(call, unknown).await;
             assert_eq!(response.error_code(), "ORDER_NOT_FOUND", "{call}");
         }

@@ -40,8 +40,8 @@ async fn lists_newest_first_filtered_by_customer_and_status(backend: Backend) {
         .await;
     assert_eq!(ids(&ann), [json!(ann_2), json!(ann_1)]);
 
-    let pending = app.query(LIST, json!({ "status": "PENDING" })).await;
-    assert_eq!(ids(&pending), [json!(bob_1), json!(ann_1)]);
+    let confirmed = app.query(LIST, json!({ "status": "CONFIRMED" })).await;
+    assert_eq!(ids(&confirmed), [json!(bob_1), json!(ann_1)]);
 
     let ann_cancelled = app
         .query(

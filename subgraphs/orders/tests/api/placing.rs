@@ -7,7 +7,7 @@ use subgraph_kit::testing::Backend;
 use crate::helpers::spawn_app;
 
 both_backends!(
-    places_a_pending_order_at_current_prices,
+    places_and_pays_an_order_at_current_prices,
     later_price_changes_do_not_touch_placed_orders,
     duplicate_products_are_merged_into_one_line,
     unknown_and_archived_products_are_refused_and_nothing_is_created,
@@ -15,7 +15,7 @@ both_backends!(
     mixed_currencies_and_overflowing_totals_are_refused,
 );
 
-async fn places_a_pending_order_at_current_prices(backend: Backend) {
+async fn places_and_pays_an_order_at_current_prices(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
@@ -26,7 +26,8 @@ async fn places_a_pending_order_at_current_prices(backend: Backend) {
         .await;
     let order = &response.data()["placeOrder"];
     assert_eq!(order["customerEmail"], "ann@example.com");
-    assert_eq!(order["status"], "PENDING");
+    assert_eq!(order["status"], "CONFIRMED");
+    assert_eq!(order["failure"], Value::Null);
     assert_eq!(order["total"], json!({ "amount": 6497, "currency": "USD" }));
     assert_eq!(
         order["items"],
@@ -47,7 +48,10 @@ async fn places_a_pending_order_at_current_prices(backend: Backend) {
     );
     assert_eq!(
         order["statusHistory"],
-        json!([{ "status": "PENDING", "note": "order placed" }])
+        json!([
+            { "status": "PENDING", "note": "order placed" },
+            { "status": "CONFIRMED", "note": "paid; stock committed" },
+        ])
     );
 
     let id = order["id"].as_str().expect("id");
@@ -55,8 +59,11 @@ async fn places_a_pending_order_at_current_prices(backend: Backend) {
     assert_eq!(read["total"], order["total"]);
     assert_eq!(read["items"], order["items"]);
     assert_eq!(read["carrier"], Value::Null);
-    assert_eq!(read["createdAt"], read["updatedAt"]);
     assert_eq!(app.order_count().await, 1);
+    // The total was charged once, and the units left the shelf.
+    assert_eq!(app.payments_of(id).await, [("CAPTURED".to_owned(), 6497)]);
+    assert_eq!(app.stock_level(&book).await, (997, 0));
+    assert_eq!(app.stock_level(&pen).await, (998, 0));
 }
 
 async fn later_price_changes_do_not_touch_placed_orders(backend: Backend) {
