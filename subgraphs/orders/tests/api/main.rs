@@ -2,6 +2,7 @@
 //! next to a real products service.
 
 mod catalog_outage;
+mod checkout;
 mod entities;
 mod events;
 mod helpers;
