@@ -166,7 +166,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
 
 pub const ORDER_FIELDS: &str = "id customerEmail status total { amount currency } \
     items { product { id sku } quantity unitPrice { amount currency } lineTotal { amount currency } } \
-    statusHistory { status at note } carrier trackingNumber createdAt updatedAt";
+    statusHistory { status at note } failure { code message } carrier trackingNumber createdAt updatedAt";
 
 pub const PLACE_ORDER: &str = "mutation($input: PlaceOrderInput!, $key: String) { placeOrder(input: $input, idempotencyKey: $key) { id customerEmail status total { amount currency } items { product { id sku } quantity unitPrice { amount currency } lineTotal { amount currency } } statusHistory { status note } failure { code message } } }";
 

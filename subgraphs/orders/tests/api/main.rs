@@ -10,6 +10,8 @@ mod http;
 mod idempotency;
 mod lifecycle;
 mod listing;
+mod never_wrong;
 mod placing;
+mod recovery;
 mod remote_services;
 mod subscriptions;

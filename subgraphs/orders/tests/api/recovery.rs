@@ -1,0 +1,169 @@
+//! No order stuck half-way: the service "dies" at each point of the
+//! checkout (an armed fault point stops it there, lease held, as a crash
+//! would), a fresh instance starts on the same database, and recovery
+//! completes or undoes the checkout so that stock and money match the
+//! order's final status.
+
+use orders::checkout::FaultPoint;
+use orders::domain::CheckoutStep;
+use serde_json::Value;
+use subgraph_kit::both_backends;
+use subgraph_kit::testing::Backend;
+
+use crate::helpers::{APPROVED_CARD, DECLINED_CARD, card, invoice, next_sku, spawn_app};
+
+both_backends!(
+    a_checkout_stopped_at_any_step_is_finished_or_undone_after_a_restart,
+    an_undo_stopped_half_way_is_finished_after_a_restart,
+    a_refund_stopped_half_way_is_finished_after_a_restart,
+);
+
+/// What recovery makes of a checkout stopped at each point: before the
+/// payment was authorized it cannot be paid (the card is not stored), so it
+/// is undone; from the authorization on it is completed.
+const POINTS: [(FaultPoint, &str); 8] = [
+    (FaultPoint::Before(CheckoutStep::Reserve), "CANCELLED"),
+    (FaultPoint::After(CheckoutStep::Reserve), "CANCELLED"),
+    (FaultPoint::Before(CheckoutStep::Authorize), "CANCELLED"),
+    (FaultPoint::After(CheckoutStep::Authorize), "CONFIRMED"),
+    (FaultPoint::Before(CheckoutStep::Capture), "CONFIRMED"),
+    (FaultPoint::After(CheckoutStep::Capture), "CONFIRMED"),
+    (FaultPoint::Before(CheckoutStep::Commit), "CONFIRMED"),
+    (FaultPoint::After(CheckoutStep::Commit), "CONFIRMED"),
+];
+
+async fn a_checkout_stopped_at_any_step_is_finished_or_undone_after_a_restart(backend: Backend) {
+    let Some(mut app) = spawn_app(backend).await else {
+        return;
+    };
+    for (point, outcome) in POINTS {
+        let product = app.given_unstocked_product(&next_sku(), 700, "USD").await;
+        app.stock(&product, 3).await;
+        app.faults.arm(point);
+        let key = format!("{point:?}");
+        let response = app
+            .place_order_paying(&[(&product, 2)], card(APPROVED_CARD), Some(&key))
+            .await;
+        assert_eq!(response.error_code(), "CHECKOUT_INTERRUPTED", "{point:?}");
+        app.restart_orders().await;
+
+        // The client retries with its key and gets the order recovery made.
+        let id = stored_order(&app, &product, &key).await;
+        let order = app.wait_for_status(&id, outcome).await;
+        assert_eq!(order["status"], outcome, "{point:?}: {order}");
+        let payments = app.payments_of(&id).await;
+        if outcome == "CONFIRMED" {
+            assert_eq!(app.stock_level(&product).await, (1, 0), "{point:?}");
+            assert_eq!(payments, [("CAPTURED".to_owned(), 1400)], "{point:?}");
+        } else {
+            assert_eq!(
+                order["failure"]["code"], "CHECKOUT_INTERRUPTED",
+                "{point:?}"
+            );
+            assert_eq!(app.stock_level(&product).await, (3, 0), "{point:?}");
+            assert!(
+                payments
+                    .iter()
+                    .all(|(status, _)| status != "CAPTURED" && status != "AUTHORIZED"),
+                "{point:?}: {payments:?}"
+            );
+        }
+    }
+}
+
+/// The one order placed with `key` (found by retrying the placement; the
+/// retry waits for recovery if it is still running).
+async fn stored_order(app: &crate::helpers::TestApp, product: &str, key: &str) -> String {
+    let response = app
+        .place_order_paying(&[(product, 2)], card(APPROVED_CARD), Some(key))
+        .await;
+    let order: &Value = &response.data()["placeOrder"];
+    order["id"].as_str().expect("order id").to_owned()
+}
+
+async fn an_undo_stopped_half_way_is_finished_after_a_restart(backend: Backend) {
+    let Some(mut app) = spawn_app(backend).await else {
+        return;
+    };
+    for point in [
+        FaultPoint::Before(CheckoutStep::Release),
+        FaultPoint::After(CheckoutStep::Release),
+    ] {
+        let product = app.given_unstocked_product(&next_sku(), 700, "USD").await;
+        app.stock(&product, 3).await;
+        app.faults.arm(point);
+        let key = format!("declined-{point:?}");
+        let response = app
+            .place_order_paying(&[(&product, 1)], card(DECLINED_CARD), Some(&key))
+            .await;
+        assert_eq!(response.error_code(), "CHECKOUT_INTERRUPTED", "{point:?}");
+        app.restart_orders().await;
+        let retry = app
+            .place_order_paying(&[(&product, 1)], card(DECLINED_CARD), Some(&key))
+            .await;
+        let id = retry.data()["placeOrder"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let order = app.wait_for_status(&id, "PAYMENT_FAILED").await;
+        assert_eq!(order["status"], "PAYMENT_FAILED", "{point:?}");
+        assert_eq!(app.stock_level(&product).await, (3, 0), "{point:?}");
+    }
+}
+
+async fn a_refund_stopped_half_way_is_finished_after_a_restart(backend: Backend) {
+    let Some(mut app) = spawn_app(backend).await else {
+        return;
+    };
+    for point in [
+        FaultPoint::Before(CheckoutStep::Refund),
+        FaultPoint::After(CheckoutStep::Refund),
+        FaultPoint::Before(CheckoutStep::Restock),
+        FaultPoint::Before(CheckoutStep::Void),
+    ] {
+        let product = app.given_unstocked_product(&next_sku(), 700, "USD").await;
+        app.stock(&product, 3).await;
+        let payment = if point == FaultPoint::Before(CheckoutStep::Void) {
+            invoice()
+        } else {
+            card(APPROVED_CARD)
+        };
+        let placed = app
+            .place_order_paying(&[(&product, 1)], payment, None)
+            .await;
+        let id = placed.data()["placeOrder"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        app.faults.arm(point);
+        let response = app.change("cancelOrder(id: $id)", &id).await;
+        assert_eq!(response.error_code(), "CHECKOUT_INTERRUPTED", "{point:?}");
+        app.restart_orders().await;
+        let order = app.wait_for_status(&id, "CANCELLED").await;
+        assert_eq!(order["status"], "CANCELLED", "{point:?}");
+        // Recovery runs the remaining steps after the status changed.
+        let settled = wait_until(|| async { app.stock_level(&product).await == (3, 0) }).await;
+        assert!(settled, "{point:?}: stock back");
+        let payments = app.payments_of(&id).await;
+        let expected = if point == FaultPoint::Before(CheckoutStep::Void) {
+            "VOIDED"
+        } else {
+            "REFUNDED"
+        };
+        assert_eq!(payments, [(expected.to_owned(), 700)], "{point:?}");
+    }
+}
+
+async fn wait_until<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
