@@ -38,6 +38,10 @@ pub struct SystemSettings {
     pub seed: bool,
     /// How long orders waits for the products service.
     pub catalog_timeout: Duration,
+    /// How long orders waits for one call to inventory or payments.
+    pub call_timeout: Duration,
+    /// How the checkout paces itself (leases, retries, recovery sweeps).
+    pub checkout: orders::app::CheckoutSettings,
     /// How long the test-card gateway's "slow" card takes.
     pub slow_card_delay: Duration,
     /// The broker every service's events go to: in-process (shared by the
@@ -62,6 +66,8 @@ impl SystemSettings {
                 .expect("valid default router address"),
             seed: true,
             catalog_timeout: Duration::from_secs(5),
+            call_timeout: Duration::from_secs(10),
+            checkout: orders::app::CheckoutSettings::default(),
             slow_card_delay: Duration::from_secs(3),
             broker: BrokerSettings::InProcess,
         }
@@ -194,9 +200,21 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
         orders::app::build(
             settings.orders.listen,
             orders_db,
-            orders::app::CatalogSettings {
-                url: products_url.clone(),
-                timeout: settings.catalog_timeout,
+            &orders::app::Services {
+                catalog: orders::app::CatalogSettings {
+                    url: products_url.clone(),
+                    timeout: settings.catalog_timeout,
+                },
+                inventory: orders::app::Endpoint::new(
+                    graphql_url(inventory.local_addr()),
+                    settings.call_timeout,
+                ),
+                // Long enough for the slow test card.
+                payments: orders::app::Endpoint::new(
+                    graphql_url(payments.local_addr()),
+                    settings.call_timeout.max(settings.slow_card_delay * 2),
+                ),
+                checkout: settings.checkout.clone(),
             },
             broker.clone(),
         )

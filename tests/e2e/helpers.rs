@@ -1,23 +1,73 @@
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use shop::system::{self, RunningSystem, SystemSettings};
-use subgraph_kit::testing::GraphqlClient;
+use subgraph_kit::testing::{Backend, GraphqlClient, TestDatabase};
 
 /// A running all-in-one system on free ports over SQLite files in a fresh
-/// directory, removed when dropped.
+/// directory (or fresh PostgreSQL databases), removed when dropped.
 pub struct TestSystem {
     pub system: Option<RunningSystem>,
     pub data_dir: PathBuf,
+    settings: SystemSettings,
+    _databases: Vec<TestDatabase>,
 }
 
 impl TestSystem {
     pub async fn start(seed: bool) -> TestSystem {
         let data_dir = std::env::temp_dir().join(format!("shop-e2e-{}", uuid_like()));
-        let system = start_in(&data_dir, seed).await;
+        let mut settings = SystemSettings::ephemeral(&data_dir);
+        settings.seed = seed;
+        Self::start_with(data_dir, settings, Vec::new()).await
+    }
+
+    /// The system over `backend`'s databases, seeded, with a checkout that
+    /// recovers within seconds; `None` when the backend is unavailable here
+    /// (the skip has been reported).
+    pub async fn start_on(backend: Backend) -> Option<TestSystem> {
+        let data_dir = std::env::temp_dir().join(format!("shop-e2e-{}", uuid_like()));
+        let mut settings = SystemSettings::ephemeral(&data_dir);
+        settings.checkout.lease = Duration::from_secs(2);
+        settings.checkout.sweep_every = Duration::from_millis(100);
+        settings.slow_card_delay = Duration::from_millis(100);
+        let mut databases = Vec::new();
+        if backend == Backend::Postgres {
+            for service in [
+                &mut settings.products,
+                &mut settings.inventory,
+                &mut settings.orders,
+                &mut settings.payments,
+            ] {
+                let db = TestDatabase::create(backend, "e2e").await?;
+                service.database_url = db.url.clone();
+                databases.push(db);
+            }
+        }
+        Some(Self::start_with(data_dir, settings, databases).await)
+    }
+
+    async fn start_with(
+        data_dir: PathBuf,
+        settings: SystemSettings,
+        databases: Vec<TestDatabase>,
+    ) -> TestSystem {
+        let system = system::start(&settings).await.expect("system starts");
         TestSystem {
             system: Some(system),
             data_dir,
+            settings,
+            _databases: databases,
         }
+    }
+
+    /// The running orders service's fault-injection points.
+    pub fn faults(&self) -> &orders::checkout::Faults {
+        &self.settings.checkout.faults
+    }
+
+    pub fn router(&self) -> GraphqlClient {
+        GraphqlClient::new(self.system().router_url())
     }
 
     pub fn system(&self) -> &RunningSystem {
@@ -41,19 +91,16 @@ impl TestSystem {
         }
     }
 
-    /// Stops the services and starts them again over the same databases.
+    /// Stops the services and starts them again over the same databases
+    /// (with fresh fault points).
     pub async fn restart(&mut self, seed: bool) {
         if let Some(running) = self.system.take() {
             running.shutdown().await.expect("clean shutdown");
         }
-        self.system = Some(start_in(&self.data_dir, seed).await);
+        self.settings.seed = seed;
+        self.settings.checkout.faults = orders::checkout::Faults::default();
+        self.system = Some(system::start(&self.settings).await.expect("system starts"));
     }
-}
-
-async fn start_in(data_dir: &std::path::Path, seed: bool) -> RunningSystem {
-    let mut settings = SystemSettings::ephemeral(data_dir);
-    settings.seed = seed;
-    system::start(&settings).await.expect("system starts")
 }
 
 impl Drop for TestSystem {
