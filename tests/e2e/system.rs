@@ -42,12 +42,21 @@ async fn first_run_seeds_the_catalog_once_and_every_service_answers() {
         stock.data()["inventory"],
         json!({ "onHand": 40, "available": 40, "reorderPoint": 5 })
     );
-    let low = system
-        .client("inventory")
-        .query("{ replenishments(status: OPEN) { quantity } }")
-        .await;
+    // Inventory opens them when its stock.low events come back to it.
+    let mut open = None;
+    for _ in 0..200 {
+        let low = system
+            .client("inventory")
+            .query("{ replenishments(status: OPEN) { quantity } }")
+            .await;
+        open = low.data()["replenishments"].as_array().map(Vec::len);
+        if open == Some(5) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(
-        low.data()["replenishments"].as_array().map(Vec::len),
+        open,
         Some(5),
         "the five products seeded at or below the reorder point each have one open request"
     );

@@ -94,6 +94,33 @@ impl MemoryBroker {
     }
 }
 
+impl MemoryBroker {
+    /// Waits (up to `within`) until `consumer` has acknowledged every event
+    /// published so far that matches `filter`; false if it has not by then.
+    /// For tests that wait on a consumer.
+    pub async fn caught_up(&self, consumer: &str, filter: &str, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            {
+                let state = self.shared.lock();
+                let cursor = state.cursors.get(consumer).copied().unwrap_or(0);
+                let behind = state
+                    .log
+                    .iter()
+                    .skip(cursor)
+                    .any(|event| subject::matches(filter, &event.subject));
+                if !behind {
+                    return true;
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic elsewhere while holding the lock leaves plain data behind.

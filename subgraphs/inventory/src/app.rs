@@ -11,6 +11,7 @@ use subgraph_kit::database::{self, DatabaseError};
 use subgraph_kit::server::{self, Server};
 
 use crate::graphql;
+use crate::reorder;
 use crate::store::InventoryStore;
 
 pub const NAME: &str = "inventory";
@@ -47,15 +48,17 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
     database::migrate::<migrations::inventory::Migrator>(db).await
 }
 
-/// Binds the listener over an open, migrated database.
-/// The outbox relay beside it publishes the service's events to `broker`.
+/// Binds the listener over an open, migrated database. Beside it run the
+/// outbox relay, publishing the service's events to `broker`, and the
+/// `reorder` consumer, opening replenishment requests on `stock.low`.
 pub async fn build(
     listen: SocketAddr,
     db: DatabaseConnection,
     broker: Arc<dyn Broker>,
 ) -> Result<Server, StartError> {
-    let relay = Relay::new(db.clone(), broker);
-    let schema = graphql::schema(InventoryStore::with_relay(db.clone(), relay.waker()));
+    let relay = Relay::new(db.clone(), broker.clone());
+    let store = InventoryStore::with_relay(db.clone(), relay.waker());
+    let schema = graphql::schema(store.clone());
     let routes = server::routes(NAME, schema, db);
     let server = Server::bind(NAME, listen, routes)
         .await
@@ -63,7 +66,9 @@ pub async fn build(
             addr: listen,
             source,
         })?;
-    Ok(server.with_background(move |stopping| relay.run(stopping)))
+    Ok(server
+        .with_background(move |stopping| relay.run(stopping))
+        .with_background(move |stopping| reorder::run(store, broker, stopping)))
 }
 
 /// Opens the database and binds the listener.

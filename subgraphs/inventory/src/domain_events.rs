@@ -1,7 +1,8 @@
 //! The events inventory publishes, written to the outbox in the transaction
 //! that makes the change:
-//! - `shop.inventory.stock.low` when a change takes a product to its reorder
-//!   point and a replenishment request is opened ([`StockLow`]);
+//! - `shop.inventory.stock.low` when a change leaves a product at or below
+//!   its reorder point with no replenishment request open ([`StockLow`]);
+//!   inventory's own `reorder` consumer opens the request;
 //! - `shop.inventory.stock.replenished` when a request is received
 //!   ([`StockReplenished`]).
 
@@ -18,8 +19,8 @@ pub struct StockLow {
     pub reserved: i64,
     pub available: i64,
     pub reorder_point: i64,
-    pub replenishment_id: String,
-    pub requested_quantity: i64,
+    /// What the reorder policy asks for.
+    pub reorder_quantity: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,19 +32,14 @@ pub struct StockReplenished {
     pub on_hand: i64,
 }
 
-pub fn stock_low(
-    level: &StockLevel,
-    replenishment: &ReplenishmentId,
-    quantity: i64,
-) -> Result<Event, serde_json::Error> {
+pub fn stock_low(level: &StockLevel, quantity: i64) -> Result<Event, serde_json::Error> {
     let payload = StockLow {
         product_id: level.product_id.as_str().to_owned(),
         on_hand: level.on_hand,
         reserved: level.reserved,
         available: level.available(),
         reorder_point: level.policy.reorder_point(),
-        replenishment_id: replenishment.as_str().to_owned(),
-        requested_quantity: quantity,
+        reorder_quantity: quantity,
     };
     Event::new(
         "shop.inventory.stock.low",

@@ -8,11 +8,14 @@
 //! - `domain_events`: the events inventory publishes (stock low, replenished).
 //! - `graphql`: the subgraph schema, its share of the `Product` entity
 //!   (`inventory`, `inStock`, `stockValue`) and the batching loader.
-//! - `app`: settings, database opening, binding the HTTP server and the
-//!   outbox relay beside it.
+//! - `reorder`: the consumer of `stock.low` that opens replenishment
+//!   requests.
+//! - `app`: settings, database opening, binding the HTTP server, and the
+//!   outbox relay and the `reorder` consumer beside it.
 
 pub mod app;
 pub mod domain;
 pub mod domain_events;
 pub mod graphql;
+pub mod reorder;
 pub mod store;

@@ -90,7 +90,7 @@ impl InventoryStore {
             }
             return Err(err.into());
         }
-        stock::open_due_replenishments(&txn, std::slice::from_ref(&level), now).await?;
+        stock::report_low_stock(&txn, std::slice::from_ref(&level)).await?;
         txn.commit().await?;
         self.relay.wake();
         Ok(level)
@@ -140,7 +140,7 @@ impl InventoryStore {
                 .exec(&txn)
                 .await?;
         }
-        stock::open_due_replenishments(&txn, std::slice::from_ref(&level), now).await?;
+        stock::report_low_stock(&txn, std::slice::from_ref(&level)).await?;
         txn.commit().await?;
         self.relay.wake();
         Ok(level)

@@ -6,12 +6,39 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Transact
 use super::entity::{inventory_item, replenishment};
 use super::stock::{self, NewMovement};
 use super::{InventoryStore, now, rows};
+use crate::domain::ProductId;
 use crate::domain::{
     InventoryError, MovementKind, Quantity, Replenishment, ReplenishmentId, ReplenishmentStatus,
 };
-use crate::domain_events;
+use crate::domain_events::{self, StockLow};
+use events::{Event, inbox};
 
 impl InventoryStore {
+    /// Handles one `stock.low` event for `consumer`: opens a replenishment
+    /// request for the product if it is still due and none is open. Once per
+    /// event (the inbox) and once per open request (the unique index), so
+    /// redeliveries and repeated reports open one request.
+    pub async fn open_replenishment_on(
+        &self,
+        consumer: &str,
+        event: &Event,
+    ) -> Result<(), InventoryError> {
+        let low: StockLow = event
+            .payload()
+            .map_err(|e| InventoryError::Database(DbErr::Custom(format!("bad stock.low: {e}"))))?;
+        let Ok(product) = ProductId::parse(&low.product_id) else {
+            return Ok(());
+        };
+        inbox::handle_once(&self.db, consumer, event, move |txn| {
+            Box::pin(async move {
+                stock::open_replenishment_if_due(txn, &product, now()).await?;
+                Ok::<(), InventoryError>(())
+            })
+        })
+        .await?;
+        Ok(())
+    }
+
     /// Requests, oldest first, optionally only those in one status.
     pub async fn replenishments(
         &self,

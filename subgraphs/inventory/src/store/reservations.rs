@@ -128,7 +128,7 @@ impl InventoryStore {
         let product_ids: Vec<ProductId> =
             request.lines.iter().map(|l| l.product_id.clone()).collect();
         let levels = stock::levels(&txn, &product_ids).await?;
-        stock::open_due_replenishments(&txn, &levels, now).await?;
+        stock::report_low_stock(&txn, &levels).await?;
         txn.commit().await?;
         self.relay.wake();
         Ok(Reservation {
@@ -238,7 +238,7 @@ impl InventoryStore {
                 .map(|l| l.product_id.clone())
                 .collect();
             let levels = stock::levels(&txn, &product_ids).await?;
-            stock::open_due_replenishments(&txn, &levels, now).await?;
+            stock::report_low_stock(&txn, &levels).await?;
         }
         txn.commit().await?;
         self.relay.wake();

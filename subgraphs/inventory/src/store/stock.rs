@@ -1,10 +1,11 @@
 //! Building blocks of the store's transactions: locking stock rows,
-//! recording movements and applying the replenishment rule.
+//! recording movements, reporting low stock and applying the replenishment
+//! rule.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use events::outbox;
@@ -67,42 +68,66 @@ pub async fn levels<C: ConnectionTrait>(
         .collect()
 }
 
-/// The replenishment rule, applied inside the transaction that changed the
-/// levels: for each level that is due, open a request unless one is open.
-/// "Unless one is open" is the unique `open_product_id`, so two transactions
-/// racing here still open one request between them. Opening one appends the
-/// `stock.low` event.
-pub async fn open_due_replenishments<C: ConnectionTrait>(
+/// Reports low stock, inside the transaction that changed the levels: for
+/// each level at or below its reorder point (with replenishment on) and no
+/// request open yet, appends a `stock.low` event. The `reorder` consumer
+/// opens the request when it sees the event; until then a further change
+/// may report the same product again, which the consumer opens once.
+pub async fn report_low_stock<C: ConnectionTrait>(
     txn: &C,
     levels: &[StockLevel],
-    now: DateTime<Utc>,
 ) -> Result<(), InventoryError> {
     for level in levels {
         let Some(quantity) = level.replenishment_due() else {
             continue;
         };
-        let id = ReplenishmentId::generate();
-        let request = replenishment::ActiveModel {
-            id: Set(id.as_str().to_owned()),
-            product_id: Set(level.product_id.as_str().to_owned()),
-            quantity: Set(quantity.get()),
-            received_quantity: Set(None),
-            status: Set(ReplenishmentStatus::Open.as_str().to_owned()),
-            open_product_id: Set(Some(level.product_id.as_str().to_owned())),
-            requested_at: Set(now),
-            received_at: Set(None),
-        };
-        let opened = replenishment::Entity::insert(request)
-            .on_conflict_do_nothing_on([replenishment::Column::OpenProductId])
-            .exec_without_returning(txn)
+        let open = replenishment::Entity::find()
+            .filter(replenishment::Column::OpenProductId.eq(level.product_id.as_str()))
+            .count(txn)
             .await?;
-        if matches!(opened, TryInsertResult::Inserted(1)) {
-            let event = domain_events::stock_low(level, &id, quantity.get())
+        if open == 0 {
+            let event = domain_events::stock_low(level, quantity.get())
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
             outbox::append(txn, &event).await?;
         }
     }
     Ok(())
+}
+
+/// The replenishment rule, applied when `stock.low` arrives: if the product
+/// is still due, open a request unless one is open. "Unless one is open" is
+/// the unique `open_product_id`, so racing transactions open one between
+/// them. True when this call opened one.
+pub async fn open_replenishment_if_due<C: ConnectionTrait>(
+    txn: &C,
+    product_id: &ProductId,
+    now: DateTime<Utc>,
+) -> Result<bool, InventoryError> {
+    let Some(level) = levels(txn, std::slice::from_ref(product_id))
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(false);
+    };
+    let Some(quantity) = level.replenishment_due() else {
+        return Ok(false);
+    };
+    let request = replenishment::ActiveModel {
+        id: Set(ReplenishmentId::generate().as_str().to_owned()),
+        product_id: Set(product_id.as_str().to_owned()),
+        quantity: Set(quantity.get()),
+        received_quantity: Set(None),
+        status: Set(ReplenishmentStatus::Open.as_str().to_owned()),
+        open_product_id: Set(Some(product_id.as_str().to_owned())),
+        requested_at: Set(now),
+        received_at: Set(None),
+    };
+    let opened = replenishment::Entity::insert(request)
+        .on_conflict_do_nothing_on([replenishment::Column::OpenProductId])
+        .exec_without_returning(txn)
+        .await?;
+    Ok(matches!(opened, TryInsertResult::Inserted(1)))
 }
 
 /// A movement about to be recorded.

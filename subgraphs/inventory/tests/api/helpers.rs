@@ -15,6 +15,9 @@ pub struct TestApp {
     pub statements: StatementCounter,
     /// The in-process broker the service's outbox relay publishes to.
     pub broker: MemoryBroker,
+    /// A second connection to the service's database, for waiting on its
+    /// outbox without touching the counted one.
+    observer: sea_orm::DatabaseConnection,
     _db: TestDatabase,
 }
 
@@ -36,11 +39,15 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     .expect("bind");
     let addr = server.local_addr();
     tokio::spawn(server.run_until(std::future::pending()));
+    let observer = sea_orm::Database::connect(&test_db.url)
+        .await
+        .expect("second connection");
     Some(TestApp {
         addr,
         client: GraphqlClient::new(format!("http://{addr}/graphql")),
         statements,
         broker,
+        observer,
         _db: test_db,
     })
 }
@@ -57,6 +64,35 @@ pub const REPLENISHMENT_FIELDS: &str =
     "id product { id } quantity receivedQuantity status requestedAt receivedAt";
 
 impl TestApp {
+    pub fn observer(&self) -> &sea_orm::DatabaseConnection {
+        &self.observer
+    }
+
+    /// Waits until every event the service wrote is published and its own
+    /// `stock.low` consumer has handled them: replenishment requests are
+    /// opened by that consumer, a moment after the change.
+    pub async fn settle(&self) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let backlog = events::outbox::backlog(&self.observer).await.unwrap_or(1);
+            if backlog == 0 {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the outbox drains");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(
+            self.broker
+                .caught_up(
+                    inventory::reorder::CONSUMER,
+                    inventory::reorder::SUBJECT,
+                    std::time::Duration::from_secs(10),
+                )
+                .await,
+            "the reorder consumer catches up"
+        );
+    }
+
     pub async fn query(&self, query: &str, variables: Value) -> GraphqlResponse {
         self.client.query_with(query, variables).await
     }
@@ -132,7 +168,10 @@ impl TestApp {
     }
 
     /// Replenishment requests for one product, oldest first.
+    /// The product's replenishment requests once the reorder consumer has
+    /// caught up.
     pub async fn replenishments_of(&self, product: &str) -> Vec<Value> {
+        self.settle().await;
         let response = self
             .query(
                 &format!("{{ replenishments {{ {REPLENISHMENT_FIELDS} }} }}"),

@@ -151,6 +151,7 @@ async fn lists_requests_oldest_first_and_filters_by_status(backend: Backend) {
         app.set_policy(&product, 0, 5).await.data();
         products.push(product);
     }
+    app.settle().await;
     let all = app
         .query(
             &format!("{{ replenishments {{ {REPLENISHMENT_FIELDS} }} }}"),
