@@ -8,7 +8,7 @@ use subgraph_kit::error::cause_chain;
 
 use crate::billing::PaymentDetails;
 use crate::catalog::Catalog;
-use crate::checkout::Checkout;
+use crate::checkout::{Checkout, detached};
 use crate::domain::{
     IdempotencyKey, Order, OrderError, OrderId, OrderRequest, OrderStatus, Shipment, Transition,
     placement,
@@ -56,7 +56,7 @@ impl OrderService {
             && let Some(existing) = self.store.find_by_idempotency_key(key).await?
         {
             let existing = self.replay(request, existing).await?;
-            return self.checkout.settle(existing, Some(payment)).await;
+            return self.settle(existing, payment).await;
         }
         let products = self
             .catalog
@@ -69,7 +69,8 @@ impl OrderService {
         let priced = placement::price(request, &products)?;
         let lease = self.checkout.new_lease();
         if let Some(order) = self.store.insert(&priced, key, &lease).await? {
-            return self.checkout.run(order, lease, Some(payment)).await;
+            let (checkout, payment) = (self.checkout.clone(), payment.clone());
+            return detached(async move { checkout.run(order, lease, Some(&payment)).await }).await;
         }
         // Only a taken idempotency key makes the insert step aside.
         let existing = match key {
@@ -79,12 +80,18 @@ impl OrderService {
         match existing {
             Some(existing) => {
                 let existing = self.replay(request, existing).await?;
-                self.checkout.settle(existing, Some(payment)).await
+                self.settle(existing, payment).await
             }
             None => Err(OrderError::Database(sea_orm::DbErr::Custom(
                 "order insert stepped aside for an idempotency key that is not there".to_owned(),
             ))),
         }
+    }
+
+    /// Brings an order placed before as far as it goes, in its own task.
+    async fn settle(&self, order: Order, payment: &PaymentDetails) -> Result<Order, OrderError> {
+        let (checkout, payment) = (self.checkout.clone(), payment.clone());
+        detached(async move { checkout.settle(order, Some(&payment)).await }).await
     }
 
     /// The order an earlier request with the same key created, provided it
@@ -105,7 +112,9 @@ impl OrderService {
 
     /// Cancels an order, refunding and restocking a confirmed one.
     pub async fn cancel(&self, id: &OrderId, reason: Option<&str>) -> Result<Order, OrderError> {
-        self.checkout.cancel(id, reason).await
+        let (checkout, id) = (self.checkout.clone(), id.clone());
+        let reason = reason.map(str::to_owned);
+        detached(async move { checkout.cancel(&id, reason.as_deref()).await }).await
     }
 
     /// Moves an order to `to`. Already there: returned unchanged, nothing

@@ -95,7 +95,9 @@ impl Mutation {
         Ok(ReservationObject(store.reserve(&request).await.gql()?))
     }
 
-    /// Frees the stock held for a cancelled, unconfirmed order.
+    /// Frees the stock held for a cancelled, unconfirmed order. Releasing an
+    /// order that holds nothing records that, so a later `reserveStock` for
+    /// it holds nothing either.
     #[graphql(inaccessible)]
     async fn release_reservation(
         &self,

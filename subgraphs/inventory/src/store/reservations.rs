@@ -140,9 +140,29 @@ impl InventoryStore {
         })
     }
 
-    /// RESERVED → RELEASED: the held units become available again.
+    /// RESERVED → RELEASED: the held units become available again. For an
+    /// order with no reservation, records an empty RELEASED one: a
+    /// `reserveStock` for it that arrives late (a caller's retry after its
+    /// checkout was undone) then finds it and holds nothing.
     pub async fn release(&self, order_id: &OrderId) -> Result<Reservation, InventoryError> {
-        self.change(order_id, Change::Release).await
+        match self.change(order_id, Change::Release).await {
+            Err(InventoryError::ReservationNotFound(_)) => {
+                let now = now();
+                let tombstone = reservation::ActiveModel {
+                    order_id: Set(order_id.as_str().to_owned()),
+                    status: Set(ReservationStatus::Released.as_str().to_owned()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                };
+                // A reservation that won the race is released normally.
+                reservation::Entity::insert(tombstone)
+                    .on_conflict_do_nothing()
+                    .exec_without_returning(&self.db)
+                    .await?;
+                self.change(order_id, Change::Release).await
+            }
+            other => other,
+        }
     }
 
     /// RESERVED → COMMITTED: the held units leave on-hand as sales.

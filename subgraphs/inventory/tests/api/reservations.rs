@@ -15,6 +15,7 @@ both_backends!(
     released_stock_becomes_available_again,
     committed_stock_is_sold_and_can_be_restocked,
     changes_to_unknown_reservations_are_not_found,
+    a_reservation_after_its_release_holds_nothing,
     forty_orders_race_for_ten_units,
     concurrent_requests_for_one_order_reserve_once,
 );
@@ -194,16 +195,37 @@ async fn changes_to_unknown_reservations_are_not_found(backend: Backend) {
         return;
     };
     for order in [new_id(), "garbage".to_owned()] {
-        for mutation in [
-            "releaseReservation",
-            "commitReservation",
-            "restockReservation",
-        ] {
+        for mutation in ["commitReservation", "restockReservation"] {
             let response = app.change_reservation(mutation, &order).await;
             assert_eq!(response.error_code(), "RESERVATION_NOT_FOUND", "{mutation}");
         }
         assert_eq!(app.reservation(&order).await, Value::Null);
     }
+    let response = app
+        .change_reservation("releaseReservation", "garbage")
+        .await;
+    assert_eq!(
+        response.error_code(),
+        "RESERVATION_NOT_FOUND",
+        "no such order can exist"
+    );
+}
+
+/// Releasing an order that holds nothing (a checkout undone before its
+/// reservation arrived) records it, so the late reservation holds nothing.
+async fn a_reservation_after_its_release_holds_nothing(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let product = app.given_stock(3).await;
+    let order = new_id();
+    let released = app.change_reservation("releaseReservation", &order).await;
+    assert_eq!(released.data()["releaseReservation"]["status"], "RELEASED");
+    let late = reserve(&app.client, &order, &[(&product, 2)]).await;
+    assert_eq!(late.data()["reserveStock"]["status"], "RELEASED");
+    assert_eq!(app.level(&product).await["reserved"], 0);
+    let again = app.change_reservation("releaseReservation", &order).await;
+    assert_eq!(again.data()["releaseReservation"]["status"], "RELEASED");
 }
 
 async fn forty_orders_race_for_ten_units(backend: Backend) {

@@ -2,9 +2,14 @@
 //! step (see `domain::CheckoutStep`), with each step's outcome recorded on
 //! the order before the next begins. Whoever holds the order's lease runs
 //! it: the request that placed it, a retry with the same idempotency key,
-//! a cancellation, the payment-outcome consumer, or recovery. Because every
-//! step is idempotent on the other side, a runner that dies anywhere leaves
-//! an order the next runner can finish or undo.
+//! a cancellation, the payment-outcome consumer, or recovery; it renews the
+//! lease while a step's call runs, so a slow call never has a second runner
+//! beside it. Because every step is idempotent on the other side, a runner
+//! that dies anywhere leaves an order the next runner can finish or undo.
+//! What a dead runner's last call may still do after its lease ran out is
+//! covered on the other side: inventory remembers a released order, so a
+//! late reservation holds nothing, and a payment that turns up for an order
+//! that ended without it is voided or refunded by `outcomes`.
 //!
 //! - `faults`: points where tests make the service "die".
 //! - `recovery`: the background sweep that picks up unfinished checkouts.
@@ -21,7 +26,7 @@ use std::time::{Duration, Instant};
 use crate::billing::{Billing, PaymentDetails, PaymentState, PaymentStatus};
 use crate::domain::{CheckoutFailure, CheckoutStep, Order, OrderError, OrderId, OrderStatus};
 use crate::remote::CallError;
-use crate::stock::Stock;
+use crate::stock::{ReservationStatus, Stock};
 use crate::store::{Advance, Guard, Lease, OrderStore, StatusUpdate};
 pub use faults::{FaultPoint, Faults};
 
@@ -41,6 +46,9 @@ pub struct CheckoutSettings {
     /// How long a request waits for a checkout another runner holds (a
     /// duplicate `placeOrder`) before answering with the order as it is.
     pub wait_for_runner: Duration,
+    /// How long an order waits for its invoice's outcome event before
+    /// recovery asks the payments service itself (a missed event).
+    pub recheck_payment_after: Duration,
     pub faults: Faults,
 }
 
@@ -52,9 +60,22 @@ impl Default for CheckoutSettings {
             retry_delay: Duration::from_millis(100),
             sweep_every: Duration::from_secs(5),
             wait_for_runner: Duration::from_secs(20),
+            recheck_payment_after: Duration::from_secs(60),
             faults: Faults::default(),
         }
     }
+}
+
+/// Runs `work` in its own task, so that a client hanging up cannot stop a
+/// checkout between a call and the record of its outcome.
+pub async fn detached<T: Send + 'static>(
+    work: impl Future<Output = Result<T, OrderError>> + Send + 'static,
+) -> Result<T, OrderError> {
+    tokio::spawn(work).await.map_err(|err| {
+        OrderError::Database(sea_orm::DbErr::Custom(format!(
+            "checkout task failed: {err}"
+        )))
+    })?
 }
 
 /// The idempotency key of an order's one payment authorization.
@@ -148,29 +169,54 @@ impl Checkout {
     }
 
     /// Runs `order`'s checkout under `lease` until nothing is left to do,
-    /// it waits for an invoice, or a service cannot be reached (recovery
-    /// continues it then). `details` are the payment details when the
-    /// caller has them; without them (recovery), an authorization that may
-    /// have happened is looked up instead of made, and one that did not is
-    /// undone.
+    /// it waits for an invoice, or a service cannot be reached (the lease is
+    /// then kept until it expires, and recovery continues after that).
+    /// `details` are the payment details when the caller has them; without
+    /// them (recovery), an authorization that may have happened is looked up
+    /// instead of made, and one that did not is undone.
     pub async fn run(
+        &self,
+        order: Order,
+        lease: Lease,
+        details: Option<&PaymentDetails>,
+    ) -> Result<Order, OrderError> {
+        self.run_from(order, lease, details, false).await
+    }
+
+    /// [`Checkout::run`]; with `recheck`, an order waiting for its payment
+    /// asks the payments service once whether the payment moved (an event
+    /// that was missed or overtook the order).
+    async fn run_from(
         &self,
         mut order: Order,
         mut lease: Lease,
         details: Option<&PaymentDetails>,
+        mut recheck: bool,
     ) -> Result<Order, OrderError> {
         loop {
-            let Some(step) = order.checkout_step.filter(|s| s.is_runnable()) else {
-                self.store.release_lease(&order.id, &lease).await?;
-                return Ok(order);
+            let step = match order.checkout_step {
+                Some(CheckoutStep::AwaitPayment) if recheck => CheckoutStep::AwaitPayment,
+                Some(step) if step.is_runnable() => step,
+                _ => {
+                    self.store.release_lease(&order.id, &lease).await?;
+                    return Ok(order);
+                }
             };
+            recheck = false;
             let faults = &self.settings.faults;
             faults.check(FaultPoint::Before(step))?;
-            let plan = match self.perform(&order, step, details).await {
+            let plan = tokio::select! {
+                plan = self.perform(&order, step, details) => plan,
+                // Renewing failed: another runner has the order now.
+                () = self.keep_lease(&order.id, &mut lease) => {
+                    return Box::pin(self.wait_for(&order.id, details)).await;
+                }
+            };
+            let plan = match plan {
                 Ok(plan) => plan,
                 Err(Stalled(err)) => {
+                    // The lease stays until it expires: recovery retries then.
                     tracing::warn!(order = order.id.as_str(), step = step.as_str(), error = %err, "checkout stalled; recovery will continue it");
-                    self.store.release_lease(&order.id, &lease).await?;
                     return Ok(order);
                 }
             };
@@ -194,7 +240,28 @@ impl Checkout {
             {
                 Some(next) => order = next,
                 // Our lease expired and another runner took the order over.
-                None => return self.wait_for(&order.id).await,
+                None => return Box::pin(self.wait_for(&order.id, details)).await,
+            }
+        }
+    }
+
+    /// Renews `lease` every third of its length while a step's call runs, so
+    /// a slow call does not hand the order to a second runner. Returns only
+    /// when the lease could not be renewed.
+    async fn keep_lease(&self, id: &OrderId, lease: &mut Lease) {
+        loop {
+            tokio::time::sleep(self.settings.lease / 3).await;
+            let renewed = Lease {
+                token: lease.token.clone(),
+                until: Lease::expiry(self.settings.lease),
+            };
+            match self.store.renew_lease(id, &renewed).await {
+                Ok(true) => *lease = renewed,
+                Ok(false) => return,
+                Err(err) => {
+                    // Keep trying: the lease has time left.
+                    tracing::warn!(order = id.as_str(), error = %err, "cannot renew the checkout lease");
+                }
             }
         }
     }
@@ -212,14 +279,18 @@ impl Checkout {
         let lease = self.new_lease();
         match self.store.claim(&order.id, &lease).await? {
             Some(claimed) => self.run(claimed, lease, details).await,
-            None => self.wait_for(&order.id).await,
+            None => self.wait_for(&order.id, details).await,
         }
     }
 
     /// Polls `id` until its checkout has nothing runnable left, or its
-    /// runner let go (then runs it here, without payment details), or the
-    /// wait is over; returns the order as it then is.
-    async fn wait_for(&self, id: &OrderId) -> Result<Order, OrderError> {
+    /// runner let go (then runs it here, with `details` if the caller has
+    /// them), or the wait is over; returns the order as it then is.
+    async fn wait_for(
+        &self,
+        id: &OrderId,
+        details: Option<&PaymentDetails>,
+    ) -> Result<Order, OrderError> {
         let deadline = Instant::now() + self.settings.wait_for_runner;
         loop {
             let order = self
@@ -234,7 +305,7 @@ impl Checkout {
             }
             let lease = self.new_lease();
             if let Some(claimed) = self.store.claim(id, &lease).await? {
-                return Box::pin(self.run(claimed, lease, None)).await;
+                return Box::pin(self.run(claimed, lease, details)).await;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -320,7 +391,7 @@ impl Checkout {
                         self.run(claimed, lease, None).await?;
                     }
                     None => {
-                        self.wait_for(id).await?;
+                        self.wait_for(id, None).await?;
                     }
                 },
             }
@@ -358,6 +429,10 @@ impl Checkout {
                 }
                 let items = self.items(id).await?;
                 match self.retrying(|| self.stock.reserve(id, &items)).await {
+                    Ok(ReservationStatus::Released) => {
+                        // Undone before: a late retry must not hold stock again.
+                        Plan::fail(order, interrupted())
+                    }
                     Ok(_) => Plan::to(S::Authorize),
                     Err(err) => match refusal(&err) {
                         // Refused: nothing is held, the order ends here.
@@ -377,6 +452,14 @@ impl Checkout {
                             .await;
                         match authorized {
                             Ok(state) => state,
+                            // Another attempt for this order used other
+                            // details: go on with the payment it made.
+                            Err(err) if err.refusal() == Some("IDEMPOTENCY_KEY_REUSED") => {
+                                match self.current_payment(order).await? {
+                                    Some(state) => state,
+                                    None => return Err(Stalled(err)),
+                                }
+                            }
                             Err(err) => match refusal(&err) {
                                 Some((code, message)) => {
                                     return Ok(Plan::to(S::Release).failing(CheckoutFailure::new(
@@ -430,35 +513,50 @@ impl Checkout {
                     None => return Err(Stalled(err)),
                 },
             },
-            S::AwaitPayment => Plan::to(S::AwaitPayment),
+            S::AwaitPayment => match self.current_payment(order).await? {
+                Some(state) => after_payment(&state),
+                None => Plan::to(S::Release).failing(interrupted()),
+            },
             S::Void => {
                 let Some(payment) = &order.payment_id else {
-                    return Ok(Plan::to(S::Release));
+                    return Ok(after_money_returned(order));
                 };
                 match self.retrying(|| self.billing.void(payment)).await {
-                    Ok(_) => Plan::to(S::Release),
-                    // Not voidable: it may have been captured meanwhile.
-                    Err(err) if refusal(&err).is_some() => Plan::to(S::Refund),
+                    Ok(_) => after_money_returned(order),
+                    Err(err) if err.refusal().is_some() => {
+                        // Decide by where the payment really is.
+                        match self.current_payment(order).await?.map(|p| p.status) {
+                            Some(PaymentStatus::Captured) => Plan::to(S::Refund),
+                            Some(PaymentStatus::Authorized | PaymentStatus::Pending) => {
+                                tracing::error!(order = id.as_str(), error = %err, "the payment cannot be voided; will retry");
+                                return Err(Stalled(err));
+                            }
+                            _ => after_money_returned(order),
+                        }
+                    }
                     Err(err) => return Err(Stalled(err)),
                 }
             }
             S::Refund => {
-                if let Some(payment) = &order.payment_id {
-                    match self.retrying(|| self.billing.refund(payment)).await {
-                        Ok(_) => {}
-                        Err(err) => match refusal(&err) {
-                            // Nothing captured to give back.
-                            Some(_) => {
-                                tracing::info!(order = id.as_str(), error = %err, "nothing to refund")
+                let Some(payment) = &order.payment_id else {
+                    return Ok(after_money_returned(order));
+                };
+                match self.retrying(|| self.billing.refund(payment)).await {
+                    Ok(_) => after_money_returned(order),
+                    Err(err) if err.refusal().is_some() => {
+                        match self.current_payment(order).await?.map(|p| p.status) {
+                            // Never captured: release the authorization instead.
+                            Some(PaymentStatus::Authorized | PaymentStatus::Pending) => {
+                                Plan::to(S::Void)
                             }
-                            None => return Err(Stalled(err)),
-                        },
+                            Some(PaymentStatus::Captured) => {
+                                tracing::error!(order = id.as_str(), error = %err, "the payment cannot be refunded; will retry");
+                                return Err(Stalled(err));
+                            }
+                            _ => after_money_returned(order),
+                        }
                     }
-                }
-                if order.status == OrderStatus::Pending {
-                    Plan::to(S::Release)
-                } else {
-                    Plan::to(S::Restock)
+                    Err(err) => return Err(Stalled(err)),
                 }
             }
             S::Release => match self.retrying(|| self.stock.release(id)).await {
@@ -494,6 +592,19 @@ impl Checkout {
                 }
             }
         })
+    }
+
+    /// The order's payment as the payments service has it now.
+    async fn current_payment(&self, order: &Order) -> Result<Option<PaymentState>, Stalled> {
+        let payments = self
+            .retrying(|| self.billing.payments_of(&order.id))
+            .await
+            .map_err(Stalled)?;
+        let mine = order
+            .payment_id
+            .as_ref()
+            .and_then(|id| payments.iter().find(|p| p.id == *id).cloned());
+        Ok(mine.or_else(|| payments.into_iter().last()))
     }
 
     async fn items(&self, id: &OrderId) -> Result<Vec<(crate::domain::ProductId, i64)>, Stalled> {
@@ -538,6 +649,16 @@ impl Checkout {
                 other => return other,
             }
         }
+    }
+}
+
+/// Once the money is given back: a PENDING order frees its stock next; a
+/// cancelled CONFIRMED one puts its sold units back.
+fn after_money_returned(order: &Order) -> Plan {
+    if order.status == OrderStatus::Pending {
+        Plan::to(CheckoutStep::Release)
+    } else {
+        Plan::to(CheckoutStep::Restock)
     }
 }
 

@@ -1,7 +1,10 @@
 //! Orders' consumer of payment events: it records the outcome of a payment
 //! an order waits for (an invoice paid, voided or refused later) and runs
 //! the order on. Idempotent through the inbox, and a no-op for orders that
-//! are not waiting (the checkout's own card payments come by here too).
+//! are not waiting (the checkout's own card payments come by here too),
+//! except that a payment authorized or captured for an order that already
+//! ended without it (a call that landed after its checkout was undone) is
+//! voided or refunded.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -41,8 +44,6 @@ impl PaymentChanged {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutcomeError {
-    #[error("unreadable payment event: {0}")]
-    Payload(#[from] serde_json::Error),
     #[error(transparent)]
     Order(#[from] OrderError),
     #[error("order {0} has not recorded its payment yet; try again")]
@@ -93,7 +94,14 @@ impl Checkout {
         db: &DatabaseConnection,
         event: Event,
     ) -> Result<(), OutcomeError> {
-        let change: PaymentChanged = event.payload()?;
+        let change: PaymentChanged = match event.payload() {
+            Ok(change) => change,
+            Err(err) => {
+                // Redelivering it would not make it readable: skip it.
+                tracing::error!(id = %event.id, subject = event.subject, error = %err, "unreadable payment event skipped");
+                return Ok(());
+            }
+        };
         let (Some((step, failure)), Some(order_id)) =
             (outcome(&change), OrderId::parse(&change.order_id))
         else {
@@ -127,12 +135,46 @@ impl Checkout {
         if handled == Handled::Duplicate {
             return Ok(());
         }
-        if recorded.load(Ordering::Relaxed)
-            && let Some(order) = self.store.get(&order_id).await?
+        let Some(order) = self.store.get(&order_id).await? else {
+            return Ok(());
+        };
+        if recorded.load(Ordering::Relaxed) {
+            // Run the order on in its own task: the consumer moves on.
+            let checkout = self.clone();
+            tokio::spawn(async move {
+                if let Err(err) = checkout.settle(order, None).await {
+                    tracing::warn!(error = %err, "cannot run the order on after its payment; recovery will");
+                }
+            });
+        } else if order.status.is_final()
+            && order.status != crate::domain::OrderStatus::Delivered
+            && order.checkout_step.is_none()
         {
-            self.settle(order, None).await?;
+            // A payment that turned up for an order that ended without it
+            // (a late authorization): give the money back.
+            let checkout = self.clone();
+            tokio::spawn(async move { checkout.return_stray(&change).await });
         }
         Ok(())
+    }
+
+    /// Voids or refunds a payment its (final, failed) order does not hold.
+    /// Idempotent on the payments side; a payment already given back is
+    /// refused, which is fine.
+    async fn return_stray(&self, change: &PaymentChanged) {
+        let returned = match change.status.as_str() {
+            "AUTHORIZED" => self.billing.void(&change.payment_id).await,
+            "CAPTURED" => self.billing.refund(&change.payment_id).await,
+            _ => return,
+        };
+        match returned {
+            Ok(state) => {
+                tracing::warn!(payment = change.payment_id, order = change.order_id, status = ?state.status, "returned a payment its order does not hold")
+            }
+            Err(err) => {
+                tracing::info!(payment = change.payment_id, error = %err, "stray payment not returned")
+            }
+        }
     }
 
     /// Consumes payment events until `stopping` completes.

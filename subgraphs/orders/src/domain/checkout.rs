@@ -75,6 +75,9 @@ impl CheckoutStep {
     }
 }
 
+/// Longest failure code kept.
+pub const MAX_CODE_LEN: usize = 40;
+
 /// Why a checkout did not complete, kept on the order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckoutFailure {
@@ -85,15 +88,14 @@ pub struct CheckoutFailure {
 }
 
 impl CheckoutFailure {
+    /// Codes longer than 40 characters (another service's) are cut to fit.
     pub fn new(code: &str, message: impl Into<String>) -> Self {
+        let code: String = code.chars().take(MAX_CODE_LEN).collect();
         let mut message: String = message.into();
         if message.chars().count() > super::MAX_NOTE_LEN {
             message = message.chars().take(super::MAX_NOTE_LEN).collect();
         }
-        CheckoutFailure {
-            code: code.to_owned(),
-            message,
-        }
+        CheckoutFailure { code, message }
     }
 
     /// The status an unfinished order ends in: payment problems are
@@ -141,8 +143,9 @@ mod tests {
     }
 
     #[test]
-    fn long_messages_are_cut_to_fit_the_history() {
-        let failure = CheckoutFailure::new("PAYMENT_DECLINED", "x".repeat(900));
+    fn long_messages_and_codes_are_cut_to_fit() {
+        let failure = CheckoutFailure::new(&"C".repeat(60), "x".repeat(900));
         assert_eq!(failure.message.chars().count(), super::super::MAX_NOTE_LEN);
+        assert_eq!(failure.code.len(), MAX_CODE_LEN);
     }
 }

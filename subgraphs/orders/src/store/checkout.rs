@@ -148,6 +148,19 @@ impl OrderStore {
         Ok(Some(order))
     }
 
+    /// Extends a lease its holder still has; false when it was lost.
+    pub async fn renew_lease(&self, id: &OrderId, lease: &Lease) -> Result<bool, OrderError> {
+        let renewed = order::Entity::update_many()
+            .col_expr(order::Column::LeaseUntil, Expr::value(lease.until))
+            .filter(order::Column::Id.eq(id.as_str()))
+            .filter(order::Column::LeaseToken.eq(lease.token.as_str()))
+            .filter(order::Column::CheckoutStep.is_not_null())
+            .exec(&self.db)
+            .await?
+            .rows_affected;
+        Ok(renewed == 1)
+    }
+
     /// Gives the lease up early, so the next claimant need not wait for it
     /// to expire.
     pub async fn release_lease(&self, id: &OrderId, lease: &Lease) -> Result<(), OrderError> {
@@ -163,14 +176,23 @@ impl OrderStore {
         Ok(())
     }
 
-    /// Orders with a runnable step left and nobody holding them, oldest
-    /// first: what recovery picks up.
-    pub async fn unfinished(&self, limit: u64) -> Result<Vec<OrderId>, OrderError> {
+    /// Orders with a runnable step left and nobody holding them, and orders
+    /// that have waited for their payment since before `waiting_since`,
+    /// oldest first: what recovery picks up.
+    pub async fn unfinished(
+        &self,
+        waiting_since: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<OrderId>, OrderError> {
         let ids: Vec<String> = order::Entity::find()
             .select_only()
             .column(order::Column::Id)
             .filter(order::Column::CheckoutStep.is_not_null())
-            .filter(order::Column::CheckoutStep.ne(CheckoutStep::AwaitPayment.as_str()))
+            .filter(
+                Condition::any()
+                    .add(order::Column::CheckoutStep.ne(CheckoutStep::AwaitPayment.as_str()))
+                    .add(order::Column::UpdatedAt.lt(waiting_since)),
+            )
             .filter(lease_free(Utc::now()))
             .order_by_asc(order::Column::Id)
             .limit(limit)

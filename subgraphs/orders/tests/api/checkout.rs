@@ -17,6 +17,7 @@ both_backends!(
     cancelling_a_confirmed_order_refunds_and_restocks,
     an_invoice_holds_the_stock_until_it_is_paid_or_the_order_cancelled,
     paying_a_cancelled_invoice_is_refused_and_changes_nothing,
+    a_payment_that_lands_after_its_order_ended_is_given_back,
 );
 
 fn placed(response: &subgraph_kit::testing::GraphqlResponse) -> Value {
@@ -220,4 +221,54 @@ async fn paying_a_cancelled_invoice_is_refused_and_changes_nothing(backend: Back
     assert!(paid.body.get("errors").is_some(), "{}", paid.body);
     assert_eq!(app.order(&id).await, before);
     assert_eq!(app.stock_level(&product).await, (5, 0));
+}
+
+/// A checkout's authorization that reaches payments only after the order
+/// was undone (a slow call from a runner that lost the order) is voided by
+/// the payment-outcome consumer: no money stays held for an order that
+/// ended without it.
+async fn a_payment_that_lands_after_its_order_ended_is_given_back(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let product = product_with_stock(&app, 1).await;
+    let order = placed(
+        &app.place_order_paying(&[(&product, 2)], card(APPROVED_CARD), None)
+            .await,
+    );
+    assert_eq!(order["status"], "CANCELLED");
+    let id = id_of(&order);
+    let late = app
+        .payments
+        .query_with(
+            "mutation($input: AuthorizePaymentInput!, $key: String!) { authorizePayment(input: $input, idempotencyKey: $key) { status } }",
+            serde_json::json!({
+                "input": {
+                    "orderId": id,
+                    "amount": { "amount": 3000, "currency": "USD" },
+                    "gateway": "TEST_CARD",
+                    "card": card(APPROVED_CARD)["card"],
+                },
+                "key": format!("checkout-{id}"),
+            }),
+        )
+        .await;
+    assert_eq!(late.data()["authorizePayment"]["status"], "AUTHORIZED");
+    let mut payments = Vec::new();
+    for _ in 0..100 {
+        payments = app.payments_of(&id).await;
+        if payments
+            .first()
+            .is_some_and(|(status, _)| status == "VOIDED")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(payments, [("VOIDED".to_owned(), 3000)]);
+    assert_eq!(
+        app.order(&id).await["status"],
+        "CANCELLED",
+        "the order stays as it ended"
+    );
 }

@@ -14,6 +14,7 @@ use crate::helpers::{APPROVED_CARD, DECLINED_CARD, card, invoice, next_sku, spaw
 
 both_backends!(
     a_checkout_stopped_at_any_step_is_finished_or_undone_after_a_restart,
+    a_retry_with_its_key_during_recovery_gets_a_consistent_order,
     an_undo_stopped_half_way_is_finished_after_a_restart,
     a_refund_stopped_half_way_is_finished_after_a_restart,
 );
@@ -45,10 +46,10 @@ async fn a_checkout_stopped_at_any_step_is_finished_or_undone_after_a_restart(ba
             .place_order_paying(&[(&product, 2)], card(APPROVED_CARD), Some(&key))
             .await;
         assert_eq!(response.error_code(), "CHECKOUT_INTERRUPTED", "{point:?}");
+        let id = newest_order(&app).await;
         app.restart_orders().await;
 
-        // The client retries with its key and gets the order recovery made.
-        let id = stored_order(&app, &product, &key).await;
+        // Recovery alone (no client retrying) finishes or undoes it.
         let order = app.wait_for_status(&id, outcome).await;
         assert_eq!(order["status"], outcome, "{point:?}: {order}");
         let payments = app.payments_of(&id).await;
@@ -56,6 +57,7 @@ async fn a_checkout_stopped_at_any_step_is_finished_or_undone_after_a_restart(ba
             assert_eq!(app.stock_level(&product).await, (1, 0), "{point:?}");
             assert_eq!(payments, [("CAPTURED".to_owned(), 1400)], "{point:?}");
         } else {
+            assert_eq!(order["status"], outcome, "{point:?}");
             assert_eq!(
                 order["failure"]["code"], "CHECKOUT_INTERRUPTED",
                 "{point:?}"
@@ -68,17 +70,61 @@ async fn a_checkout_stopped_at_any_step_is_finished_or_undone_after_a_restart(ba
                 "{point:?}: {payments:?}"
             );
         }
+        // The client's retry with its key then gets that order, unchanged.
+        let retry = app
+            .place_order_paying(&[(&product, 2)], card(APPROVED_CARD), Some(&key))
+            .await;
+        assert_eq!(retry.data()["placeOrder"]["id"], order["id"], "{point:?}");
+        assert_eq!(retry.data()["placeOrder"]["status"], outcome, "{point:?}");
     }
 }
 
-/// The one order placed with `key` (found by retrying the placement; the
-/// retry waits for recovery if it is still running).
-async fn stored_order(app: &crate::helpers::TestApp, product: &str, key: &str) -> String {
+/// A client that retries with its key while the checkout is unfinished
+/// races recovery for it: with the payment details it sends again the retry
+/// may complete it, or recovery undoes it first; either way the client gets
+/// the one order, and money and stock agree with its status.
+async fn a_retry_with_its_key_during_recovery_gets_a_consistent_order(backend: Backend) {
+    let Some(mut app) = spawn_app(backend).await else {
+        return;
+    };
+    let product = app.given_unstocked_product(&next_sku(), 700, "USD").await;
+    app.stock(&product, 3).await;
+    app.faults.arm(FaultPoint::Before(CheckoutStep::Reserve));
     let response = app
-        .place_order_paying(&[(product, 2)], card(APPROVED_CARD), Some(key))
+        .place_order_paying(&[(&product, 2)], card(APPROVED_CARD), Some("retry-me"))
         .await;
-    let order: &Value = &response.data()["placeOrder"];
-    order["id"].as_str().expect("order id").to_owned()
+    assert_eq!(response.error_code(), "CHECKOUT_INTERRUPTED");
+    app.restart_orders().await;
+    let retry = app
+        .place_order_paying(&[(&product, 2)], card(APPROVED_CARD), Some("retry-me"))
+        .await;
+    let order = &retry.data()["placeOrder"];
+    // Recovery may have undone it before the retry took the order: either
+    // way money and stock agree with the outcome.
+    let id = order["id"].as_str().expect("id");
+    match order["status"].as_str() {
+        Some("CONFIRMED") => {
+            assert_eq!(app.stock_level(&product).await, (1, 0));
+            assert_eq!(app.payments_of(id).await, [("CAPTURED".to_owned(), 1400)]);
+        }
+        Some("CANCELLED") => {
+            assert_eq!(app.stock_level(&product).await, (3, 0));
+            assert_eq!(app.payments_of(id).await, []);
+        }
+        other => panic!("unexpected outcome {other:?}: {order}"),
+    }
+}
+
+/// The newest order's id.
+async fn newest_order(app: &crate::helpers::TestApp) -> String {
+    let response = app
+        .query(
+            "{ orders(first: 1) { edges { node { id } } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let id: &Value = &response.data()["orders"]["edges"][0]["node"]["id"];
+    id.as_str().expect("an order").to_owned()
 }
 
 async fn an_undo_stopped_half_way_is_finished_after_a_restart(backend: Backend) {
