@@ -23,15 +23,23 @@ impl InventoryStore {
         consumer: &str,
         event: &Event,
     ) -> Result<(), InventoryError> {
-        let low: StockLow = event
-            .payload()
-            .map_err(|e| InventoryError::Database(DbErr::Custom(format!("bad stock.low: {e}"))))?;
-        let Ok(product) = ProductId::parse(&low.product_id) else {
+        let low: StockLow = match event.payload() {
+            Ok(low) => low,
+            Err(err) => {
+                // Redelivering it would not make it readable: skip it.
+                tracing::error!(id = %event.id, error = %err, "unreadable stock.low skipped");
+                return Ok(());
+            }
+        };
+        let (Ok(product), Ok(quantity)) = (
+            ProductId::parse(&low.product_id),
+            Quantity::new(low.reorder_quantity),
+        ) else {
             return Ok(());
         };
         inbox::handle_once(&self.db, consumer, event, move |txn| {
             Box::pin(async move {
-                stock::open_replenishment_if_due(txn, &product, now()).await?;
+                stock::open_replenishment_if_due(txn, &product, quantity, now()).await?;
                 Ok::<(), InventoryError>(())
             })
         })

@@ -14,7 +14,8 @@ use sea_orm::TryInsertResult;
 use super::entity::{inventory_item, replenishment, stock_movement};
 use super::rows;
 use crate::domain::{
-    InventoryError, MovementKind, ProductId, ReplenishmentId, ReplenishmentStatus, StockLevel,
+    InventoryError, MovementKind, ProductId, Quantity, ReplenishmentId, ReplenishmentStatus,
+    StockLevel,
 };
 use crate::domain_events;
 
@@ -95,12 +96,14 @@ pub async fn report_low_stock<C: ConnectionTrait>(
 }
 
 /// The replenishment rule, applied when `stock.low` arrives: if the product
-/// is still due, open a request unless one is open. "Unless one is open" is
-/// the unique `open_product_id`, so racing transactions open one between
-/// them. True when this call opened one.
+/// is still due, open a request for `quantity` (what the report asked for)
+/// unless one is open. "Unless one is open" is the unique `open_product_id`,
+/// so racing transactions open one between them. True when this call
+/// opened one.
 pub async fn open_replenishment_if_due<C: ConnectionTrait>(
     txn: &C,
     product_id: &ProductId,
+    quantity: Quantity,
     now: DateTime<Utc>,
 ) -> Result<bool, InventoryError> {
     let Some(level) = levels(txn, std::slice::from_ref(product_id))
@@ -110,9 +113,9 @@ pub async fn open_replenishment_if_due<C: ConnectionTrait>(
     else {
         return Ok(false);
     };
-    let Some(quantity) = level.replenishment_due() else {
+    if level.replenishment_due().is_none() {
         return Ok(false);
-    };
+    }
     let request = replenishment::ActiveModel {
         id: Set(ReplenishmentId::generate().as_str().to_owned()),
         product_id: Set(product_id.as_str().to_owned()),

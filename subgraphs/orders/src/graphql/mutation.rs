@@ -14,11 +14,12 @@ impl Mutation {
     /// Checks out: prices the items at the catalog's current prices, holds
     /// the stock, charges the payment and confirms the order. The order comes
     /// back CONFIRMED; or PAYMENT_FAILED / CANCELLED with `failure` saying
-    /// why (nothing held, nothing charged); or PENDING while an invoice is
-    /// open or a service is briefly unreachable (it then finishes on its
-    /// own; follow it with `order` or `orderStatusChanged`). Retrying with the
-    /// same `idempotencyKey` returns the first call's order and never charges
-    /// twice.
+    /// why, and what was held or charged given back; or PENDING while an
+    /// invoice is open, or while a service is unreachable (the checkout then
+    /// goes on by itself: completed if the payment was authorized, undone
+    /// otherwise; follow it with `order` or `orderStatusChanged`). Retrying
+    /// with the same `idempotencyKey` returns the first call's order and
+    /// never charges twice.
     async fn place_order(
         &self,
         ctx: &Context<'_>,

@@ -94,8 +94,8 @@ impl OrderObject {
             .collect())
     }
 
-    /// Why the checkout did not complete; null while it runs or once it
-    /// succeeded.
+    /// Why the checkout did not complete (set as soon as it failed, also
+    /// while what it held is being given back); null otherwise.
     async fn failure(&self) -> Option<CheckoutFailureObject> {
         self.0.failure.as_ref().map(|f| CheckoutFailureObject {
             code: f.code.clone(),
