@@ -15,6 +15,7 @@ both_backends!(
     a_declined_card_is_reported_with_its_reason,
     concurrent_checkouts_for_the_last_units_never_oversell,
     an_interrupted_checkout_is_completed_after_a_restart,
+    a_random_mix_through_the_router_reconciles,
 );
 
 const PLACE: &str = "mutation($input: PlaceOrderInput!, $key: String) { placeOrder(input: $input, idempotencyKey: $key) { id status failure { code message } total { amount currency } } }";
@@ -258,5 +259,154 @@ async fn an_interrupted_checkout_is_completed_after_a_restart(backend: Backend) 
         payments.data()["order"]["payments"],
         json!([{ "status": "CAPTURED" }]),
         "charged once"
+    );
+}
+
+/// A small deterministic generator: the mix is random but repeatable.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+const ORDER_VIEW: &str = "query($id: ID!) { order(id: $id) { status total { amount } items { quantity product { sku } } payments { id status amount { amount } } } }";
+
+/// Rounds of concurrent checkouts through the router (approved, declined
+/// and failing cards, invoices, reused keys), then cancellations, shipments
+/// and invoices paid; at the end captured money equals the confirmed
+/// orders' totals and the stock that left equals what they bought.
+async fn a_random_mix_through_the_router_reconciles(backend: Backend) {
+    let Some(system) = TestSystem::start_on(backend).await else {
+        return;
+    };
+    let router = system.router();
+    let skus = ["BOOK-DUNE", "APP-GLOVES", "BOOK-SICP"];
+    let mut products = Vec::new();
+    let mut initial = HashMap::new();
+    for sku in skus {
+        products.push(product_id(&router, sku).await);
+        initial.insert(sku, available(&router, sku).await.0);
+    }
+    let mut rng = Lcg(0xC0FFEE);
+    let mut orders: Vec<Value> = Vec::new();
+    for _round in 0..3 {
+        let calls: Vec<_> = (0..10)
+            .map(|_| {
+                let product = &products[rng.below(3) as usize];
+                let payment = match rng.below(10) {
+                    0 => card("4000000000000002"),
+                    1 => card("4000000000000119"),
+                    2 | 3 => json!({ "gateway": "INVOICE" }),
+                    _ => card("4242424242424242"),
+                };
+                let key = (rng.below(4) == 0).then(|| format!("mix-{}", rng.below(5)));
+                let variables = json!({
+                    "input": input("mix@example.com", product, 1 + rng.below(2) as i64, payment),
+                    "key": key,
+                });
+                let router = router.clone();
+                tokio::spawn(async move { router.query_with(PLACE, variables).await })
+            })
+            .collect();
+        for call in calls {
+            let response = call.await.expect("request task");
+            if response.body["data"]["placeOrder"].is_object() {
+                let id = response.data()["placeOrder"]["id"].clone();
+                if !orders.contains(&id) {
+                    orders.push(id);
+                }
+            } else {
+                assert_eq!(
+                    response.error_code(),
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "{}",
+                    response.body
+                );
+            }
+        }
+        for id in &orders {
+            let order = router.query_with(ORDER_VIEW, json!({ "id": id })).await;
+            let order = &order.data()["order"];
+            let change = match (order["status"].as_str(), rng.below(5)) {
+                (Some("CONFIRMED"), 0) => "mutation($id: ID!) { cancelOrder(id: $id) { id } }",
+                (Some("CONFIRMED"), 1) => {
+                    r#"mutation($id: ID!) { shipOrder(id: $id, carrier: "DHL", trackingNumber: "1") { id } }"#
+                }
+                (Some("PENDING"), 0) => "mutation($id: ID!) { cancelOrder(id: $id) { id } }",
+                (Some("PENDING"), 1 | 2) => {
+                    let payment = &order["payments"][0]["id"];
+                    router
+                        .query_with(
+                            "mutation($p: ID!) { markInvoicePaid(paymentId: $p) { status } }",
+                            json!({ "p": payment }),
+                        )
+                        .await
+                        .data();
+                    continue;
+                }
+                _ => continue,
+            };
+            router.query_with(change, json!({ "id": id })).await.data();
+        }
+    }
+    // Paid invoices confirm their orders through the payment-outcome consumer.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let mut money = 0;
+    let mut confirmed_total = 0;
+    let mut sold: HashMap<String, i64> = HashMap::new();
+    let mut held: HashMap<String, i64> = HashMap::new();
+    let mut statuses: HashMap<String, usize> = HashMap::new();
+    for id in &orders {
+        let order = router.query_with(ORDER_VIEW, json!({ "id": id })).await;
+        let order = &order.data()["order"];
+        let status = order["status"].as_str().expect("status").to_owned();
+        let kept = matches!(status.as_str(), "CONFIRMED" | "SHIPPED" | "DELIVERED");
+        for item in order["items"].as_array().expect("items") {
+            let sku = item["product"]["sku"].as_str().expect("sku").to_owned();
+            let quantity = item["quantity"].as_i64().expect("quantity");
+            if kept {
+                *sold.entry(sku).or_default() += quantity;
+            } else if status == "PENDING" {
+                *held.entry(sku).or_default() += quantity;
+            }
+        }
+        if kept {
+            confirmed_total += order["total"]["amount"].as_i64().expect("total");
+        }
+        for payment in order["payments"].as_array().expect("payments") {
+            if payment["status"] == "CAPTURED" {
+                money += payment["amount"]["amount"].as_i64().expect("amount");
+            }
+        }
+        *statuses.entry(status).or_default() += 1;
+    }
+    assert_eq!(
+        money, confirmed_total,
+        "captured - refunded = confirmed totals; {statuses:?}"
+    );
+    for sku in skus {
+        let (on_hand, reserved) = available(&router, sku).await;
+        let sold = sold.get(sku).copied().unwrap_or(0);
+        assert_eq!(
+            initial[sku] - on_hand,
+            sold,
+            "{sku}: units sold; {statuses:?}"
+        );
+        assert_eq!(
+            reserved,
+            held.get(sku).copied().unwrap_or(0),
+            "{sku}: units held"
+        );
+    }
+    assert!(
+        statuses.len() >= 3,
+        "the mix covers several outcomes: {statuses:?}"
     );
 }
