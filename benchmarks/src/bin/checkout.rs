@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
+use benchmarks::gql;
 use clap::Parser;
 use serde_json::{Value, json};
 use shop::system::{self, SystemSettings};
@@ -252,25 +253,4 @@ fn report(row: &str, latencies: &[Duration], elapsed: Duration) {
         at(0.5),
         at(0.99),
     );
-}
-
-async fn gql(
-    client: &reqwest::Client,
-    url: &str,
-    query: &str,
-    variables: Value,
-) -> anyhow::Result<Value> {
-    let response: Value = client
-        .post(url)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .with_context(|| format!("POST {url}"))?
-        .json()
-        .await
-        .with_context(|| format!("reading the response of {url}"))?;
-    if let Some(errors) = response.get("errors").filter(|e| !e.is_null()) {
-        bail!("{url}: {errors}");
-    }
-    Ok(response["data"].clone())
 }

@@ -18,6 +18,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
+use benchmarks::gql;
 use clap::Parser;
 use router::compose::{SubgraphSource, compose};
 use router::execute::tree::{Node, Object};
@@ -353,27 +354,6 @@ async fn post_json(
 
 // ---------------------------------------------------------------------------
 // Benchmark data
-
-async fn gql(
-    client: &reqwest::Client,
-    url: &str,
-    query: &str,
-    variables: Value,
-) -> anyhow::Result<Value> {
-    let response: Value = client
-        .post(url)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .with_context(|| format!("POST {url}"))?
-        .json()
-        .await
-        .with_context(|| format!("reading the response of {url}"))?;
-    if let Some(errors) = response.get("errors").filter(|e| !e.is_null()) {
-        bail!("{url}: {errors}");
-    }
-    Ok(response["data"].clone())
-}
 
 /// A small deterministic generator, so every run creates the same orders.
 struct Lcg(u64);

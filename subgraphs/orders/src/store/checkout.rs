@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    TransactionTrait, UpdateMany,
 };
 
 use super::entity::order;
@@ -116,15 +116,7 @@ impl OrderStore {
             query = query.col_expr(order::Column::PaymentId, Expr::value(payment.to_owned()));
         }
         if let Some(failure) = advance.failure {
-            query = query
-                .col_expr(
-                    order::Column::FailureCode,
-                    Expr::value(failure.code.clone()),
-                )
-                .col_expr(
-                    order::Column::FailureMessage,
-                    Expr::value(failure.message.clone()),
-                );
+            query = set_failure(query, failure);
         }
         if let Some(update) = &advance.status {
             query = query
@@ -224,15 +216,7 @@ impl OrderStore {
             .filter(order::Column::CheckoutStep.eq(CheckoutStep::AwaitPayment.as_str()))
             .filter(order::Column::PaymentId.eq(payment));
         if let Some(failure) = failure {
-            query = query
-                .col_expr(
-                    order::Column::FailureCode,
-                    Expr::value(failure.code.clone()),
-                )
-                .col_expr(
-                    order::Column::FailureMessage,
-                    Expr::value(failure.message.clone()),
-                );
+            query = set_failure(query, failure);
         }
         if query.exec(txn).await?.rows_affected == 1 {
             return Ok(Outcome::Recorded);
@@ -250,6 +234,21 @@ impl OrderStore {
             },
         )
     }
+}
+
+fn set_failure(
+    query: UpdateMany<order::Entity>,
+    failure: &CheckoutFailure,
+) -> UpdateMany<order::Entity> {
+    query
+        .col_expr(
+            order::Column::FailureCode,
+            Expr::value(failure.code.clone()),
+        )
+        .col_expr(
+            order::Column::FailureMessage,
+            Expr::value(failure.message.clone()),
+        )
 }
 
 fn lease_free(now: DateTime<Utc>) -> Condition {

@@ -203,14 +203,7 @@ async fn paying_a_cancelled_invoice_is_refused_and_changes_nothing(backend: Back
     ));
     app.change("cancelOrder(id: $id)", &id).await.data();
     let before = app.order(&id).await;
-    let response = app
-        .payments
-        .query_with(
-            "query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { payments { id } } } }",
-            serde_json::json!({ "r": [{ "__typename": "Order", "id": id }] }),
-        )
-        .await;
-    let payment = response.data()["_entities"][0]["payments"][0]["id"].clone();
+    let payment = app.payment_id_of(&id).await;
     let paid = app
         .payments
         .query_with(

@@ -306,8 +306,8 @@ impl TestApp {
         }
     }
 
-    /// The back office records the order's invoice as paid.
-    pub async fn pay_invoice(&self, order: &str) {
+    /// The id of the order's (first) payment.
+    pub async fn payment_id_of(&self, order: &str) -> Value {
         let response = self
             .payments
             .query_with(
@@ -315,7 +315,12 @@ impl TestApp {
                 json!({ "r": [{ "__typename": "Order", "id": order }] }),
             )
             .await;
-        let payment = response.data()["_entities"][0]["payments"][0]["id"].clone();
+        response.data()["_entities"][0]["payments"][0]["id"].clone()
+    }
+
+    /// The back office records the order's invoice as paid.
+    pub async fn pay_invoice(&self, order: &str) {
+        let payment = self.payment_id_of(order).await;
         let response = self
             .payments
             .query_with(
