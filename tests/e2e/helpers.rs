@@ -31,6 +31,8 @@ impl TestSystem {
         settings.checkout.lease = Duration::from_secs(2);
         settings.checkout.sweep_every = Duration::from_millis(100);
         settings.slow_card_delay = Duration::from_millis(100);
+        // Outcomes must depend on stock and cards, not a busy machine's latency.
+        settings.call_timeout = Duration::from_secs(30);
         let mut databases = Vec::new();
         if backend == Backend::Postgres {
             for service in [

@@ -41,6 +41,9 @@ pub struct CheckoutSettings {
     pub attempts: u32,
     /// Pause before the second try; doubled for each one after.
     pub retry_delay: Duration,
+    /// How long an order whose step could not reach a service waits before
+    /// recovery tries it again.
+    pub stall_pause: Duration,
     /// How often recovery looks for checkouts nobody is running.
     pub sweep_every: Duration,
     /// How long a request waits for a checkout another runner holds (a
@@ -56,8 +59,9 @@ impl Default for CheckoutSettings {
     fn default() -> Self {
         CheckoutSettings {
             lease: Duration::from_secs(30),
-            attempts: 3,
+            attempts: 4,
             retry_delay: Duration::from_millis(100),
+            stall_pause: Duration::from_secs(5),
             sweep_every: Duration::from_secs(5),
             wait_for_runner: Duration::from_secs(20),
             recheck_payment_after: Duration::from_secs(60),
@@ -215,8 +219,14 @@ impl Checkout {
             let plan = match plan {
                 Ok(plan) => plan,
                 Err(Stalled(err)) => {
-                    // The lease stays until it expires: recovery retries then.
+                    // Hold the order a little longer, so recovery retries
+                    // after a pause rather than at once.
                     tracing::warn!(order = order.id.as_str(), step = step.as_str(), error = %err, "checkout stalled; recovery will continue it");
+                    let pause = Lease {
+                        token: lease.token.clone(),
+                        until: Lease::expiry(self.settings.stall_pause),
+                    };
+                    self.store.renew_lease(&order.id, &pause).await?;
                     return Ok(order);
                 }
             };

@@ -40,6 +40,8 @@ pub struct Options {
     /// Ask this URL for prices instead of the products service.
     pub catalog_url: Option<String>,
     pub catalog_timeout: Duration,
+    /// How long one call to inventory or payments may take.
+    pub call_timeout: Duration,
     pub checkout: CheckoutSettings,
 }
 
@@ -48,6 +50,7 @@ impl Default for Options {
         Options {
             catalog_url: None,
             catalog_timeout: Duration::from_secs(5),
+            call_timeout: Duration::from_secs(10),
             checkout: quick_checkout(),
         }
     }
@@ -65,7 +68,8 @@ pub async fn spawn_quiet_app(backend: Backend) -> Option<TestApp> {
 pub fn quick_checkout() -> CheckoutSettings {
     CheckoutSettings {
         lease: Duration::from_secs(2),
-        retry_delay: Duration::from_millis(20),
+        retry_delay: Duration::from_millis(50),
+        stall_pause: Duration::from_millis(300),
         sweep_every: Duration::from_millis(100),
         ..CheckoutSettings::default()
     }
@@ -95,6 +99,12 @@ pub async fn spawn_app_with_catalog(
 }
 
 pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestApp> {
+    // Warnings (a stalled checkout, a failed consumer) go to the test's
+    // output, shown when it fails.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .try_init();
     let any: SocketAddr = "127.0.0.1:0".parse().expect("addr");
     let broker = MemoryBroker::new();
     let shared: Arc<dyn Broker> = Arc::new(broker.clone());
@@ -135,7 +145,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
         .await
         .expect("open orders database");
     let statements = count_statements(&mut db);
-    let timeout = Duration::from_secs(10);
+    let timeout = options.call_timeout;
     let services = Services {
         catalog: CatalogSettings {
             url: options.catalog_url.unwrap_or_else(|| products_url.clone()),
@@ -357,6 +367,18 @@ impl TestApp {
                 return current;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits (up to 30 s) until `order` has left PENDING; returns the order.
+    pub async fn wait_until_settled(&self, order: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let current = self.order(order).await;
+            if current["status"] != "PENDING" || tokio::time::Instant::now() >= deadline {
+                return current;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
