@@ -27,6 +27,8 @@ pub struct TestApp {
     pub broker: MemoryBroker,
     /// The running orders service's fault-injection points.
     pub faults: Faults,
+    /// The link from orders to payments, when the test asked for one it can cut.
+    pub payments_link: Option<Link>,
     services: Services,
     orders_db_url: String,
     stop: Option<oneshot::Sender<()>>,
@@ -43,6 +45,8 @@ pub struct Options {
     /// How long one call to inventory or payments may take.
     pub call_timeout: Duration,
     pub checkout: CheckoutSettings,
+    /// Reach payments through a proxy the test can cut (`TestApp::payments_link`).
+    pub cuttable_payments: bool,
 }
 
 impl Default for Options {
@@ -52,6 +56,7 @@ impl Default for Options {
             catalog_timeout: Duration::from_secs(5),
             call_timeout: Duration::from_secs(10),
             checkout: quick_checkout(),
+            cuttable_payments: false,
         }
     }
 }
@@ -145,6 +150,20 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
         .await
         .expect("open orders database");
     let statements = count_statements(&mut db);
+    let payments_link = if options.cuttable_payments {
+        let target = payments_url
+            .trim_start_matches("http://")
+            .trim_end_matches("/graphql")
+            .parse()
+            .expect("payments address");
+        Some(Link::start(target).await)
+    } else {
+        None
+    };
+    let orders_payments_url = match &payments_link {
+        Some(link) => format!("http://{}/graphql", link.addr),
+        None => payments_url.clone(),
+    };
     let timeout = options.call_timeout;
     let services = Services {
         catalog: CatalogSettings {
@@ -152,7 +171,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
             timeout: options.catalog_timeout,
         },
         inventory: Endpoint::new(inventory_url.clone(), timeout),
-        payments: Endpoint::new(payments_url.clone(), timeout),
+        payments: Endpoint::new(orders_payments_url, timeout),
         checkout: options.checkout,
     };
     let mut app = TestApp {
@@ -164,6 +183,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
         statements,
         broker,
         faults: services.checkout.faults.clone(),
+        payments_link,
         orders_db_url: orders_db.url.clone(),
         services,
         stop: None,
@@ -542,4 +562,58 @@ pub fn next_sku() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     format!("AUTO-{}", NEXT.fetch_add(1, Ordering::SeqCst))
+}
+
+/// A TCP link between two services that a test can cut and restore: while
+/// cut, it drops every connection (open ones included), as a network
+/// partition or a stopped service would look to the caller.
+pub struct Link {
+    pub addr: SocketAddr,
+    up: Arc<std::sync::atomic::AtomicBool>,
+    connections: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Link {
+    pub async fn start(target: SocketAddr) -> Link {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind link");
+        let addr = listener.local_addr().expect("link address");
+        let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let connections: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
+        let (accepting, open) = (up.clone(), connections.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !accepting.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // dropped: the caller sees the connection close
+                }
+                let task = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                if let Ok(mut open) = open.lock() {
+                    open.push(task.abort_handle());
+                }
+            }
+        });
+        Link {
+            addr,
+            up,
+            connections,
+        }
+    }
+
+    pub fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(mut open) = self.connections.lock() {
+            for connection in open.drain(..) {
+                connection.abort();
+            }
+        }
+    }
+
+    pub fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }

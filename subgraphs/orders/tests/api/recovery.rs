@@ -17,6 +17,7 @@ both_backends!(
     a_retry_with_its_key_during_recovery_gets_a_consistent_order,
     an_undo_stopped_half_way_is_finished_after_a_restart,
     a_refund_stopped_half_way_is_finished_after_a_restart,
+    an_unreachable_payments_service_leaves_the_order_pending_until_recovery_settles_it,
 );
 
 /// What recovery makes of a checkout stopped at each point: before the
@@ -212,4 +213,46 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     false
+}
+
+/// Payments cannot be reached during a checkout: the order comes back
+/// PENDING with its stock held; once payments answers again, recovery
+/// settles it (the authorization never arrived, so it is undone), and a
+/// new checkout goes through.
+async fn an_unreachable_payments_service_leaves_the_order_pending_until_recovery_settles_it(
+    backend: Backend,
+) {
+    let options = crate::helpers::Options {
+        cuttable_payments: true,
+        ..crate::helpers::Options::default()
+    };
+    let Some(app) = crate::helpers::spawn_app_with(backend, options).await else {
+        return;
+    };
+    let link = app.payments_link.as_ref().expect("a link to payments");
+    let product = app.given_unstocked_product(&next_sku(), 700, "USD").await;
+    app.stock(&product, 3).await;
+    link.cut();
+    let placed = app
+        .place_order_paying(&[(&product, 1)], card(APPROVED_CARD), None)
+        .await;
+    let order = &placed.data()["placeOrder"];
+    assert_eq!(order["status"], "PENDING", "{order}");
+    let id = order["id"].as_str().expect("id").to_owned();
+    assert_eq!(app.stock_level(&product).await, (3, 1), "held meanwhile");
+    // Recovery keeps trying while payments is away: nothing changes.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(app.order(&id).await["status"], "PENDING");
+
+    link.restore();
+    let order = app.wait_until_settled(&id).await;
+    assert_eq!(order["status"], "CANCELLED", "{order}");
+    assert_eq!(order["failure"]["code"], "CHECKOUT_INTERRUPTED");
+    assert_eq!(app.stock_level(&product).await, (3, 0));
+    assert_eq!(app.payments_of(&id).await, []);
+
+    let again = app
+        .place_order_paying(&[(&product, 1)], card(APPROVED_CARD), None)
+        .await;
+    assert_eq!(again.data()["placeOrder"]["status"], "CONFIRMED");
 }
