@@ -174,7 +174,7 @@ impl Checkout {
 
     /// Runs `order`'s checkout under `lease` until nothing is left to do,
     /// it waits for an invoice, or a service cannot be reached (the lease is
-    /// then kept until it expires, and recovery continues after that).
+    /// then kept for `stall_pause`, and recovery continues after that).
     /// `details` are the payment details when the caller has them; without
     /// them (recovery), an authorization that may have happened is looked up
     /// instead of made, and one that did not is undone.
