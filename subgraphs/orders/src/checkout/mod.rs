@@ -164,10 +164,6 @@ impl Checkout {
         }
     }
 
-    pub fn settings(&self) -> &CheckoutSettings {
-        &self.settings
-    }
-
     pub fn new_lease(&self) -> Lease {
         Lease::new(self.settings.lease)
     }
@@ -418,11 +414,14 @@ impl Checkout {
     ) -> Result<Plan, Stalled> {
         use CheckoutStep as S;
         let id = &order.id;
-        let failure_or = |code: &str, message: &str| {
-            order
+        // Ends the order with the failure recorded on it (every undo path
+        // records one; the fallback is for rows from before that).
+        let undone = || {
+            let failure = order
                 .failure
                 .clone()
-                .unwrap_or_else(|| CheckoutFailure::new(code, message))
+                .unwrap_or_else(|| CheckoutFailure::new("CHECKOUT_INTERRUPTED", "checkout undone"));
+            Plan::fail(order, failure)
         };
         let interrupted = || {
             CheckoutFailure::new(
@@ -481,16 +480,10 @@ impl Checkout {
                             },
                         }
                     }
-                    None => {
-                        let payments = self
-                            .retrying(|| self.billing.payments_of(id))
-                            .await
-                            .map_err(Stalled)?;
-                        match payments.into_iter().last() {
-                            Some(state) => state,
-                            None => return Ok(Plan::to(S::Release).failing(interrupted())),
-                        }
-                    }
+                    None => match self.current_payment(order).await? {
+                        Some(state) => state,
+                        None => return Ok(Plan::to(S::Release).failing(interrupted())),
+                    },
                 };
                 after_payment(&state)
             }
@@ -569,18 +562,16 @@ impl Checkout {
                     Err(err) => return Err(Stalled(err)),
                 }
             }
+            // Releasing an order that holds nothing is recorded as released
+            // by inventory, so it succeeds too.
             S::Release => match self.retrying(|| self.stock.release(id)).await {
-                Ok(_) => Plan::fail(order, failure_or("CHECKOUT_INTERRUPTED", "checkout undone")),
+                Ok(_) => undone(),
                 Err(err) => match err.refusal() {
-                    // Never held: nothing to free.
-                    Some("RESERVATION_NOT_FOUND") => {
-                        Plan::fail(order, failure_or("CHECKOUT_INTERRUPTED", "checkout undone"))
-                    }
                     // Already sold: put the units back instead.
                     Some("RESERVATION_COMMITTED") => Plan::to(S::Restock),
                     Some(_) => {
                         tracing::error!(order = id.as_str(), error = %err, "stock release refused");
-                        Plan::fail(order, failure_or("CHECKOUT_INTERRUPTED", "checkout undone"))
+                        undone()
                     }
                     None => return Err(Stalled(err)),
                 },
@@ -595,11 +586,8 @@ impl Checkout {
                         None => return Err(Stalled(err)),
                     },
                 }
-                if order.status == OrderStatus::Pending {
-                    Plan::fail(order, failure_or("CHECKOUT_INTERRUPTED", "checkout undone"))
-                } else {
-                    Plan::done()
-                }
+                // A cancelled CONFIRMED order just finishes (see `Plan::fail`).
+                undone()
             }
         })
     }

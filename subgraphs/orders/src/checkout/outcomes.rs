@@ -7,8 +7,7 @@
 //! voided or refunded.
 
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use events::inbox::{self, Handled};
 use events::{Broker, Event};
@@ -107,53 +106,51 @@ impl Checkout {
         else {
             return Ok(());
         };
-        let recorded = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(Mutex::new(Outcome::NotAwaiting));
         let (id, payment, follows) = (
             order_id.clone(),
             change.payment_id.clone(),
             change.follows_authorization(),
         );
-        let flag = recorded.clone();
+        let record = seen.clone();
         let handled = inbox::handle_once(db, CONSUMER, &event, move |txn| {
             Box::pin(async move {
                 let outcome =
                     OrderStore::payment_outcome(txn, &id, &payment, step, failure.as_ref()).await?;
-                match outcome {
-                    Outcome::Recorded => {
-                        flag.store(true, Ordering::Relaxed);
-                        Ok(())
-                    }
+                if outcome == Outcome::NotYetAwaiting && follows {
                     // Fail, so the event is not marked handled and comes again.
-                    Outcome::NotYetAwaiting if follows => {
-                        Err(OutcomeError::NotYetAwaiting(id.as_str().to_owned()))
-                    }
-                    Outcome::NotYetAwaiting | Outcome::NotAwaiting => Ok(()),
+                    return Err(OutcomeError::NotYetAwaiting(id.as_str().to_owned()));
                 }
+                *record.lock().unwrap_or_else(PoisonError::into_inner) = outcome;
+                Ok(())
             })
         })
         .await?;
         if handled == Handled::Duplicate {
             return Ok(());
         }
-        let Some(order) = self.store.get(&order_id).await? else {
-            return Ok(());
-        };
-        if recorded.load(Ordering::Relaxed) {
+        let outcome = *seen.lock().unwrap_or_else(PoisonError::into_inner);
+        let checkout = self.clone();
+        match outcome {
             // Run the order on in its own task: the consumer moves on.
-            let checkout = self.clone();
-            tokio::spawn(async move {
-                if let Err(err) = checkout.settle(order, None).await {
-                    tracing::warn!(error = %err, "cannot run the order on after its payment; recovery will");
-                }
-            });
-        } else if order.status.is_final()
-            && order.status != crate::domain::OrderStatus::Delivered
-            && order.checkout_step.is_none()
-        {
+            Outcome::Recorded => {
+                tokio::spawn(async move {
+                    let settled = match checkout.store.get(&order_id).await {
+                        Ok(Some(order)) => checkout.settle(order, None).await.map(drop),
+                        Ok(None) => Ok(()),
+                        Err(err) => Err(err),
+                    };
+                    if let Err(err) = settled {
+                        tracing::warn!(error = %err, "cannot run the order on after its payment; recovery will");
+                    }
+                });
+            }
             // A payment that turned up for an order that ended without it
             // (a late authorization): give the money back.
-            let checkout = self.clone();
-            tokio::spawn(async move { checkout.return_stray(&change).await });
+            Outcome::Ended => {
+                tokio::spawn(async move { checkout.return_stray(&change).await });
+            }
+            Outcome::NotYetAwaiting | Outcome::NotAwaiting => {}
         }
         Ok(())
     }

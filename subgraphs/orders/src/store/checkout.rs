@@ -41,6 +41,9 @@ pub enum Outcome {
     Recorded,
     /// The order has not recorded its payment yet (the event overtook it).
     NotYetAwaiting,
+    /// The order ended without a payment (cancelled or failed, nothing left
+    /// to undo): a payment turning up for it is one to give back.
+    Ended,
     /// The order does not wait for this payment: nothing to do.
     NotAwaiting,
 }
@@ -196,8 +199,9 @@ impl OrderStore {
 
     /// Records the outcome of an invoice the order waits for: moves an order
     /// at AWAIT_PAYMENT for `payment` to `step` (with `failure`, if any), in
-    /// the caller's transaction. False when the order was not waiting for it
-    /// (so an outcome seen twice, or late, changes nothing).
+    /// the caller's transaction. When the order was not waiting for it, says
+    /// where the order is instead and changes nothing (so an outcome seen
+    /// twice, or late, changes nothing twice).
     pub async fn payment_outcome(
         txn: &DatabaseTransaction,
         id: &OrderId,
@@ -221,18 +225,26 @@ impl OrderStore {
         if query.exec(txn).await?.rows_affected == 1 {
             return Ok(Outcome::Recorded);
         }
-        let step: Option<Option<String>> = order::Entity::find_by_id(id.as_str())
+        let found: Option<(String, Option<String>)> = order::Entity::find_by_id(id.as_str())
             .select_only()
+            .column(order::Column::Status)
             .column(order::Column::CheckoutStep)
             .into_tuple()
             .one(txn)
             .await?;
-        Ok(
-            match step.flatten().as_deref().and_then(CheckoutStep::parse) {
-                Some(CheckoutStep::Authorize) => Outcome::NotYetAwaiting,
-                _ => Outcome::NotAwaiting,
-            },
-        )
+        let Some((status, step)) = found else {
+            return Ok(Outcome::NotAwaiting);
+        };
+        let step = step.as_deref().and_then(CheckoutStep::parse);
+        let failed = matches!(
+            OrderStatus::parse(&status),
+            Some(OrderStatus::Cancelled | OrderStatus::PaymentFailed)
+        );
+        Ok(match step {
+            Some(CheckoutStep::Authorize) => Outcome::NotYetAwaiting,
+            None if failed => Outcome::Ended,
+            _ => Outcome::NotAwaiting,
+        })
     }
 }
 

@@ -18,6 +18,7 @@ both_backends!(
     an_invoice_holds_the_stock_until_it_is_paid_or_the_order_cancelled,
     paying_a_cancelled_invoice_is_refused_and_changes_nothing,
     a_payment_that_lands_after_its_order_ended_is_given_back,
+    an_invoice_paid_while_its_event_was_missed_is_found_by_recovery,
 );
 
 fn placed(response: &subgraph_kit::testing::GraphqlResponse) -> Value {
@@ -242,7 +243,7 @@ async fn a_payment_that_lands_after_its_order_ended_is_given_back(backend: Backe
                     "gateway": "TEST_CARD",
                     "card": card(APPROVED_CARD)["card"],
                 },
-                "key": format!("checkout-{id}"),
+                "key": orders::checkout::payment_key(&orders::domain::OrderId::parse(&id).expect("id")),
             }),
         )
         .await;
@@ -264,4 +265,29 @@ async fn a_payment_that_lands_after_its_order_ended_is_given_back(backend: Backe
         "CANCELLED",
         "the order stays as it ended"
     );
+}
+
+/// The payment-outcome event never reaches orders (payments publishes
+/// elsewhere here): recovery asks payments about orders that have waited
+/// longer than `recheck_payment_after`, and confirms the paid one.
+async fn an_invoice_paid_while_its_event_was_missed_is_found_by_recovery(backend: Backend) {
+    let mut options = crate::helpers::Options {
+        deaf_to_payments: true,
+        ..crate::helpers::Options::default()
+    };
+    options.checkout.recheck_payment_after = std::time::Duration::from_millis(300);
+    let Some(app) = crate::helpers::spawn_app_with(backend, options).await else {
+        return;
+    };
+    let product = product_with_stock(&app, 5).await;
+    let id = id_of(&placed(
+        &app.place_order_paying(&[(&product, 2)], invoice(), None)
+            .await,
+    ));
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(app.order(&id).await["status"], "PENDING", "still unpaid");
+    app.pay_invoice(&id).await;
+    let order = app.wait_for_status(&id, "CONFIRMED").await;
+    assert_eq!(order["status"], "CONFIRMED", "{order}");
+    assert_eq!(app.stock_level(&product).await, (3, 0));
 }

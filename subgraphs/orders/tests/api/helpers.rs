@@ -47,6 +47,9 @@ pub struct Options {
     pub checkout: CheckoutSettings,
     /// Reach payments through a proxy the test can cut (`TestApp::payments_link`).
     pub cuttable_payments: bool,
+    /// Payments publishes to a broker orders does not listen to: its events
+    /// never reach orders (a consumer that missed them).
+    pub deaf_to_payments: bool,
 }
 
 impl Default for Options {
@@ -57,6 +60,7 @@ impl Default for Options {
             call_timeout: Duration::from_secs(10),
             checkout: quick_checkout(),
             cuttable_payments: false,
+            deaf_to_payments: false,
         }
     }
 }
@@ -139,7 +143,12 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
     let gateways = payments::gateway::GatewaySettings {
         slow_card_delay: Duration::from_millis(100),
     };
-    let server = payments::app::build(any, db, &gateways, shared.clone())
+    let payments_broker: Arc<dyn Broker> = if options.deaf_to_payments {
+        Arc::new(MemoryBroker::new())
+    } else {
+        shared.clone()
+    };
+    let server = payments::app::build(any, db, &gateways, payments_broker)
         .await
         .expect("bind payments");
     let payments_url = format!("http://{}/graphql", server.local_addr());
