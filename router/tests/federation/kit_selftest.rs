@@ -202,3 +202,22 @@ async fn fixtures_compose_into_a_supergraph() {
     assert!(sdl.contains(accounts.url()), "{sdl}");
     assert!(sdl.contains(reviews.url()), "{sdl}");
 }
+
+#[tokio::test]
+async fn operations_invalid_against_the_fixture_schema_are_recorded() {
+    let fixture = accounts().start().await;
+    fixture.query("{ me { id } }", json!({})).await;
+    assert!(fixture.invalid_operations().lock().unwrap().is_empty());
+    // Same response name, different arguments: not mergeable.
+    let answer = fixture
+        .query(
+            r#"{ me { g: greeting(punctuation: "?") g: greeting(punctuation: ".") } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(answer["errors"].is_array(), "{answer}");
+    let invalid = fixture.invalid_operations();
+    let invalid = invalid.lock().unwrap();
+    assert_eq!(invalid.len(), 1, "{invalid:?}");
+    assert!(invalid[0].contains("greeting"), "{}", invalid[0]);
+}

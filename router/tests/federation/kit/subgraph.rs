@@ -360,6 +360,7 @@ impl Subgraph {
             keys,
             latency: self.latency,
             requests: Mutex::new(Vec::new()),
+            invalid: Arc::default(),
             behaviour: Mutex::new(Behaviour::Normal),
         }
     }
@@ -376,8 +377,14 @@ struct Inner {
     keys: HashMap<String, Vec<Vec<KeyField>>>,
     latency: Option<Duration>,
     requests: Mutex<Vec<RecordedRequest>>,
+    /// Operations this subgraph's schema rejected, with the reasons: shared
+    /// with the kit's supergraph, which fails the test on any of them.
+    invalid: InvalidOperations,
     behaviour: Mutex<Behaviour>,
 }
+
+/// Operations a fixture received that its own schema does not validate.
+pub type InvalidOperations = Arc<Mutex<Vec<String>>>;
 
 /// A running fixture subgraph.
 pub struct Fixture {
@@ -401,6 +408,10 @@ impl Fixture {
     }
     pub fn url(&self) -> &str {
         &self.url
+    }
+    /// The operations this fixture rejected as invalid against its schema.
+    pub fn invalid_operations(&self) -> InvalidOperations {
+        self.inner.invalid.clone()
     }
     pub fn sdl(&self) -> &str {
         &self.inner.sdl
@@ -505,6 +516,10 @@ fn execute(
                 "fixture {}: invalid operation:\n{message}\n{query}",
                 inner.name
             );
+            inner.invalid.lock().unwrap().push(format!(
+                "subgraph {} rejected:\n{query}\n{message}",
+                inner.name
+            ));
             return json!({ "errors": [{ "message": message, "extensions": { "code": "GRAPHQL_VALIDATION_FAILED" } }] });
         }
     };

@@ -7,7 +7,7 @@ use router::graphql::Request;
 use serde_json::{Value, json};
 
 use super::router::Router;
-use super::subgraph::Fixture;
+use super::subgraph::{Fixture, InvalidOperations};
 
 /// No router call may take longer than this: a hang is a failure.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -15,6 +15,10 @@ const DEADLINE: Duration = Duration::from_secs(20);
 pub struct Supergraph {
     pub sdl: String,
     router: Router,
+    /// Every fixture's record of operations its schema rejected: the router
+    /// must send only operations valid against each subgraph's own schema,
+    /// whether or not the answer happens to come out right.
+    invalid: Vec<InvalidOperations>,
 }
 
 /// Composes the fixtures' SDLs (with their real URLs).
@@ -39,7 +43,12 @@ impl Supergraph {
         let sdl = compose_fixtures(fixtures).unwrap_or_else(|e| panic!("{e}"));
         let router = Router::new(&sdl)
             .unwrap_or_else(|e| panic!("router rejects the supergraph: {e}\n{sdl}"));
-        Supergraph { sdl, router }
+        let invalid = fixtures.iter().map(|f| f.invalid_operations()).collect();
+        Supergraph {
+            sdl,
+            router,
+            invalid,
+        }
     }
 
     /// The router's query plan for `query`, as text.
@@ -72,6 +81,14 @@ impl Supergraph {
         let (response, status) = tokio::time::timeout(DEADLINE, self.router.execute(request))
             .await
             .expect("the router answered within the deadline");
+        for invalid in &self.invalid {
+            let rejected = std::mem::take(&mut *invalid.lock().unwrap());
+            assert!(
+                rejected.is_empty(),
+                "the router sent operations a subgraph's schema rejects:\n{}\nplan:\n{plan}",
+                rejected.join("\n")
+            );
+        }
         let value = serde_json::to_value(&response).expect("response serializes");
         Outcome {
             status,
