@@ -164,7 +164,13 @@ impl Planner {
         let mut client_declarations: Vec<String> = Vec::new();
         for name in &variables {
             if let Some(def) = operation.variables.iter().find(|v| &v.name == name) {
-                client_declarations.push(format!("${}: {}", def.name, def.ty));
+                // The default travels too: a nullable variable with a default
+                // may stand where the subgraph expects a non-null value.
+                let mut declaration = format!("${}: {}", def.name, def.ty);
+                if let Some(default) = &def.default_value {
+                    let _ = write!(declaration, " = {default}");
+                }
+                client_declarations.push(declaration);
             }
         }
         let mut declarations: Vec<String> = Vec::new();

@@ -199,3 +199,62 @@ async fn skipping_every_field_of_a_subgraph_skips_its_fetch() {
         outcome.plan
     );
 }
+
+#[tokio::test]
+async fn variable_defaults_hold_with_and_without_the_variable_sent() {
+    let accounts = accounts().await;
+    let media = media().await;
+    let supergraph = Supergraph::new(&[&accounts, &media]);
+    // `$t` and `$size` are nullable with defaults, used where non-null is
+    // expected (`@include(if: Boolean!)`, `cover(size: Int!)`): valid only
+    // while the subgraph operations declare the defaults too.
+    let query = r#"
+        query Q($id: ID! = "u1", $t: Boolean = true, $size: Int = 5) {
+          user(id: $id) {
+            name @include(if: $t)
+            albums { title @include(if: $t) cover(size: $size) }
+            avatar(size: $size) @include(if: $t)
+          }
+        }
+    "#;
+    let outcome = supergraph.request(query, json!({})).await;
+    outcome.assert_data(json!({ "user": {
+        "name": "Ada",
+        "albums": [{ "title": "Pastel", "cover": "Pastel@5" }],
+        "avatar": "u1@5"
+    } }));
+    let outcome = supergraph
+        .request(query, json!({ "id": "u1", "t": false, "size": 9 }))
+        .await;
+    outcome.assert_data(json!({ "user": { "albums": [{ "cover": "Pastel@9" }] } }));
+    let outcome = supergraph.request(query, json!({ "t": true })).await;
+    outcome.assert_data(json!({ "user": {
+        "name": "Ada",
+        "albums": [{ "title": "Pastel", "cover": "Pastel@5" }],
+        "avatar": "u1@5"
+    } }));
+}
+
+#[tokio::test]
+async fn subgraph_operations_declare_only_the_variables_they_use() {
+    let accounts = accounts().await;
+    let media = media().await;
+    let supergraph = Supergraph::new(&[&accounts, &media]);
+    let outcome = supergraph
+        .request(
+            "query Q($id: ID!, $size: Int = 3) { user(id: $id) { name avatar(size: $size) } }",
+            json!({ "id": "u1" }),
+        )
+        .await;
+    outcome.assert_data(json!({ "user": { "name": "Ada", "avatar": "u1@3" } }));
+    let accounts_query = &accounts.requests()[0].query;
+    assert!(
+        accounts_query.contains("$id: ID!") && !accounts_query.contains("$size"),
+        "{accounts_query}"
+    );
+    let media_query = &media.requests()[0].query;
+    assert!(
+        media_query.contains("$size: Int = 3") && !media_query.contains("$id"),
+        "{media_query}"
+    );
+}
