@@ -10,6 +10,7 @@ use apollo_compiler::{Name, Schema};
 
 use crate::api_schema::{self, ApiSchemaError};
 use crate::config::RouterConfig;
+use crate::execute::hidden::Hidden;
 use crate::graphql::{self, Error};
 use crate::introspection::{self, Introspection, RootFields};
 use crate::plan::{Planner, QueryPlan};
@@ -77,6 +78,8 @@ type PlanKey = (Arc<str>, Option<Name>);
 pub struct Engine {
     supergraph: Arc<Supergraph>,
     api_schema: Arc<Valid<Schema>>,
+    /// What subgraphs may answer that clients may not see.
+    hidden: Hidden,
     api_schema_sdl: String,
     preparer: Preparer,
     introspection: Introspection,
@@ -116,6 +119,7 @@ impl Engine {
             introspection: Introspection::new(api_schema.clone()),
             planner: Planner::new(supergraph.clone()),
             plans: moka::sync::Cache::new(config.plan_cache_size),
+            hidden: Hidden::between(supergraph.schema(), &api_schema),
             supergraph,
             api_schema,
             transport,
@@ -183,6 +187,7 @@ impl Engine {
         };
         let executed = crate::execute::execute(
             &self.supergraph,
+            &self.hidden,
             &plan,
             document,
             operation,

@@ -8,12 +8,14 @@
 //! - `answer`: reading a subgraph's HTTP answer as a GraphQL response.
 //! - `entities`: finding the objects a fetch applies to, writing their
 //!   representations, merging entities back.
+//! - `hidden`: enum values and object types clients may never see.
 //! - `shape`: the final pass over the client's own selection set: aliases,
 //!   field order, `__typename`, `@skip`/`@include`, fragments by runtime type
 //!   and null propagation.
 
 pub mod answer;
 pub mod entities;
+pub mod hidden;
 mod shape;
 pub mod tree;
 
@@ -37,14 +39,17 @@ use answer::Answer;
 use entities::{
     Paths, collect_objects, deep_merge, pointer_mut, steps, to_segments, write_representation,
 };
+use hidden::Hidden;
 use tree::{Node, Object};
 
 /// The most a response buffer reserves before writing; larger responses grow it.
 const MAX_RESERVED_RESPONSE: usize = 4 << 20;
 
 /// Executes `plan` for `operation` with already coerced `variables`.
+#[allow(clippy::too_many_arguments)]
 pub async fn execute(
     supergraph: &Supergraph,
+    hidden: &Hidden,
     plan: &QueryPlan,
     document: &Valid<ExecutableDocument>,
     operation: &Operation,
@@ -75,6 +80,7 @@ pub async fn execute(
     let mut out = RawData::buffer((answered * 2 + 1024).min(MAX_RESERVED_RESPONSE));
     shape::shape(
         supergraph,
+        hidden,
         document,
         operation,
         variables,

@@ -18,6 +18,7 @@ use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Name, Node};
 use serde_json::Value;
 
+use super::hidden::Hidden;
 use super::tree::{self, Object, write_str};
 
 use crate::graphql::{Error, JsonMap, PathSegment};
@@ -38,6 +39,7 @@ enum PathRef<'a> {
 
 struct Ctx<'a, 'e> {
     supergraph: &'a Supergraph,
+    hidden: &'a Hidden,
     document: &'a Valid<ExecutableDocument>,
     variables: &'a JsonMap,
     errors: &'e mut Vec<Error>,
@@ -68,8 +70,10 @@ impl SetsKey {
 /// merged data in place: no second tree is built, and a null that
 /// propagates truncates what was written back to the nearest nullable
 /// position.
+#[allow(clippy::too_many_arguments)]
 pub fn shape(
     supergraph: &Supergraph,
+    hidden: &Hidden,
     document: &Valid<ExecutableDocument>,
     operation: &Operation,
     variables: &JsonMap,
@@ -79,6 +83,7 @@ pub fn shape(
 ) {
     let mut ctx = Ctx {
         supergraph,
+        hidden,
         document,
         variables,
         errors,
@@ -223,7 +228,18 @@ fn complete<'a>(
                     .get("__typename")
                     .and_then(tree::Node::as_str)
                     .unwrap_or_else(|| ty.inner_named_type().as_str());
-                if let [only] = fields {
+                if ctx.hidden.is_hidden_object(runtime) {
+                    hidden_error(
+                        ctx,
+                        path,
+                        format!(
+                            "{parent_type}.{} resolved to an object of a type that is not in the API schema",
+                            fields[0].name
+                        ),
+                        "INACCESSIBLE_TYPE",
+                    );
+                    Err(Nulled)
+                } else if let [only] = fields {
                     write_object(ctx, &[&only.selection_set], runtime, object, path, out)
                 } else {
                     let sets: Vec<&'a SelectionSet> =
@@ -233,6 +249,20 @@ fn complete<'a>(
             }
             _ => Err(Nulled),
         }
+    } else if let Some(text) = value.as_str()
+        && ctx.hidden.is_hidden_value(ty.inner_named_type(), text)
+    {
+        hidden_error(
+            ctx,
+            path,
+            format!(
+                "{parent_type}.{} resolved to a value that is not in the API schema's enum {}",
+                fields[0].name,
+                ty.inner_named_type()
+            ),
+            "INACCESSIBLE_ENUM_VALUE",
+        );
+        Err(Nulled)
     } else {
         value.write(out);
         Ok(())
@@ -251,16 +281,26 @@ fn complete<'a>(
     }
 }
 
-/// Records why a non-null position is null, unless an error at or below this
-/// path already explains it.
-fn null_error(ctx: &mut Ctx<'_, '_>, path: &[PathRef<'_>], parent_type: &str, field: &str) {
-    let path: Vec<PathSegment> = path
-        .iter()
+/// Records that the value at `path` was withheld from the client. The
+/// message names the field and type, never the hidden value itself.
+fn hidden_error(ctx: &mut Ctx<'_, '_>, path: &[PathRef<'_>], message: String, code: &str) {
+    ctx.errors
+        .push(Error::coded(message, code).with_path(owned_path(path)));
+}
+
+fn owned_path(path: &[PathRef<'_>]) -> Vec<PathSegment> {
+    path.iter()
         .map(|p| match p {
             PathRef::Key(k) => PathSegment::Key((*k).to_owned()),
             PathRef::Index(i) => PathSegment::Index(*i),
         })
-        .collect();
+        .collect()
+}
+
+/// Records why a non-null position is null, unless an error at or below this
+/// path already explains it.
+fn null_error(ctx: &mut Ctx<'_, '_>, path: &[PathRef<'_>], parent_type: &str, field: &str) {
+    let path = owned_path(path);
     let explained = ctx
         .errors
         .iter()
