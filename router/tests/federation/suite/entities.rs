@@ -259,3 +259,57 @@ async fn entities_in_nested_lists_are_resolved_at_every_depth() {
         { "name": "two", "tracks": [], "grid": [[{ "id": "t3", "title": "C" }]] }
     ] }));
 }
+
+/// `pricing` knows `Product.price` but exposes no resolvable key for it, so
+/// nothing can reach that field from `catalog`'s products.
+async fn unreachable_price() -> (crate::kit::Fixture, crate::kit::Fixture) {
+    let catalog = Subgraph::new(
+        "catalog",
+        r#"
+        type Product @key(fields: "id") { id: ID! name: String! }
+        type Query { products: [Product!]! }
+        "#,
+    )
+    .root("products", json!([{ "id": "p1", "name": "Lamp" }]))
+    .entities("Product", json!([{ "id": "p1", "name": "Lamp" }]))
+    .start()
+    .await;
+    let pricing = Subgraph::new(
+        "pricing",
+        r#"
+        type Product @key(fields: "id", resolvable: false) { id: ID! price: Int! }
+        type Deal { product: Product! }
+        type Query { deal: Deal }
+        "#,
+    )
+    .root("deal", json!({ "product": { "id": "p1", "price": 7 } }))
+    .start()
+    .await;
+    (catalog, pricing)
+}
+
+#[tokio::test]
+async fn a_field_behind_an_unresolvable_key_is_a_request_error_naming_it() {
+    let (catalog, pricing) = unreachable_price().await;
+    let supergraph = Supergraph::new(&[&catalog, &pricing]);
+    let outcome = supergraph.query("{ products { name price } }").await;
+    assert_eq!(outcome.status, 400, "{:#}", outcome.value);
+    assert!(!outcome.has_data_key(), "{:#}", outcome.value);
+    let errors = outcome.errors();
+    assert_eq!(errors.len(), 1, "{:#}", outcome.value);
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("Product.price") && message.contains("resolvable"),
+        "{message}"
+    );
+    assert_eq!(
+        errors[0]["extensions"]["code"],
+        json!("QUERY_PLANNING_FAILED")
+    );
+    assert_eq!(catalog.request_count() + pricing.request_count(), 0);
+    // Where the owning subgraph itself returns the entity, the field resolves.
+    let outcome = supergraph
+        .query("{ deal { product { price name } } }")
+        .await;
+    outcome.assert_data(json!({ "deal": { "product": { "price": 7, "name": "Lamp" } } }));
+}
