@@ -463,6 +463,7 @@ impl<'a> Builder<'a> {
         };
         let requires = requires.map(|mut r| {
             self.add_abstract_typenames(&mut r);
+            alias_fields_with_arguments(&mut r);
             r
         });
         self.route_subtree(group, parent, &subtree, path, provided, target, requires)
@@ -638,6 +639,34 @@ impl<'a> Builder<'a> {
         }
         count
     }
+}
+
+/// A required field with arguments is read under an alias of its own, so it
+/// never shares a response name with the client's selection of the same
+/// field with other arguments, nor with another subgraph's requirement of it
+/// (the subgraph would reject the operation, or one value would overwrite the
+/// other). The representation is written from the alias under the field's name.
+fn alias_fields_with_arguments(sels: &mut [Sel]) {
+    for sel in sels {
+        match sel {
+            Sel::Field(f) => {
+                if !f.arguments.is_empty() && f.alias.is_none() {
+                    let alias = format!("{}__req_{:08x}", f.name, fnv1a(&f.arguments));
+                    // A name followed by `__req_` and hex digits is a name.
+                    f.alias = Name::new(&alias).ok();
+                }
+                alias_fields_with_arguments(&mut f.selections);
+            }
+            Sel::Fragment(fr) => alias_fields_with_arguments(&mut fr.selections),
+        }
+    }
+}
+
+/// A stable 32-bit hash (the same for every run, so plans stay snapshots).
+fn fnv1a(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
 }
 
 fn provides(provided: &[Sel], field: &str) -> bool {

@@ -240,3 +240,112 @@ async fn requires_chain_where_the_required_field_needs_its_own_fetches() {
     assert_eq!(fuel.entity_requests().len(), 1);
     assert_eq!(routes.entity_requests().len(), 1);
 }
+
+/// `inventory` weighs products in any unit; `shipping` needs the weight in
+/// kilograms and `customs` in pounds, while the client asks for grams.
+async fn weights() -> (
+    crate::kit::Fixture,
+    crate::kit::Fixture,
+    crate::kit::Fixture,
+) {
+    let inventory = Subgraph::new(
+        "inventory",
+        r#"
+        enum Unit { G KG LB }
+        type Product @key(fields: "id") { id: ID! weight(unit: Unit!): Float! }
+        type Query { products: [Product!]! }
+        "#,
+    )
+    .root(
+        "products",
+        json!([{ "id": "p1", "grams": 2000 }, { "id": "p2", "grams": 500 }]),
+    )
+    .entities(
+        "Product",
+        json!([{ "id": "p1", "grams": 2000 }, { "id": "p2", "grams": 500 }]),
+    )
+    .resolve("Product", "weight", |ctx| {
+        let grams = ctx.get("grams").as_f64().unwrap_or(0.0);
+        let weight = match ctx.arg("unit").as_str() {
+            Some("KG") => grams / 1000.0,
+            Some("LB") => (grams / 453.6 * 100.0).round() / 100.0,
+            _ => grams,
+        };
+        Ok(json!(weight))
+    })
+    .start()
+    .await;
+    let shipping = Subgraph::new(
+        "shipping",
+        r#"
+        enum Unit { G KG LB }
+        type Product @key(fields: "id") {
+          id: ID!
+          weight(unit: Unit!): Float! @external
+          shippingCost: Int! @requires(fields: "weight(unit: KG)")
+        }
+        "#,
+    )
+    .echo_entities("Product")
+    .resolve("Product", "shippingCost", |ctx| {
+        Ok(json!(
+            (ctx.get("weight").as_f64().unwrap_or(-1.0) * 10.0) as i64
+        ))
+    })
+    .start()
+    .await;
+    let customs = Subgraph::new(
+        "customs",
+        r#"
+        enum Unit { G KG LB }
+        type Product @key(fields: "id") {
+          id: ID!
+          weight(unit: Unit!): Float! @external
+          declared: String! @requires(fields: "weight(unit: LB)")
+        }
+        "#,
+    )
+    .echo_entities("Product")
+    .resolve("Product", "declared", |ctx| {
+        Ok(json!(format!("{} lb", ctx.get("weight"))))
+    })
+    .start()
+    .await;
+    (inventory, shipping, customs)
+}
+
+#[tokio::test]
+async fn required_fields_with_other_arguments_than_the_clients_are_fetched_apart() {
+    let (inventory, shipping, customs) = weights().await;
+    let supergraph = Supergraph::new(&[&inventory, &shipping, &customs]);
+    let outcome = supergraph
+        .query("{ products { id weight(unit: G) shippingCost declared } }")
+        .await;
+    outcome.assert_data(json!({ "products": [
+        { "id": "p1", "weight": 2000.0, "shippingCost": 20, "declared": "4.41 lb" },
+        { "id": "p2", "weight": 500.0, "shippingCost": 5, "declared": "1.1 lb" }
+    ] }));
+    insta::assert_snapshot!("requires_with_arguments", outcome.plan);
+    assert_eq!(
+        all_representations(&shipping),
+        vec![
+            json!({ "__typename": "Product", "id": "p1", "weight": 2.0 }),
+            json!({ "__typename": "Product", "id": "p2", "weight": 0.5 })
+        ]
+    );
+    assert_eq!(
+        all_representations(&customs),
+        vec![
+            json!({ "__typename": "Product", "id": "p1", "weight": 4.41 }),
+            json!({ "__typename": "Product", "id": "p2", "weight": 1.1 })
+        ]
+    );
+    // The client's own alias of the same field is kept apart too.
+    let outcome = supergraph
+        .query("{ products { kg: weight(unit: KG) weight(unit: LB) shippingCost } }")
+        .await;
+    outcome.assert_data(json!({ "products": [
+        { "kg": 2.0, "weight": 4.41, "shippingCost": 20 },
+        { "kg": 0.5, "weight": 1.1, "shippingCost": 5 }
+    ] }));
+}
