@@ -208,21 +208,39 @@ impl<'a> Builder<'a> {
                 Sel::Fragment(fragment) => {
                     let graph = self.groups[group].graph;
                     let condition = &fragment.type_condition;
-                    if condition != parent && self.sg.type_in_graph(condition, graph).is_none() {
-                        if self.sg.is_interface_object(parent, graph) {
-                            // The concrete types behind an interface object are
-                            // known only where the interface is real.
-                            let routed = self.route_to_interface(
+                    if condition != parent
+                        && self.sg.type_in_graph(condition, graph).is_none()
+                        && self.sg.is_interface_object(parent, graph)
+                    {
+                        // The concrete types behind an interface object are
+                        // known only where the interface is real.
+                        let routed = self.route_to_interface(
+                            group,
+                            parent,
+                            std::slice::from_ref(sel),
+                            path,
+                            provided,
+                        );
+                        selection::add_all(&mut out, routed);
+                        continue;
+                    }
+                    if condition != parent
+                        && let Some(matched) = self.condition_in_graph(graph, parent, condition)
+                    {
+                        // `... on condition` is not what this subgraph needs:
+                        // the objects it matches here, type by type (none:
+                        // the fragment cannot match anything this subgraph returns).
+                        for object in matched {
+                            let inner = self.plan_sels(
                                 group,
-                                parent,
-                                std::slice::from_ref(sel),
+                                &object,
+                                &fragment.selections,
                                 path,
                                 provided,
+                                entity_root,
                             );
-                            selection::add_all(&mut out, routed);
+                            add_fragment(&mut out, parent, fragment, object, inner);
                         }
-                        // Otherwise objects from this subgraph can never be of
-                        // a type it does not know: the fragment cannot match.
                         continue;
                     }
                     // Inside `... on I` where the parent is an object, fields
@@ -241,15 +259,7 @@ impl<'a> Builder<'a> {
                         provided,
                         entity_root,
                     );
-                    if !inner.is_empty() {
-                        selection::add(
-                            &mut out,
-                            Sel::Fragment(FragmentSel {
-                                selections: inner,
-                                ..fragment.clone()
-                            }),
-                        );
-                    }
+                    add_fragment(&mut out, parent, fragment, condition.clone(), inner);
                 }
             }
         }
@@ -322,6 +332,37 @@ impl<'a> Builder<'a> {
         };
         self.depth -= 1;
         out
+    }
+
+    /// How a type condition reads in `graph` at a position of type `parent`:
+    /// `None` when `... on condition` selects exactly the objects it selects
+    /// in the supergraph, else the object types to select instead (empty when
+    /// nothing `graph` returns here can match). Subgraphs differ from the
+    /// supergraph in which members a union or interface has: `graph` may not
+    /// define `condition`, list other members, or not declare that its
+    /// objects implement an interface.
+    fn condition_in_graph(
+        &self,
+        graph: GraphId,
+        parent: &Name,
+        condition: &Name,
+    ) -> Option<Vec<Name>> {
+        let returned = self.sg.runtime_types_in(parent, graph);
+        let wanted = self.sg.matching_types(condition);
+        let matched: Vec<Name> = returned
+            .iter()
+            .filter(|t| wanted.contains(t))
+            .cloned()
+            .collect();
+        let in_graph = self.sg.runtime_types_in(condition, graph);
+        let as_written: Vec<&Name> = returned.iter().filter(|t| in_graph.contains(t)).collect();
+        let same =
+            as_written.len() == matched.len() && as_written.iter().all(|t| matched.contains(t));
+        if same && !matched.is_empty() {
+            None
+        } else {
+            Some(matched)
+        }
     }
 
     /// An interface field this subgraph resolves, but not for every
@@ -667,6 +708,33 @@ fn fnv1a(text: &str) -> u32 {
     text.bytes().fold(0x811c_9dc5, |hash, byte| {
         (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
     })
+}
+
+/// Adds the planned selections of `fragment` as `... on condition`, or
+/// straight into `out` when the condition is the position's own type and no
+/// directive rides on it: the smallest equivalent selection.
+fn add_fragment(
+    out: &mut Vec<Sel>,
+    parent: &Name,
+    fragment: &FragmentSel,
+    condition: Name,
+    inner: Vec<Sel>,
+) {
+    if inner.is_empty() {
+        return;
+    }
+    if &condition == parent && fragment.directives.is_empty() {
+        selection::add_all(out, inner);
+        return;
+    }
+    selection::add(
+        out,
+        Sel::Fragment(FragmentSel {
+            type_condition: condition,
+            selections: inner,
+            ..fragment.clone()
+        }),
+    );
 }
 
 fn provides(provided: &[Sel], field: &str) -> bool {

@@ -343,6 +343,47 @@ impl Supergraph {
         out
     }
 
+    /// The object types a value of type `ty` can have when `graph` returns
+    /// it, as `graph` declares them: `ty` itself for an object it defines,
+    /// the members or implementations `graph` lists for an abstract type.
+    /// Sorted; empty when `graph` does not know `ty`.
+    pub fn runtime_types_in(&self, ty: &str, graph: GraphId) -> Vec<Name> {
+        if self.type_in_graph(ty, graph).is_none() {
+            return Vec::new();
+        }
+        if !self.is_abstract(ty) {
+            return vec![Name::new_unchecked(ty)];
+        }
+        let recorded = self
+            .implements
+            .values()
+            .flatten()
+            .any(|(_, abstract_type)| abstract_type == ty);
+        if !recorded {
+            // A supergraph without per-subgraph memberships: the schema's
+            // members that this subgraph defines.
+            return self.possible_types(ty, Some(graph));
+        }
+        let mut out: Vec<Name> = self
+            .implements
+            .iter()
+            .filter(|(_, memberships)| memberships.iter().any(|(g, t)| *g == graph && t == ty))
+            .map(|(object, _)| object.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The object types that match a type condition on `ty` in the
+    /// supergraph: `ty` itself for an object, its members otherwise.
+    pub fn matching_types(&self, ty: &str) -> Vec<Name> {
+        if self.is_abstract(ty) {
+            self.possible_types(ty, None)
+        } else {
+            vec![Name::new_unchecked(ty)]
+        }
+    }
+
     pub fn is_abstract(&self, type_name: &str) -> bool {
         matches!(
             self.schema.types.get(type_name),

@@ -13,4 +13,5 @@ mod overrides;
 mod provides_external;
 mod requires;
 mod shareable;
+mod type_conditions;
 mod type_merging;
