@@ -31,8 +31,9 @@ use futures::future::join_all;
 use serde_json::Value;
 
 use crate::graphql::{Error, JsonMap, PathSegment, RawData, Response};
+use crate::plan::dealias::Rename;
 use crate::plan::selection::Sel;
-use crate::plan::{FetchNode, QueryPlan};
+use crate::plan::{FetchNode, PathElem, QueryPlan};
 use crate::supergraph::Supergraph;
 use crate::transport::{RawResponse, SubgraphRequest, Transport, TransportError};
 use answer::Answer;
@@ -462,7 +463,8 @@ fn merge<'b>(
         for error in errors {
             state.errors.push(with_service(error, &fetch.service));
         }
-        if let Some(data) = data {
+        if let Some(mut data) = data {
+            undo_aliases(&fetch.renames, &mut data);
             deep_merge(&mut state.data, data);
         }
         return;
@@ -474,6 +476,11 @@ fn merge<'b>(
         },
         _ => Vec::new(),
     };
+    if !fetch.renames.is_empty() {
+        for entity in &mut entities {
+            undo_aliases(&fetch.renames, entity);
+        }
+    }
     for error in errors {
         state
             .errors
@@ -504,6 +511,31 @@ fn merge<'b>(
             keep_concrete_typename(supergraph, object, &mut entity);
             deep_merge(object, entity);
         }
+    }
+}
+
+/// Gives the fields the planner aliased (see `plan::dealias`) their own
+/// names back, innermost first, so nothing after the fetch sees an alias.
+fn undo_aliases(renames: &[Rename], answer: &mut Node<'_>) {
+    for rename in renames.iter().rev() {
+        rename_at(answer, &rename.path, &rename.alias, &rename.name);
+    }
+}
+
+fn rename_at(node: &mut Node<'_>, path: &[PathElem], from: &str, to: &str) {
+    match (node, path.split_first()) {
+        (Node::Object(object), None) => object.rename(from, to),
+        (Node::Object(object), Some((PathElem::Key(key), rest))) => {
+            if let Some(child) = object.get_mut(key) {
+                rename_at(child, rest, from, to);
+            }
+        }
+        (Node::List(items), Some((PathElem::List, rest))) => {
+            for item in items {
+                rename_at(item, rest, from, to);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -202,6 +202,19 @@ impl<'a> Object<'a> {
         Some(self.fields.remove(at).1)
     }
 
+    /// Gives the field `from` the key `to`, in place; when `to` is already
+    /// there (both were answered for one object), `from` is dropped.
+    pub fn rename(&mut self, from: &str, to: &str) {
+        let Some(at) = self.fields.iter().position(|(k, _)| k == from) else {
+            return;
+        };
+        if self.fields.iter().any(|(k, _)| k == to) {
+            self.fields.remove(at);
+        } else {
+            self.fields[at].0 = Cow::Owned(to.to_owned());
+        }
+    }
+
     /// Appends without looking for `key`: for building objects known to lack it.
     pub fn push(&mut self, key: Cow<'a, str>, value: Node<'a>) {
         self.fields.push((key, value));

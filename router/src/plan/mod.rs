@@ -4,9 +4,12 @@
 //!
 //! - `selection`: the planner's selection tree (fragments inlined, arguments printed).
 //! - `build`: splitting selections into fetch groups, one subgraph each.
+//! - `dealias`: aliases that keep a fetch valid where its subgraph types one
+//!   response name two ways, and the renames that undo them.
 //! - this module: ordering groups into a plan of parallel steps, and printing.
 
 mod build;
+pub mod dealias;
 pub mod selection;
 
 use std::collections::BTreeMap;
@@ -55,6 +58,8 @@ pub struct FetchNode {
     pub representations: Option<Vec<Sel>>,
     /// What the fetch selects (printed in plans).
     pub selections: Vec<Sel>,
+    /// Aliases to undo in the answer before it is merged (usually none).
+    pub renames: Vec<dealias::Rename>,
     /// The operation sent to the subgraph.
     pub operation: Arc<str>,
     pub operation_name: Option<Arc<str>>,
@@ -144,14 +149,22 @@ impl Planner {
         mutation: bool,
     ) -> FetchNode {
         let subgraph = self.supergraph.subgraph(group.graph);
+        let mut selections = group.selections.clone();
+        let parent = if group.entity {
+            // Entity selections are all fragments on the entity types.
+            Name::new_unchecked("_Entity")
+        } else {
+            operation.selection_set.ty.clone()
+        };
+        let renames = dealias::resolve(&self.supergraph, group.graph, &parent, &mut selections);
         let mut body = String::new();
         let mut variables = Vec::new();
         if group.entity {
             body.push_str("{ _entities(representations: $representations) ");
-            selection::print(&group.selections, &mut body, &mut variables);
+            selection::print(&selections, &mut body, &mut variables);
             body.push_str(" }");
         } else {
-            selection::print(&group.selections, &mut body, &mut variables);
+            selection::print(&selections, &mut body, &mut variables);
         }
         let operation_name = operation.name.as_ref().map(|name| {
             let service: String = subgraph
@@ -180,7 +193,7 @@ impl Planner {
         declarations.extend(client_declarations.iter().cloned());
         let mut entity_selection = String::new();
         if group.entity {
-            selection::print(&group.selections, &mut entity_selection, &mut Vec::new());
+            selection::print(&selections, &mut entity_selection, &mut Vec::new());
         }
         let kind = if mutation && !group.entity {
             "mutation"
@@ -200,7 +213,8 @@ impl Planner {
             service: subgraph.name.clone(),
             path: group.path.clone(),
             representations: group.entity.then(|| group.representations.clone()),
-            selections: group.selections.clone(),
+            selections,
+            renames,
             operation: text.into(),
             operation_name,
             variables,

@@ -51,6 +51,9 @@ pub struct FieldSource {
     pub graph: GraphId,
     pub requires: Option<SelectionSet>,
     pub provides: Option<SelectionSet>,
+    /// The field's type in this subgraph, when it differs from the
+    /// supergraph's (`@join__field(type:)`): `ID!` where the supergraph says `ID`.
+    pub ty: Option<String>,
 }
 
 /// A loaded supergraph.
@@ -225,10 +228,17 @@ impl Supergraph {
                             }
                         };
                         let field_type = def.ty.inner_named_type().clone();
+                        let ty = match join.specified_argument_by_name("type").map(|v| &**v) {
+                            Some(Value::String(ty)) if *ty != def.ty.to_string() => {
+                                Some(ty.clone())
+                            }
+                            _ => None,
+                        };
                         sources.push(FieldSource {
                             graph,
                             requires: field_set("requires", type_name)?,
                             provides: field_set("provides", &field_type)?,
+                            ty,
                         });
                     }
                 }
@@ -341,6 +351,23 @@ impl Supergraph {
         }
         out.sort();
         out
+    }
+
+    /// The type of `type_name.field` as `graph` declares it, printed
+    /// (`[ID!]`); `None` for a field the supergraph does not have.
+    pub fn field_type_in(&self, type_name: &str, field: &str, graph: GraphId) -> Option<String> {
+        if let Some(ty) = self
+            .field_source(type_name, field, graph)
+            .and_then(|s| s.ty.as_ref())
+        {
+            return Some(ty.clone());
+        }
+        let definition = match self.schema.types.get(type_name)? {
+            ExtendedType::Object(o) => o.fields.get(field)?,
+            ExtendedType::Interface(i) => i.fields.get(field)?,
+            _ => return None,
+        };
+        Some(definition.ty.to_string())
     }
 
     /// The object types a value of type `ty` can have when `graph` returns

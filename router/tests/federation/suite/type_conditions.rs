@@ -173,3 +173,68 @@ async fn a_fragment_on_a_type_that_cannot_occur_in_that_subgraph_is_left_out() {
         "song": { "length": 180 }
     }));
 }
+
+/// `garage` says a car's `id` is never null and a boat's may be; `registry`
+/// allows a null car id, so the supergraph's `Car.id` is `ID`, the same as
+/// `Boat.id`: one client selection, two types in `garage`.
+async fn garage() -> Fixture {
+    Subgraph::new(
+        "garage",
+        r#"
+        type Car @shareable { id: ID! wheels: Int! owner: Owner }
+        type Boat { id: ID length: Int! owner: Owner }
+        type Owner @shareable { name: String! }
+        union Vehicle = Car | Boat
+        type Query { vehicles: [Vehicle!]! }
+        "#,
+    )
+    .root(
+        "vehicles",
+        json!([
+            { "__typename": "Car", "id": "c1", "wheels": 4, "owner": { "name": "Ada" } },
+            { "__typename": "Boat", "id": null, "length": 9, "owner": { "name": "Bob" } }
+        ]),
+    )
+    .start()
+    .await
+}
+
+async fn registry() -> Fixture {
+    Subgraph::new(
+        "registry",
+        r#"
+        type Car @shareable { id: ID wheels: Int! owner: Owner }
+        type Owner @shareable { name: String }
+        type Query { car: Car }
+        "#,
+    )
+    .root(
+        "car",
+        json!({ "id": null, "wheels": 3, "owner": { "name": "Cy" } }),
+    )
+    .start()
+    .await
+}
+
+#[tokio::test]
+async fn one_response_name_with_two_types_in_a_subgraph_is_aliased_and_mapped_back() {
+    let garage = garage().await;
+    let registry = registry().await;
+    let supergraph = Supergraph::new(&[&garage, &registry]);
+    let outcome = supergraph
+        .query(
+            "{ vehicles { ... on Car { id wheels owner { name } } ... on Boat { id length owner { name } } } }",
+        )
+        .await;
+    outcome.assert_data(json!({ "vehicles": [
+        { "id": "c1", "wheels": 4, "owner": { "name": "Ada" } },
+        { "id": null, "length": 9, "owner": { "name": "Bob" } }
+    ] }));
+    insta::assert_snapshot!("response_name_with_two_types", outcome.plan);
+    let outcome = supergraph
+        .query("{ vehicles { ... on Boat { ref: id } ... on Car { ref: id } } car { id } }")
+        .await;
+    outcome.assert_data(
+        json!({ "vehicles": [{ "ref": "c1" }, { "ref": null }], "car": { "id": null } }),
+    );
+}
