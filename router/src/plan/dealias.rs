@@ -39,6 +39,10 @@ pub fn resolve(sg: &Supergraph, graph: GraphId, parent: &Name, sels: &mut [Sel])
     renames
 }
 
+/// A response name at one level, the type its fields have in the subgraph,
+/// and those fields with the type each belongs to.
+type ResponseName<'s> = (Name, Option<String>, Vec<(Name, &'s mut FieldSel)>);
+
 /// One level of the response: every selection list that writes into the
 /// same objects (a field's own selections, and those of other fields with
 /// its response name), each with the type its fields belong to.
@@ -55,7 +59,7 @@ fn level(
         collect(parent, sels, &mut fields);
     }
     // Per response name: the fields that keep it, with their type here.
-    let mut keys: Vec<(Name, Option<String>, Vec<(Name, &mut FieldSel)>)> = Vec::new();
+    let mut keys: Vec<ResponseName<'_>> = Vec::new();
     for (parent, field) in fields {
         if field.name == "__typename" {
             continue;
