@@ -9,6 +9,7 @@
 //! - `api_schema`: the public API schema derived from the supergraph.
 //! - `prepare`: parsing, validation and variable coercion of client operations (cached).
 //! - `introspection`: answering `__schema`/`__type` from the API schema.
+//! - `schema_diff`: breaking, dangerous and safe changes between two schemas.
 //! - `plan`: the query planner; pure, no I/O. Plans print as readable text.
 //! - `execute`: runs a plan against subgraphs and shapes the client response.
 //! - `transport`: sending subgraph requests (a trait; HTTP in production).
@@ -26,6 +27,7 @@ pub mod introspect;
 pub mod introspection;
 pub mod plan;
 pub mod prepare;
+pub mod schema_diff;
 pub mod server;
 pub mod supergraph;
 pub mod transport;

@@ -52,6 +52,9 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Work with schemas.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
     /// Print the query plan of an operation.
     Plan {
         #[arg(long)]
@@ -63,6 +66,37 @@ enum Command {
         #[arg(long)]
         operation: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum SchemaCommand {
+    /// List the changes from OLD to NEW (API schemas or supergraphs, compared
+    /// by what clients see) as breaking, dangerous or safe.
+    ///
+    /// Exit status: 0 when nothing reaches --fail-on, 1 when a change does,
+    /// 2 when a schema cannot be read.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        /// The least severe change that fails the command.
+        #[arg(long, value_enum, default_value = "breaking")]
+        fail_on: FailOn,
+        /// `text` (one change a line) or `json` (an array of changes).
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FailOn {
+    Breaking,
+    Dangerous,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -108,6 +142,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Schema(SchemaCommand::Diff {
+            old,
+            new,
+            fail_on,
+            format,
+        }) => return schema_diff(&old, &new, fail_on, format),
         Command::Compose { subgraphs, output } => {
             let client = reqwest::Client::new();
             let mut sources = Vec::new();
@@ -154,6 +194,42 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     router::server::run(&sdl, config, router::server::shutdown_signal())
         .await
         .with_context(|| format!("cannot serve the supergraph {}", supergraph.display()))
+}
+
+fn schema_diff(
+    old: &Path,
+    new: &Path,
+    fail_on: FailOn,
+    format: DiffFormat,
+) -> anyhow::Result<ExitCode> {
+    use router::schema_diff::{self, Severity};
+    let load = |path: &Path, which| -> Result<_, String> {
+        let sdl = read(path).map_err(|e| format!("{e:#}"))?;
+        schema_diff::load(&sdl, which).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let (old, new) = match (load(old, "old"), load(new, "new")) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let changes = schema_diff::diff(&old, &new);
+    match format {
+        DiffFormat::Text if changes.is_empty() => println!("no changes"),
+        DiffFormat::Text => changes.iter().for_each(|c| println!("{c}")),
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&changes)?),
+    }
+    let threshold = match fail_on {
+        FailOn::Breaking => Severity::Breaking,
+        FailOn::Dangerous => Severity::Dangerous,
+    };
+    let failing = changes.iter().filter(|c| c.severity <= threshold).count();
+    if failing > 0 {
+        eprintln!("{failing} change(s) at or above --fail-on");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
