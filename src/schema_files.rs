@@ -9,6 +9,11 @@ use std::path::{Path, PathBuf};
 
 use router::compose::{ComposeError, SubgraphSource, compose};
 
+/// Breaking changes to `api.graphql` that a team has agreed to make, one a
+/// line as `router schema diff` prints them (`# comments` allowed). Read by
+/// the schema snapshot test; emptied once the change has shipped.
+pub const ACKNOWLEDGED_FILE: &str = "breaking-changes.acknowledged";
+
 /// The command that refreshes `schema/`, quoted in drift messages.
 pub const REFRESH_COMMAND: &str = "cargo run -- compose";
 
@@ -92,6 +97,44 @@ pub fn write(dir: &Path, files: &[SchemaFile]) -> std::io::Result<()> {
         std::fs::write(dir.join(&file.path), &file.content)?;
     }
     Ok(())
+}
+
+/// The breaking changes from the checked-in `api.graphql` to the rendered
+/// one that [`ACKNOWLEDGED_FILE`] does not list, as `router schema diff`
+/// prints them. Empty when nothing is checked in yet.
+pub fn unacknowledged_breaking_changes(dir: &Path, files: &[SchemaFile]) -> Vec<String> {
+    use router::schema_diff::{self, Severity};
+    let Ok(checked_in) = std::fs::read_to_string(dir.join("api.graphql")) else {
+        return Vec::new();
+    };
+    let Some(rendered) = files.iter().find(|f| f.path == Path::new("api.graphql")) else {
+        return Vec::new();
+    };
+    let (old, new) = match (
+        schema_diff::load(&checked_in, "checked-in api.graphql"),
+        schema_diff::load(&rendered.content, "rendered api.graphql"),
+    ) {
+        (Ok(old), Ok(new)) => (old, new),
+        // An unreadable checked-in copy is plain drift, reported as such.
+        _ => return Vec::new(),
+    };
+    let acknowledged: Vec<String> = std::fs::read_to_string(dir.join(ACKNOWLEDGED_FILE))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| squeeze(l.split('#').next().unwrap_or_default()))
+        .filter(|l| !l.is_empty())
+        .collect();
+    schema_diff::diff(&old, &new)
+        .into_iter()
+        .filter(|c| c.severity == Severity::Breaking)
+        .map(|c| c.to_string())
+        .filter(|line| !acknowledged.contains(&squeeze(line)))
+        .collect()
+}
+
+/// Runs of spaces as one, so alignment in the file does not matter.
+fn squeeze(line: &str) -> String {
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Files whose checked-in copy differs, each with a unified diff.

@@ -13,6 +13,16 @@ fn schema_dir() -> PathBuf {
 
 fn assert_no_drift(files: &[schema_files::SchemaFile]) {
     let dir = schema_dir();
+    // Before anything is rewritten: clients of the checked-in API schema
+    // must not break unless the team said so.
+    let breaking = schema_files::unacknowledged_breaking_changes(&dir, files);
+    assert!(
+        breaking.is_empty(),
+        "the code changes schema/api.graphql in ways that break its clients:\n{}\n\n\
+         If that is intended, add these lines to schema/{} and commit them with the change.",
+        breaking.join("\n"),
+        schema_files::ACKNOWLEDGED_FILE
+    );
     if std::env::var("UPDATE_SCHEMA").is_ok_and(|v| v == "1") {
         schema_files::write(&dir, files).expect("write schema/");
     }
@@ -24,6 +34,40 @@ fn assert_no_drift(files: &[schema_files::SchemaFile]) {
          Refresh with `{REFRESH_COMMAND}` (or UPDATE_SCHEMA=1 cargo test) and commit the result.\n\n{report}",
         drift.len()
     );
+}
+
+#[test]
+fn breaking_api_changes_fail_until_acknowledged() {
+    let dir = std::env::temp_dir().join(format!("schema-ack-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("api.graphql"),
+        "type Query { product(id: ID!): Product }\ntype Product { id: ID! name: String! }\n",
+    )
+    .expect("write");
+    let rendered = [schema_files::SchemaFile {
+        path: "api.graphql".into(),
+        content: "type Query { product(id: ID!, locale: String!): Product }\ntype Product { id: ID! name: String }\n".into(),
+    }];
+    let breaking = schema_files::unacknowledged_breaking_changes(&dir, &rendered);
+    assert_eq!(
+        breaking,
+        [
+            "BREAKING  Product.name: type changed from String! to String",
+            "BREAKING  Query.product(locale:): required argument added",
+        ]
+    );
+    std::fs::write(
+        dir.join(schema_files::ACKNOWLEDGED_FILE),
+        "# agreed with the app team\nBREAKING Product.name: type changed from String! to String\n",
+    )
+    .expect("write");
+    assert_eq!(
+        schema_files::unacknowledged_breaking_changes(&dir, &rendered),
+        ["BREAKING  Query.product(locale:): required argument added"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
