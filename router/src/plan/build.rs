@@ -393,6 +393,26 @@ impl<'a> Builder<'a> {
             .any(|s| self.sg.resolvable_keys(parent, s.graph).next().is_some())
     }
 
+    /// An interface of `object` through which some subgraph resolves
+    /// `field` with a resolvable key (an `@interfaceObject`'s field).
+    fn interface_providing(&self, object: &Name, field: &str) -> Option<Name> {
+        let Some(apollo_compiler::schema::ExtendedType::Object(definition)) =
+            self.sg.schema().types.get(object)
+        else {
+            return None;
+        };
+        definition
+            .implements_interfaces
+            .iter()
+            .map(|i| i.name.clone())
+            .find(|interface| {
+                self.sg
+                    .field_sources(interface, field)
+                    .iter()
+                    .any(|s| self.sg.resolvable_keys(interface, s.graph).next().is_some())
+            })
+    }
+
     /// A subgraph where `interface` is a real interface with a resolvable
     /// key (and that knows `object`, when given).
     fn interface_graph(&self, interface: &Name, object: Option<&Name>) -> Option<GraphId> {
@@ -470,6 +490,13 @@ impl<'a> Builder<'a> {
         provided: Option<&[Sel]>,
     ) -> Vec<Sel> {
         let graph = self.groups[group].graph;
+        if self.sg.field_sources(parent, &field.name).is_empty()
+            && let Some(interface) = self.interface_providing(parent, &field.name)
+        {
+            // Added to every implementation by an interface object: fetched
+            // as the interface, whose key the object has.
+            return self.route(group, &interface, field, path, provided);
+        }
         let sources: Vec<(GraphId, Option<Vec<Sel>>)> = self
             .sg
             .field_sources(parent, &field.name)
@@ -530,7 +557,11 @@ impl<'a> Builder<'a> {
             ));
             return Vec::new();
         };
-        self.route_subtree(group, parent, sels, path, provided, target, None)
+        // The answer must name the concrete type: it replaces the
+        // interface's name the interface object gave.
+        let mut sels = sels.to_vec();
+        selection::add(&mut sels, Sel::Field(FieldSel::typename()));
+        self.route_subtree(group, parent, &sels, path, provided, target, None)
     }
 
     /// Puts `sels` into an entity fetch on `target` at `path`, and plans in

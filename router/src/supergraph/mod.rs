@@ -194,11 +194,14 @@ impl Supergraph {
                 let joins: Vec<&Node<Directive>> = def.directives.get_all("join__field").collect();
                 let key = (type_name.clone(), field_name.clone());
                 let mut sources = Vec::new();
-                if joins.is_empty()
-                    || joins
-                        .iter()
-                        .all(|j| j.specified_argument_by_name("graph").is_none())
+                if joins
+                    .iter()
+                    .all(|j| j.specified_argument_by_name("graph").is_none())
+                    && !joins.is_empty()
                 {
+                    // A bare `@join__field`: no subgraph resolves the field on
+                    // this type itself; it comes from an interface object.
+                } else if joins.is_empty() {
                     sources.extend(defining.iter().map(|&graph| FieldSource {
                         graph,
                         ..FieldSource::default()

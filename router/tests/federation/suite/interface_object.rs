@@ -103,3 +103,37 @@ async fn interface_object_fields_alone_need_no_type_resolution_for_plain_fields(
     );
     assert_eq!(media.request_count(), 0);
 }
+
+#[tokio::test]
+async fn interface_object_fields_are_fetched_under_a_concrete_type_condition() {
+    let media = media().await;
+    let stats = stats().await;
+    let supergraph = Supergraph::new(&[&media, &stats]);
+    let outcome = supergraph
+        .query("{ library { ... on Book { title plays } ... on Song { seconds } } }")
+        .await;
+    outcome.assert_data(json!({ "library": [
+        { "title": "Dune", "plays": 7 },
+        { "seconds": 200 }
+    ] }));
+    insta::assert_snapshot!("interface_object_field_under_concrete_type", outcome.plan);
+    let outcome = supergraph
+        .query("{ trending { ... on Book { plays pages } ... on Song { id } } }")
+        .await;
+    outcome.assert_data(json!({ "trending": [
+        { "id": "s1" },
+        { "plays": 7, "pages": 412 }
+    ] }));
+}
+
+#[tokio::test]
+async fn a_type_condition_on_an_interface_object_root_field_resolves_the_concrete_type() {
+    let media = media().await;
+    let stats = stats().await;
+    let supergraph = Supergraph::new(&[&media, &stats]);
+    let outcome = supergraph
+        .query("{ trending { plays ... on Book { id } } }")
+        .await;
+    outcome.assert_data(json!({ "trending": [{ "plays": 99 }, { "plays": 7, "id": "b1" }] }));
+    insta::assert_snapshot!("interface_object_concrete_type_condition", outcome.plan);
+}
