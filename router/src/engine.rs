@@ -15,6 +15,7 @@ use crate::graphql::{self, Error};
 use crate::introspection::{self, Introspection, RootFields};
 use crate::plan::{Planner, QueryPlan};
 use crate::prepare::{Prepared, Preparer};
+use crate::supergraph::ActiveLabels;
 use crate::supergraph::{Supergraph, SupergraphError};
 use crate::transport::Transport;
 
@@ -73,7 +74,9 @@ fn planning_failed(message: &str) -> graphql::Response {
     graphql::Response::request_error(Error::coded(message, QUERY_PLANNING_FAILED))
 }
 
-type PlanKey = (Arc<str>, Option<Name>);
+/// A plan is made for an operation and the progressive `@override` labels
+/// active for the request.
+type PlanKey = (Arc<str>, Option<Name>, ActiveLabels);
 
 pub struct Engine {
     supergraph: Arc<Supergraph>,
@@ -181,7 +184,7 @@ impl Engine {
             }
         };
 
-        let plan = match self.plan(&prepared) {
+        let plan = match self.plan(&prepared, self.draw_labels()) {
             Ok(plan) => plan,
             Err(message) => return EngineResponse::from_response(planning_failed(&message)),
         };
@@ -214,18 +217,32 @@ impl Engine {
             .prepare(query, operation_name)
             .map_err(|err| err.to_response())?;
         let plan = self
-            .plan(&prepared)
+            .plan(&prepared, ActiveLabels::NONE)
             .map_err(|message| planning_failed(&message))?;
         Ok(plan.to_string())
     }
 
     /// The plan for the prepared operation, from the cache when possible.
     /// Planning is deterministic, so failures are cached too.
-    fn plan(&self, prepared: &Prepared) -> Result<Arc<QueryPlan>, Arc<str>> {
-        let key = (prepared.normalized.clone(), prepared.operation_name.clone());
+    /// The labels active for one request; no draw when the supergraph
+    /// has no progressive override.
+    fn draw_labels(&self) -> ActiveLabels {
+        let labels = self.supergraph.override_labels();
+        if labels.is_empty() {
+            return ActiveLabels::NONE;
+        }
+        ActiveLabels::draw(labels, rand::random::<f64>)
+    }
+
+    fn plan(&self, prepared: &Prepared, active: ActiveLabels) -> Result<Arc<QueryPlan>, Arc<str>> {
+        let key = (
+            prepared.normalized.clone(),
+            prepared.operation_name.clone(),
+            active,
+        );
         self.plans.get_with(key, || {
             self.planner
-                .plan(&prepared.document, prepared.operation())
+                .plan_with(&prepared.document, prepared.operation(), active)
                 .map(Arc::new)
                 .map_err(|err| Arc::from(err.to_string()))
         })

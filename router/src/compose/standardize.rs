@@ -41,6 +41,8 @@ enum link__Purpose {
 
 const TAG_DEFINITION: &str = "directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA\n";
 const TAG_SPEC: &str = "https://specs.apollo.dev/tag/v0.3";
+const JOIN_V03: &str = "https://specs.apollo.dev/join/v0.3";
+const JOIN_V04: &str = "https://specs.apollo.dev/join/v0.4";
 const ROOT_TYPES: [&str; 3] = ["Query", "Mutation", "Subscription"];
 
 /// Returns the standard form of a composed supergraph, or why it cannot.
@@ -54,11 +56,8 @@ pub fn standardize(rendered: &str) -> Result<String, String> {
         Definition::ScalarTypeDefinition(s) => s.name != "join__FieldSet",
         _ => true,
     });
-    if doc.to_string().contains("overrideLabel:") {
-        return Err(
-            "progressive @override (label) needs join v0.4, which is not supported yet".into(),
-        );
-    }
+    // Progressive `@override` labels are join v0.4's.
+    let labelled = doc.to_string().contains("overrideLabel:");
     let graph_order = graph_order(&doc);
     for def in doc.definitions.iter_mut() {
         if let Definition::ObjectTypeDefinition(object) = def
@@ -76,6 +75,12 @@ pub fn standardize(rendered: &str) -> Result<String, String> {
         }
     }
     let mut appended = SPEC_DEFINITIONS.to_owned();
+    if labelled {
+        appended = appended.replace(
+            "override: String, usedOverridden: Boolean)",
+            "override: String, usedOverridden: Boolean, overrideLabel: String)",
+        );
+    }
     if rendered.contains("@tag(") {
         appended.push_str(TAG_DEFINITION);
         for def in doc.definitions.iter_mut() {
@@ -90,7 +95,12 @@ pub fn standardize(rendered: &str) -> Result<String, String> {
     }
     let spec = Document::parse(appended, "spec.graphql").map_err(|e| e.errors.to_string())?;
     doc.definitions.extend(spec.definitions);
-    Ok(doc.to_string())
+    let standard = doc.to_string();
+    Ok(if labelled {
+        standard.replace(JOIN_V03, JOIN_V04)
+    } else {
+        standard
+    })
 }
 
 /// The subgraphs named by `@join__field(graph:)` on the given fields, in order.

@@ -16,7 +16,7 @@ use apollo_compiler::Name;
 
 use super::PlanError;
 use super::selection::{self, FieldSel, FragmentSel, Sel};
-use crate::supergraph::{GraphId, Supergraph};
+use crate::supergraph::{ActiveLabels, FieldSource, GraphId, Supergraph};
 
 /// One step of a response path: a response key, or every item of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -44,6 +44,8 @@ pub struct Builder<'a> {
     error: Option<PlanError>,
     /// Guards against cycles in key resolution.
     depth: usize,
+    /// The progressive `@override` labels active for the request planned.
+    active: ActiveLabels,
     /// Every entity group a field was routed to, in order: the groups that
     /// supply a representation's fields are the ones touched while planning it.
     touched: Vec<usize>,
@@ -52,9 +54,10 @@ pub struct Builder<'a> {
 const MAX_DEPTH: usize = 64;
 
 impl<'a> Builder<'a> {
-    pub fn new(sg: &'a Supergraph) -> Self {
+    pub fn new(sg: &'a Supergraph, active: ActiveLabels) -> Self {
         Builder {
             sg,
+            active,
             groups: Vec::new(),
             error: None,
             depth: 0,
@@ -67,6 +70,21 @@ impl<'a> Builder<'a> {
             Some(err) => Err(err),
             None => Ok(self.groups),
         }
+    }
+
+    /// The subgraphs that resolve `ty.field` for this request.
+    fn sources(&self, ty: &str, field: &str) -> impl Iterator<Item = &'a FieldSource> + use<'a> {
+        let active = self.active;
+        self.sg
+            .field_sources(ty, field)
+            .iter()
+            .filter(move |s| Supergraph::is_active(s, active))
+    }
+
+    fn source(&self, ty: &str, field: &str, graph: GraphId) -> Option<&'a FieldSource> {
+        self.sg
+            .field_source(ty, field, graph)
+            .filter(|s| Supergraph::is_active(s, self.active))
     }
 
     fn fail(&mut self, message: String) {
@@ -100,12 +118,8 @@ impl<'a> Builder<'a> {
                         // Answered by the executor from the root type.
                         continue;
                     }
-                    let sources: Vec<GraphId> = self
-                        .sg
-                        .field_sources(root, &field.name)
-                        .iter()
-                        .map(|s| s.graph)
-                        .collect();
+                    let sources: Vec<GraphId> =
+                        self.sources(root, &field.name).map(|s| s.graph).collect();
                     let Some(graph) = self.choose_root_graph(root, field, &sources, mutation)
                     else {
                         self.fail(format!("no subgraph resolves {root}.{}", field.name));
@@ -387,9 +401,7 @@ impl<'a> Builder<'a> {
     /// True when some subgraph resolves `parent.field` on the interface itself
     /// and has a key for it (an `@interfaceObject` or an entity interface).
     fn reachable_on_interface(&self, parent: &Name, field: &FieldSel) -> bool {
-        self.sg
-            .field_sources(parent, &field.name)
-            .iter()
+        self.sources(parent, &field.name)
             .any(|s| self.sg.resolvable_keys(parent, s.graph).next().is_some())
     }
 
@@ -406,9 +418,7 @@ impl<'a> Builder<'a> {
             .iter()
             .map(|i| i.name.clone())
             .find(|interface| {
-                self.sg
-                    .field_sources(interface, field)
-                    .iter()
+                self.sources(interface, field)
                     .any(|s| self.sg.resolvable_keys(interface, s.graph).next().is_some())
             })
     }
@@ -439,8 +449,7 @@ impl<'a> Builder<'a> {
             child_path.push(PathElem::Key(field.response_key().clone()));
             child_path.extend(std::iter::repeat_n(PathElem::List, field.list_depth));
             let from_source: Option<Vec<Sel>> = self
-                .sg
-                .field_source(parent, &field.name, graph)
+                .source(parent, &field.name, graph)
                 .and_then(|s| s.provides.as_ref())
                 .map(selection::from_field_set);
             let inherited: Option<Vec<Sel>> =
@@ -471,7 +480,7 @@ impl<'a> Builder<'a> {
         provided: Option<&[Sel]>,
         entity_root: bool,
     ) -> bool {
-        if let Some(source) = self.sg.field_source(parent, &field.name, graph) {
+        if let Some(source) = self.source(parent, &field.name, graph) {
             // A field with @requires needs its requirements in the
             // representation: only an entity fetch can resolve it.
             return source.requires.is_none() || entity_root;
@@ -490,7 +499,7 @@ impl<'a> Builder<'a> {
         provided: Option<&[Sel]>,
     ) -> Vec<Sel> {
         let graph = self.groups[group].graph;
-        if self.sg.field_sources(parent, &field.name).is_empty()
+        if self.sources(parent, &field.name).next().is_none()
             && let Some(interface) = self.interface_providing(parent, &field.name)
         {
             // Added to every implementation by an interface object: fetched
@@ -498,9 +507,7 @@ impl<'a> Builder<'a> {
             return self.route(group, &interface, field, path, provided);
         }
         let sources: Vec<(GraphId, Option<Vec<Sel>>)> = self
-            .sg
-            .field_sources(parent, &field.name)
-            .iter()
+            .sources(parent, &field.name)
             .filter(|s| self.sg.resolvable_keys(parent, s.graph).next().is_some())
             .map(|s| (s.graph, s.requires.as_ref().map(selection::from_field_set)))
             .collect();
@@ -688,8 +695,7 @@ impl<'a> Builder<'a> {
                 Sel::Field(f) if f.name == "__typename" => {}
                 Sel::Field(f) => {
                     let resolvable = self
-                        .sg
-                        .field_source(parent, &f.name, graph)
+                        .source(parent, &f.name, graph)
                         .is_some_and(|s| s.requires.is_none());
                     if resolvable {
                         count += self.misses(graph, &f.ty, &f.selections);

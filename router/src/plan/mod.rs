@@ -24,7 +24,7 @@ pub use build::PathElem;
 use build::{Builder, Group, levels, merge_groups};
 use selection::Sel;
 
-use crate::supergraph::{GraphId, Supergraph};
+use crate::supergraph::{ActiveLabels, GraphId, Supergraph};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum PlanError {
@@ -86,14 +86,26 @@ impl Planner {
         &self.supergraph
     }
 
+    /// Plans with every progressive `@override` label off.
     pub fn plan(
         &self,
         document: &Valid<ExecutableDocument>,
         operation: &Operation,
     ) -> Result<QueryPlan, PlanError> {
+        self.plan_with(document, operation, ActiveLabels::NONE)
+    }
+
+    /// Plans for a request whose active progressive `@override` labels are
+    /// `active`: each overridden field comes from the subgraph its label says.
+    pub fn plan_with(
+        &self,
+        document: &Valid<ExecutableDocument>,
+        operation: &Operation,
+        active: ActiveLabels,
+    ) -> Result<QueryPlan, PlanError> {
         let sels = selection::from_executable(document, &operation.selection_set);
         let root = operation.selection_set.ty.clone();
-        let mut builder = Builder::new(&self.supergraph);
+        let mut builder = Builder::new(&self.supergraph, active);
         let mutation = match operation.operation_type {
             OperationType::Query => {
                 builder.plan_query(&root, &sels);

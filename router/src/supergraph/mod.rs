@@ -16,6 +16,9 @@ use apollo_compiler::{Name, Node, Schema};
 
 use crate::transport::SubgraphEndpoint;
 
+mod overrides;
+pub use overrides::{ActiveLabels, LabelCondition, MAX_LABELS, OverrideLabel};
+
 #[derive(Debug, thiserror::Error)]
 pub enum SupergraphError {
     #[error("the supergraph does not parse or validate:\n{0}")]
@@ -54,6 +57,9 @@ pub struct FieldSource {
     /// The field's type in this subgraph, when it differs from the
     /// supergraph's (`@join__field(type:)`): `ID!` where the supergraph says `ID`.
     pub ty: Option<String>,
+    /// Under a progressive `@override`: the label state in which this
+    /// source is the one that resolves the field.
+    pub condition: Option<LabelCondition>,
 }
 
 /// A loaded supergraph.
@@ -68,6 +74,8 @@ pub struct Supergraph {
     external: HashMap<(Name, Name), Vec<GraphId>>,
     /// Per object type: the abstract types it belongs to, per subgraph.
     implements: HashMap<Name, Vec<(GraphId, Name)>>,
+    /// The progressive `@override` labels, each once.
+    labels: Vec<OverrideLabel>,
 }
 
 impl Supergraph {
@@ -87,6 +95,7 @@ impl Supergraph {
             fields: HashMap::new(),
             external: HashMap::new(),
             implements: HashMap::new(),
+            labels: Vec::new(),
             schema,
         };
         supergraph.index(&graph_ids)?;
@@ -108,10 +117,12 @@ impl Supergraph {
             }
         };
         let schema = &self.schema;
+        let subgraph_names: Vec<&str> = self.subgraphs.iter().map(|s| s.name.as_str()).collect();
         let mut types: HashMap<Name, HashMap<GraphId, TypeInGraph>> = HashMap::new();
         let mut fields: HashMap<(Name, Name), Vec<FieldSource>> = HashMap::new();
         let mut external: HashMap<(Name, Name), Vec<GraphId>> = HashMap::new();
         let mut implements: HashMap<Name, Vec<(GraphId, Name)>> = HashMap::new();
+        let mut labels: Vec<OverrideLabel> = Vec::new();
         for (type_name, ty) in &schema.types {
             if ty.is_built_in()
                 || type_name.starts_with("join__")
@@ -190,6 +201,7 @@ impl Supergraph {
             let Some(field_defs) = field_defs else {
                 continue;
             };
+            let mut overridden: Vec<(String, usize)> = Vec::new();
             for (field_name, def) in field_defs {
                 let joins: Vec<&Node<Directive>> = def.directives.get_all("join__field").collect();
                 let key = (type_name.clone(), field_name.clone());
@@ -221,7 +233,16 @@ impl Supergraph {
                             external.entry(key.clone()).or_default().push(graph);
                             continue;
                         }
-                        if flag("usedOverridden") {
+                        let label = match join
+                            .specified_argument_by_name("overrideLabel")
+                            .map(|v| &**v)
+                        {
+                            Some(Value::String(label)) => Some(label.as_str()),
+                            _ => None,
+                        };
+                        // Overridden for good, unless a label still routes
+                        // some requests here.
+                        if flag("usedOverridden") && label.is_none() {
                             continue;
                         }
                         let field_set = |arg: &str, on: &Name| -> Result<Option<SelectionSet>, SupergraphError> {
@@ -237,12 +258,66 @@ impl Supergraph {
                             }
                             _ => None,
                         };
+                        let text =
+                            |arg: &str| match join.specified_argument_by_name(arg).map(|v| &**v) {
+                                Some(Value::String(s)) => Some(s.as_str()),
+                                _ => None,
+                            };
+                        let mut condition = None;
+                        if let Some(label) = label {
+                            let label = label_index(&mut labels, label)?;
+                            match text("override") {
+                                // The overriding side, while the label is on.
+                                Some(from) => {
+                                    condition = Some(LabelCondition {
+                                        label,
+                                        when_active: true,
+                                    });
+                                    overridden.push((from.to_owned(), label));
+                                }
+                                // The side it moves from, while the label is off.
+                                None => {
+                                    condition = Some(LabelCondition {
+                                        label,
+                                        when_active: false,
+                                    })
+                                }
+                            }
+                        }
                         sources.push(FieldSource {
                             graph,
                             requires: field_set("requires", type_name)?,
                             provides: field_set("provides", &field_type)?,
                             ty,
+                            condition,
                         });
+                    }
+                }
+                // The subgraph a progressive override moves the field from
+                // keeps it while the label is off.
+                for (from, label) in overridden.drain(..) {
+                    let mut found = false;
+                    for source in &mut sources {
+                        if subgraph_names[source.graph].eq_ignore_ascii_case(&from) {
+                            source.condition = Some(LabelCondition {
+                                label,
+                                when_active: false,
+                            });
+                            found = true;
+                        }
+                    }
+                    if !found {
+                        // Nothing left to move from: the new owner always answers.
+                        for source in &mut sources {
+                            if source.condition
+                                == Some(LabelCondition {
+                                    label,
+                                    when_active: true,
+                                })
+                            {
+                                source.condition = None;
+                            }
+                        }
                     }
                 }
                 fields.insert(key, sources);
@@ -252,6 +327,7 @@ impl Supergraph {
         self.fields = fields;
         self.external = external;
         self.implements = implements;
+        self.labels = labels;
         Ok(())
     }
 
@@ -356,6 +432,16 @@ impl Supergraph {
         out
     }
 
+    /// The progressive `@override` labels, indexed as `LabelCondition`s name them.
+    pub fn override_labels(&self) -> &[OverrideLabel] {
+        &self.labels
+    }
+
+    /// Whether `source` resolves its field for a request with `active` labels.
+    pub fn is_active(source: &FieldSource, active: ActiveLabels) -> bool {
+        source.condition.is_none_or(|c| c.holds(active))
+    }
+
     /// The type of `type_name.field` as `graph` declares it, printed
     /// (`[ID!]`); `None` for a field the supergraph does not have.
     pub fn field_type_in(&self, type_name: &str, field: &str, graph: GraphId) -> Option<String> {
@@ -425,6 +511,20 @@ impl Supergraph {
         self.type_in_graph(type_name, graph)
             .is_some_and(|t| t.interface_object)
     }
+}
+
+/// The index of `label` in `labels`, added on first sight.
+fn label_index(labels: &mut Vec<OverrideLabel>, label: &str) -> Result<usize, SupergraphError> {
+    if let Some(i) = labels.iter().position(|l| l.label == label) {
+        return Ok(i);
+    }
+    if labels.len() == MAX_LABELS {
+        return Err(SupergraphError::Inconsistent(format!(
+            "more than {MAX_LABELS} progressive @override labels"
+        )));
+    }
+    labels.push(OverrideLabel::parse(label));
+    Ok(labels.len() - 1)
 }
 
 fn read_graphs(schema: &Schema) -> Result<Vec<(Name, SubgraphEndpoint)>, SupergraphError> {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use apollo_compiler::ExecutableDocument;
 
-use super::{Supergraph, SupergraphError};
+use super::{ActiveLabels, Supergraph, SupergraphError};
 use crate::plan::Planner;
 
 const APOLLO_V05: &str = r#"
@@ -87,6 +87,51 @@ fn loads_an_apollo_join_v05_supergraph_and_plans_across_it() {
         text.contains(r#"Flatten(path: "me")"#) && text.contains(r#"Fetch(service: "reviews")"#),
         "{text}"
     );
+}
+
+#[test]
+fn a_progressive_override_plans_each_side_of_its_label() {
+    // As Apollo's composition writes it: both sides carry the label.
+    let sdl = APOLLO_V05
+        .replace(
+            r#"reviews: [Review] @join__field(graph: REVIEWS, overrideLabel: "percent(10)", override: "accounts")"#,
+            r#"reviews: [Review] @join__field(graph: ACCOUNTS, overrideLabel: "percent(10)", usedOverridden: true) @join__field(graph: REVIEWS, overrideLabel: "percent(10)", override: "accounts")"#,
+        )
+        .replace(
+            "type Review @join__type(graph: REVIEWS) {",
+            "type Review @join__type(graph: ACCOUNTS) @join__type(graph: REVIEWS) {",
+        );
+    let supergraph = Arc::new(Supergraph::parse(&sdl).expect("loads"));
+    assert_eq!(
+        supergraph.override_labels(),
+        [crate::supergraph::OverrideLabel::parse("percent(10)")]
+    );
+    let document = ExecutableDocument::parse_and_validate(
+        supergraph.schema(),
+        "{ me { name reviews { body } } }",
+        "q.graphql",
+    )
+    .expect("valid");
+    let operation = document.operations.iter().next().expect("operation");
+    let planner = Planner::new(supergraph.clone());
+    let off = planner
+        .plan_with(&document, operation, ActiveLabels::NONE)
+        .expect("plans")
+        .to_string();
+    let on = planner
+        .plan_with(&document, operation, ActiveLabels::NONE.with(0))
+        .expect("plans")
+        .to_string();
+    assert!(
+        !off.contains("reviews\""),
+        "label off: accounts keeps the field\n{off}"
+    );
+    assert!(off.contains("name reviews { body }"), "{off}");
+    assert!(
+        on.contains(r#"Fetch(service: "reviews")"#),
+        "label on: reviews answers\n{on}"
+    );
+    assert!(!on.contains("name reviews"), "{on}");
 }
 
 #[test]
