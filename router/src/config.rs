@@ -35,6 +35,9 @@ pub struct RouterConfig {
     pub dedup_queries: bool,
     /// Entries in the query plan cache (and the parsed document cache).
     pub plan_cache_size: u64,
+    /// Longest one operation may take to plan; past it the request fails
+    /// with `QUERY_PLANNING_FAILED` instead of holding a core.
+    pub plan_timeout_ms: u64,
     /// Largest accepted request body.
     pub max_request_bytes: usize,
     /// Per-subgraph overrides, by the subgraph's name in the supergraph.
@@ -58,6 +61,7 @@ impl Default for RouterConfig {
             timeout_ms: 10_000,
             dedup_queries: true,
             plan_cache_size: 1000,
+            plan_timeout_ms: 2_000,
             max_request_bytes: 2 * 1024 * 1024,
             subgraphs: BTreeMap::new(),
         }

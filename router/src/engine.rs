@@ -4,6 +4,7 @@
 //! subgraphs, and merge. The server only maps the outcome onto HTTP.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Schema};
@@ -120,7 +121,8 @@ impl Engine {
             api_schema_sdl: api_schema::print(&api_schema),
             preparer: Preparer::new(api_schema.clone(), config.plan_cache_size),
             introspection: Introspection::new(api_schema.clone()),
-            planner: Planner::new(supergraph.clone()),
+            planner: Planner::new(supergraph.clone())
+                .with_time_limit(Duration::from_millis(config.plan_timeout_ms)),
             plans: moka::sync::Cache::new(config.plan_cache_size),
             hidden: Hidden::between(supergraph.schema(), &api_schema),
             supergraph,

@@ -74,3 +74,37 @@ fn fragments_aliases_and_conditions_travel_to_the_subgraphs() {
         "query($skip: Boolean!) { cheap: products(first: 1, search: \"a\") { ...Row } dear: products(first: 1, search: \"b\") { edges { node { id @skip(if: $skip) ... on Product { inStock } } } } } fragment Row on ProductConnection { edges { node { name } } }"
     ));
 }
+
+#[test]
+fn planning_past_its_time_limit_is_an_error_not_a_hang() {
+    let sdl = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schema/supergraph.graphql"
+    ))
+    .expect("schema/supergraph.graphql");
+    let supergraph = Arc::new(Supergraph::parse(&sdl).expect("supergraph loads"));
+    let document = ExecutableDocument::parse_and_validate(
+        supergraph.schema(),
+        "{ products(first: 3) { edges { node { name inStock } } } }",
+        "query.graphql",
+    )
+    .expect("valid operation");
+    let operation = document.operations.iter().next().expect("one operation");
+    let limit = std::time::Duration::ZERO;
+    let error = Planner::new(supergraph.clone())
+        .with_time_limit(limit)
+        .plan(&document, operation)
+        .expect_err("no time to plan");
+    assert!(
+        matches!(error, router::plan::PlanError::Timeout(l) if l == limit),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("longer than the limit"),
+        "{error}"
+    );
+    // The default limit leaves ordinary planning alone.
+    Planner::new(supergraph)
+        .plan(&document, operation)
+        .expect("plans within the default limit");
+}

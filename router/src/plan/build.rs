@@ -11,6 +11,7 @@
 //! step sends one request per subgraph and path.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 use apollo_compiler::Name;
 
@@ -46,6 +47,10 @@ pub struct Builder<'a> {
     depth: usize,
     /// The progressive `@override` labels active for the request planned.
     active: ActiveLabels,
+    /// When planning must give up, and the limit that set it.
+    deadline: (Instant, Duration),
+    /// Fields planned so far: the clock is read every so many.
+    planned: usize,
     /// Every entity group a field was routed to, in order: the groups that
     /// supply a representation's fields are the ones touched while planning it.
     touched: Vec<usize>,
@@ -54,10 +59,12 @@ pub struct Builder<'a> {
 const MAX_DEPTH: usize = 64;
 
 impl<'a> Builder<'a> {
-    pub fn new(sg: &'a Supergraph, active: ActiveLabels) -> Self {
+    pub fn new(sg: &'a Supergraph, active: ActiveLabels, deadline: (Instant, Duration)) -> Self {
         Builder {
             sg,
             active,
+            deadline,
+            planned: 0,
             groups: Vec::new(),
             error: None,
             depth: 0,
@@ -306,6 +313,14 @@ impl<'a> Builder<'a> {
                 );
             }
             return vec![Sel::Field(field.clone())];
+        }
+        if self.error.is_some() {
+            return Vec::new();
+        }
+        self.planned += 1;
+        if self.planned % 64 == 1 && Instant::now() >= self.deadline.0 {
+            self.error = Some(PlanError::Timeout(self.deadline.1));
+            return Vec::new();
         }
         self.depth += 1;
         if self.depth > MAX_DEPTH {

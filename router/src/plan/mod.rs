@@ -15,6 +15,7 @@ pub mod selection;
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use apollo_compiler::executable::{Operation, OperationType};
 use apollo_compiler::validation::Valid;
@@ -32,6 +33,8 @@ pub enum PlanError {
     Unsatisfiable(String),
     #[error("subscriptions are not supported yet")]
     Subscription,
+    #[error("planning took longer than the limit of {0:?}")]
+    Timeout(Duration),
 }
 
 /// A query plan: fetches in sequential steps, each step's fetches in parallel.
@@ -75,11 +78,24 @@ pub struct FetchNode {
 
 pub struct Planner {
     supergraph: Arc<Supergraph>,
+    time_limit: Duration,
 }
+
+/// How long one operation may take to plan unless configured otherwise.
+pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(2);
 
 impl Planner {
     pub fn new(supergraph: Arc<Supergraph>) -> Self {
-        Planner { supergraph }
+        Planner {
+            supergraph,
+            time_limit: DEFAULT_TIME_LIMIT,
+        }
+    }
+
+    /// Planning one operation fails with [`PlanError::Timeout`] past `limit`.
+    pub fn with_time_limit(mut self, limit: Duration) -> Self {
+        self.time_limit = limit;
+        self
     }
 
     pub fn supergraph(&self) -> &Arc<Supergraph> {
@@ -105,7 +121,8 @@ impl Planner {
     ) -> Result<QueryPlan, PlanError> {
         let sels = selection::from_executable(document, &operation.selection_set);
         let root = operation.selection_set.ty.clone();
-        let mut builder = Builder::new(&self.supergraph, active);
+        let deadline = (Instant::now() + self.time_limit, self.time_limit);
+        let mut builder = Builder::new(&self.supergraph, active, deadline);
         let mutation = match operation.operation_type {
             OperationType::Query => {
                 builder.plan_query(&root, &sels);
