@@ -7,6 +7,7 @@
 //! never sees the alias.
 
 use apollo_compiler::Name;
+use apollo_compiler::ast::Type;
 
 use super::PathElem;
 use super::selection::{FieldSel, Sel};
@@ -41,7 +42,7 @@ pub fn resolve(sg: &Supergraph, graph: GraphId, parent: &Name, sels: &mut [Sel])
 
 /// A response name at one level, the type its fields have in the subgraph,
 /// and those fields with the type each belongs to.
-type ResponseName<'s> = (Name, Option<String>, Vec<(Name, &'s mut FieldSel)>);
+type ResponseName<'s> = (Name, Option<&'s Type>, Vec<(Name, &'s mut FieldSel)>);
 
 /// One level of the response: every selection list that writes into the
 /// same objects (a field's own selections, and those of other fields with

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use apollo_compiler::ast::Directive;
-use apollo_compiler::ast::Value;
+use apollo_compiler::ast::{Type, Value};
 use apollo_compiler::executable::{FieldSet, SelectionSet};
 use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
@@ -56,7 +56,7 @@ pub struct FieldSource {
     pub provides: Option<SelectionSet>,
     /// The field's type in this subgraph, when it differs from the
     /// supergraph's (`@join__field(type:)`): `ID!` where the supergraph says `ID`.
-    pub ty: Option<String>,
+    pub ty: Option<Type>,
     /// Under a progressive `@override`: the label state in which this
     /// source is the one that resolves the field.
     pub condition: Option<LabelCondition>,
@@ -253,8 +253,13 @@ impl Supergraph {
                         };
                         let field_type = def.ty.inner_named_type().clone();
                         let ty = match join.specified_argument_by_name("type").map(|v| &**v) {
-                            Some(Value::String(ty)) if *ty != def.ty.to_string() => {
-                                Some(ty.clone())
+                            Some(Value::String(text)) => {
+                                let ty = Type::parse(text.as_str(), "join__field.type").map_err(|e| {
+                                    SupergraphError::Inconsistent(format!(
+                                        "{type_name}.{field_name}: @join__field(type: {text:?}) is not a type: {e}"
+                                    ))
+                                })?;
+                                (ty != def.ty).then_some(ty)
                             }
                             _ => None,
                         };
@@ -442,21 +447,21 @@ impl Supergraph {
         source.condition.is_none_or(|c| c.holds(active))
     }
 
-    /// The type of `type_name.field` as `graph` declares it, printed
-    /// (`[ID!]`); `None` for a field the supergraph does not have.
-    pub fn field_type_in(&self, type_name: &str, field: &str, graph: GraphId) -> Option<String> {
+    /// The type of `type_name.field` as `graph` declares it; `None` for a
+    /// field the supergraph does not have.
+    pub fn field_type_in(&self, type_name: &str, field: &str, graph: GraphId) -> Option<&Type> {
         if let Some(ty) = self
             .field_source(type_name, field, graph)
             .and_then(|s| s.ty.as_ref())
         {
-            return Some(ty.clone());
+            return Some(ty);
         }
         let definition = match self.schema.types.get(type_name)? {
             ExtendedType::Object(o) => o.fields.get(field)?,
             ExtendedType::Interface(i) => i.fields.get(field)?,
             _ => return None,
         };
-        Some(definition.ty.to_string())
+        Some(&definition.ty)
     }
 
     /// The object types a value of type `ty` can have when `graph` returns
