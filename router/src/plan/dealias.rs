@@ -40,9 +40,14 @@ pub fn resolve(sg: &Supergraph, graph: GraphId, parent: &Name, sels: &mut [Sel])
     renames
 }
 
-/// A response name at one level, the type its fields have in the subgraph,
-/// and those fields with the type each belongs to.
-type ResponseName<'s> = (Name, Option<&'s Type>, Vec<(Name, &'s mut FieldSel)>);
+/// A response name at one level, the type its fields have in the subgraph
+/// (looked up once a second field uses the name), and those fields with the
+/// type each belongs to.
+type ResponseName<'s> = (
+    Name,
+    Option<Option<&'s Type>>,
+    Vec<(Name, &'s mut FieldSel)>,
+);
 
 /// One level of the response: every selection list that writes into the
 /// same objects (a field's own selections, and those of other fields with
@@ -65,29 +70,36 @@ fn level(
         if field.name == "__typename" {
             continue;
         }
-        let ty = sg.field_type_in(&parent, &field.name, graph);
         let key = field.response_key().clone();
-        match keys.iter_mut().find(|(k, _, _)| *k == key) {
-            Some((_, first_ty, same)) if *first_ty == ty => same.push((parent, field)),
-            Some(_) => {
-                // Another type under a name already taken: a name of its own.
-                let alias = loop {
-                    *taken += 1;
-                    let candidate = format!("{key}__{taken}");
-                    if let Ok(name) = Name::new(&candidate) {
-                        break name;
-                    }
-                };
-                renames.push(Rename {
-                    path: path.to_vec(),
-                    alias: alias.clone(),
-                    name: key,
-                });
-                field.alias = Some(alias.clone());
-                keys.push((alias, ty, vec![(parent, field)]));
-            }
-            None => keys.push((key, ty, vec![(parent, field)])),
+        let Some((_, first_ty, same)) = keys.iter_mut().find(|(k, _, _)| *k == key) else {
+            keys.push((key, None, vec![(parent, field)]));
+            continue;
+        };
+        // Types are looked up only for names used twice: most are not.
+        let first_ty = *first_ty.get_or_insert_with(|| {
+            let (first_parent, first) = &same[0];
+            sg.field_type_in(first_parent, &first.name, graph)
+        });
+        let ty = sg.field_type_in(&parent, &field.name, graph);
+        if first_ty == ty {
+            same.push((parent, field));
+            continue;
         }
+        // Another type under a name already taken: a name of its own.
+        let alias = loop {
+            *taken += 1;
+            let candidate = format!("{key}__{taken}");
+            if let Ok(name) = Name::new(&candidate) {
+                break name;
+            }
+        };
+        renames.push(Rename {
+            path: path.to_vec(),
+            alias: alias.clone(),
+            name: key,
+        });
+        field.alias = Some(alias.clone());
+        keys.push((alias, Some(ty), vec![(parent, field)]));
     }
     for (key, _, same) in keys {
         let Some(depth) = same.first().map(|(_, f)| f.list_depth) else {
