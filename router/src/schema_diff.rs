@@ -10,9 +10,10 @@
 use std::fmt;
 
 use apollo_compiler::ast::{InputValueDefinition, Type};
-use apollo_compiler::schema::{ExtendedType, FieldDefinition};
+use apollo_compiler::collections::{IndexMap, IndexSet};
+use apollo_compiler::schema::{Component, ComponentName, ExtendedType, FieldDefinition};
 use apollo_compiler::validation::Valid;
-use apollo_compiler::{Node, Schema};
+use apollo_compiler::{Name, Node, Schema};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaDiffError {
@@ -185,25 +186,14 @@ fn roots(changes: &mut Changes, old: &Schema, new: &Schema) {
 }
 
 fn types(changes: &mut Changes, name: &str, old: &ExtendedType, new: &ExtendedType) {
+    if let (Some((old_fields, old_interfaces)), Some((new_fields, new_interfaces))) =
+        (composite(old), composite(new))
+    {
+        output_fields(changes, name, old_fields, new_fields);
+        interfaces(changes, name, old_interfaces, new_interfaces);
+        return;
+    }
     match (old, new) {
-        (ExtendedType::Object(a), ExtendedType::Object(b)) => {
-            output_fields(changes, name, &a.fields, &b.fields);
-            interfaces(
-                changes,
-                name,
-                a.implements_interfaces.iter().map(|i| i.name.as_str()),
-                b.implements_interfaces.iter().map(|i| i.name.as_str()),
-            );
-        }
-        (ExtendedType::Interface(a), ExtendedType::Interface(b)) => {
-            output_fields(changes, name, &a.fields, &b.fields);
-            interfaces(
-                changes,
-                name,
-                a.implements_interfaces.iter().map(|i| i.name.as_str()),
-                b.implements_interfaces.iter().map(|i| i.name.as_str()),
-            );
-        }
         (ExtendedType::Union(a), ExtendedType::Union(b)) => {
             for member in &a.members {
                 if !b.members.contains(member) {
@@ -260,38 +250,32 @@ fn types(changes: &mut Changes, name: &str, old: &ExtendedType, new: &ExtendedTy
     }
 }
 
-fn interfaces<'a>(
-    changes: &mut Changes,
-    name: &str,
-    old: impl Iterator<Item = &'a str>,
-    new: impl Iterator<Item = &'a str>,
-) {
-    let old: Vec<&str> = old.collect();
-    let new: Vec<&str> = new.collect();
-    for interface in &old {
-        if !new.contains(interface) {
-            changes.breaking(name, format!("no longer implements {interface}"));
-        }
-    }
-    for interface in &new {
-        if !old.contains(interface) {
-            changes.dangerous(name, format!("now implements {interface}"));
-        }
+type FieldMap = IndexMap<Name, Component<FieldDefinition>>;
+
+/// The fields and interfaces of an object or interface type.
+fn composite(ty: &ExtendedType) -> Option<(&FieldMap, &IndexSet<ComponentName>)> {
+    match ty {
+        ExtendedType::Object(o) => Some((&o.fields, &o.implements_interfaces)),
+        ExtendedType::Interface(i) => Some((&i.fields, &i.implements_interfaces)),
+        _ => None,
     }
 }
 
-fn output_fields(
+fn interfaces(
     changes: &mut Changes,
     name: &str,
-    old: &apollo_compiler::collections::IndexMap<
-        apollo_compiler::Name,
-        apollo_compiler::schema::Component<FieldDefinition>,
-    >,
-    new: &apollo_compiler::collections::IndexMap<
-        apollo_compiler::Name,
-        apollo_compiler::schema::Component<FieldDefinition>,
-    >,
+    old: &IndexSet<ComponentName>,
+    new: &IndexSet<ComponentName>,
 ) {
+    for interface in old.difference(new) {
+        changes.breaking(name, format!("no longer implements {}", interface.name));
+    }
+    for interface in new.difference(old) {
+        changes.dangerous(name, format!("now implements {}", interface.name));
+    }
+}
+
+fn output_fields(changes: &mut Changes, name: &str, old: &FieldMap, new: &FieldMap) {
     for (field, old_field) in old {
         let path = format!("{name}.{field}");
         let Some(new_field) = new.get(field) else {
