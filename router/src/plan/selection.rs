@@ -334,8 +334,32 @@ pub fn add_all(sels: &mut Vec<Sel>, more: Vec<Sel>) {
 
 /// `{ a b { c } ... on T { d } }`, collecting the variables used.
 pub fn print(sels: &[Sel], out: &mut String, variables: &mut Vec<Name>) {
+    print_level(sels, false, out, variables);
+}
+
+fn is_plain_typename(sel: &Sel) -> bool {
+    matches!(sel, Sel::Field(f) if f.name == "__typename" && f.alias.is_none() && f.directives.is_empty())
+}
+
+/// One selection set; `typename_above` when an enclosing level of the same
+/// object already selects `__typename`, which then need not be asked again
+/// inside a fragment.
+fn print_level(sels: &[Sel], typename_above: bool, out: &mut String, variables: &mut Vec<Name>) {
+    let typename_here = typename_above || sels.iter().any(is_plain_typename);
     out.push('{');
     for sel in sels {
+        let redundant = match sel {
+            Sel::Field(_) => typename_above && is_plain_typename(sel),
+            // A fragment left with nothing but the `__typename` above it.
+            Sel::Fragment(fr) => {
+                typename_here
+                    && fr.directives.is_empty()
+                    && fr.selections.iter().all(is_plain_typename)
+            }
+        };
+        if redundant {
+            continue;
+        }
         out.push(' ');
         match sel {
             Sel::Field(f) => {
@@ -346,13 +370,13 @@ pub fn print(sels: &[Sel], out: &mut String, variables: &mut Vec<Name>) {
                 merge_names(variables, &f.variables);
                 if !f.selections.is_empty() {
                     out.push(' ');
-                    print(&f.selections, out, variables);
+                    print_level(&f.selections, false, out, variables);
                 }
             }
             Sel::Fragment(fr) => {
                 let _ = write!(out, "... on {}{} ", fr.type_condition, fr.directives);
                 merge_names(variables, &fr.variables);
-                print(&fr.selections, out, variables);
+                print_level(&fr.selections, typename_here, out, variables);
             }
         }
     }
@@ -371,4 +395,47 @@ fn merge_names(into: &mut Vec<Name>, names: &[Name]) {
 pub fn from_field_set(set: &SelectionSet) -> Vec<Sel> {
     let document = ExecutableDocument::new();
     from_executable(&document, set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(name: &str) -> Sel {
+        Sel::Field(FieldSel {
+            name: Name::new_unchecked(name),
+            internal: false,
+            ..FieldSel::typename()
+        })
+    }
+
+    fn fragment(on: &str, selections: Vec<Sel>) -> Sel {
+        Sel::Fragment(FragmentSel {
+            type_condition: Name::new_unchecked(on),
+            directives: String::new(),
+            variables: Vec::new(),
+            selections,
+            conditions: Vec::new(),
+        })
+    }
+
+    fn printed(sels: &[Sel]) -> String {
+        let mut out = String::new();
+        print(sels, &mut out, &mut Vec::new());
+        out
+    }
+
+    #[test]
+    fn typename_is_asked_once_per_object() {
+        let typename = || Sel::Field(FieldSel::typename());
+        let sels = [
+            fragment("Book", vec![field("title"), typename(), field("id")]),
+            fragment("Song", vec![typename()]),
+            typename(),
+        ];
+        assert_eq!(printed(&sels), "{ ... on Book { title id } __typename }");
+        // Without one above, each fragment keeps its own.
+        let sels = [fragment("Book", vec![typename(), field("id")])];
+        assert_eq!(printed(&sels), "{ ... on Book { __typename id } }");
+    }
 }
