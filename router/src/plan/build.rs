@@ -85,13 +85,13 @@ impl<'a> Builder<'a> {
         self.sg
             .field_sources(ty, field)
             .iter()
-            .filter(move |s| Supergraph::is_active(s, active))
+            .filter(move |s| s.is_active(active))
     }
 
     fn source(&self, ty: &str, field: &str, graph: GraphId) -> Option<&'a FieldSource> {
         self.sg
             .field_source(ty, field, graph)
-            .filter(|s| Supergraph::is_active(s, self.active))
+            .filter(|s| s.is_active(self.active))
     }
 
     fn fail(&mut self, message: String) {

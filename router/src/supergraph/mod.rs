@@ -62,6 +62,13 @@ pub struct FieldSource {
     pub condition: Option<LabelCondition>,
 }
 
+impl FieldSource {
+    /// Whether this source resolves its field for a request with `active` labels.
+    pub fn is_active(&self, active: ActiveLabels) -> bool {
+        self.condition.is_none_or(|c| c.holds(active))
+    }
+}
+
 /// A loaded supergraph.
 pub struct Supergraph {
     schema: Valid<Schema>,
@@ -440,11 +447,6 @@ impl Supergraph {
     /// The progressive `@override` labels, indexed as `LabelCondition`s name them.
     pub fn override_labels(&self) -> &[OverrideLabel] {
         &self.labels
-    }
-
-    /// Whether `source` resolves its field for a request with `active` labels.
-    pub fn is_active(source: &FieldSource, active: ActiveLabels) -> bool {
-        source.condition.is_none_or(|c| c.holds(active))
     }
 
     /// The type of `type_name.field` as `graph` declares it; `None` for a
