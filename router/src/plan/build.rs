@@ -17,6 +17,7 @@ use apollo_compiler::Name;
 
 use super::PlanError;
 use super::selection::{self, FieldSel, FragmentSel, Sel};
+use super::way::Hop;
 use crate::supergraph::{ActiveLabels, FieldSource, GraphId, Supergraph};
 
 /// One step of a response path: a response key, or every item of a list.
@@ -40,9 +41,13 @@ pub struct Group {
 }
 
 pub struct Builder<'a> {
-    sg: &'a Supergraph,
+    pub(super) sg: &'a Supergraph,
     pub groups: Vec<Group>,
     error: Option<PlanError>,
+    /// The way from the current group's entry to the position planned.
+    pub(super) way: Vec<Hop>,
+    /// Planning a mutation: its root fields must not be fetched twice.
+    pub(super) mutation: bool,
     /// Guards against cycles in key resolution.
     depth: usize,
     /// The progressive `@override` labels active for the request planned.
@@ -67,6 +72,8 @@ impl<'a> Builder<'a> {
             planned: 0,
             groups: Vec::new(),
             error: None,
+            way: Vec::new(),
+            mutation: false,
             depth: 0,
             touched: Vec::new(),
         }
@@ -80,7 +87,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The subgraphs that resolve `ty.field` for this request.
-    fn sources(&self, ty: &str, field: &str) -> impl Iterator<Item = &'a FieldSource> + use<'a> {
+    pub(super) fn sources(&self, ty: &str, field: &str) -> impl Iterator<Item = &'a FieldSource> + use<'a> {
         let active = self.active;
         self.sg
             .field_sources(ty, field)
@@ -88,7 +95,7 @@ impl<'a> Builder<'a> {
             .filter(move |s| s.is_active(active))
     }
 
-    fn source(&self, ty: &str, field: &str, graph: GraphId) -> Option<&'a FieldSource> {
+    pub(super) fn source(&self, ty: &str, field: &str, graph: GraphId) -> Option<&'a FieldSource> {
         self.sg
             .field_source(ty, field, graph)
             .filter(|s| s.is_active(self.active))
@@ -103,30 +110,47 @@ impl<'a> Builder<'a> {
     /// Plans the root selections of a query: each root field goes to the
     /// subgraph that can resolve most of it, one group per subgraph.
     pub fn plan_query(&mut self, root: &Name, sels: &[Sel]) {
-        self.plan_root(root, sels, &[], false);
+        self.plan_root(root, sels, &[], None);
     }
 
     /// Plans a mutation: root fields in order, a new group whenever the
     /// subgraph changes, each group after everything planned before it.
     pub fn plan_mutation(&mut self, root: &Name, sels: &[Sel]) {
-        self.plan_root(root, sels, &[], true);
+        self.mutation = true;
+        self.plan_root(root, sels, &[], None);
     }
 
-    fn plan_root(&mut self, root: &Name, sels: &[Sel], wrappers: &[&FragmentSel], mutation: bool) {
+    /// Plans root selections, each root field in the subgraph that suits it
+    /// best, or all in `fixed`.
+    pub(super) fn plan_root(
+        &mut self,
+        root: &Name,
+        sels: &[Sel],
+        wrappers: &[&FragmentSel],
+        fixed: Option<GraphId>,
+    ) {
+        let mutation = self.mutation;
         for sel in sels {
             match sel {
                 Sel::Fragment(fragment) => {
                     let mut inner = wrappers.to_vec();
                     inner.push(fragment);
-                    self.plan_root(root, &fragment.selections, &inner, mutation);
+                    self.way.push(Hop::Fragment {
+                        parent: root.clone(),
+                        fragment: fragment.without_selections(),
+                    });
+                    self.plan_root(root, &fragment.selections, &inner, fixed);
+                    self.way.pop();
                 }
                 Sel::Field(field) => {
                     if field.name == "__typename" {
                         // Answered by the executor from the root type.
                         continue;
                     }
-                    let sources: Vec<GraphId> =
-                        self.sources(root, &field.name).map(|s| s.graph).collect();
+                    let sources: Vec<GraphId> = match fixed {
+                        Some(graph) => vec![graph],
+                        None => self.sources(root, &field.name).map(|s| s.graph).collect(),
+                    };
                     let Some(graph) = self.choose_root_graph(root, field, &sources, mutation)
                     else {
                         self.fail(format!("no subgraph resolves {root}.{}", field.name));
@@ -252,6 +276,13 @@ impl<'a> Builder<'a> {
                         // the objects it matches here, type by type (none:
                         // the fragment cannot match anything this subgraph returns).
                         for object in matched {
+                            self.way.push(Hop::Fragment {
+                                parent: parent.clone(),
+                                fragment: FragmentSel {
+                                    type_condition: object.clone(),
+                                    ..fragment.without_selections()
+                                },
+                            });
                             let inner = self.plan_sels(
                                 group,
                                 &object,
@@ -260,6 +291,7 @@ impl<'a> Builder<'a> {
                                 provided,
                                 entity_root,
                             );
+                            self.way.pop();
                             add_fragment(&mut out, parent, fragment, object, inner);
                         }
                         continue;
@@ -272,6 +304,10 @@ impl<'a> Builder<'a> {
                         } else {
                             condition.clone()
                         };
+                    self.way.push(Hop::Fragment {
+                        parent: parent.clone(),
+                        fragment: fragment.without_selections(),
+                    });
                     let inner = self.plan_sels(
                         group,
                         &inner_parent,
@@ -280,6 +316,7 @@ impl<'a> Builder<'a> {
                         provided,
                         entity_root,
                     );
+                    self.way.pop();
                     add_fragment(&mut out, parent, fragment, condition.clone(), inner);
                 }
             }
@@ -341,7 +378,18 @@ impl<'a> Builder<'a> {
             // Resolve per runtime type this subgraph can return.
             let mut out = vec![Sel::Field(FieldSel::typename())];
             for object in self.sg.possible_types(parent, Some(graph)) {
+                self.way.push(Hop::Fragment {
+                    parent: parent.clone(),
+                    fragment: FragmentSel {
+                        type_condition: object.clone(),
+                        directives: String::new(),
+                        variables: Vec::new(),
+                        selections: Vec::new(),
+                        conditions: Vec::new(),
+                    },
+                });
                 let inner = self.plan_field(group, &object, field, path, provided, entity_root);
+                self.way.pop();
                 if !inner.is_empty() {
                     selection::add(
                         &mut out,
@@ -470,6 +518,12 @@ impl<'a> Builder<'a> {
             let inherited: Option<Vec<Sel>> =
                 provided.and_then(|p| provided_children(p, &field.name));
             let child_provided = from_source.or(inherited);
+            self.way.push(Hop::Field {
+                parent: parent.clone(),
+                field: field.without_selections(),
+                path: path.to_vec(),
+                extra: Vec::new(),
+            });
             let mut children = self.plan_sels(
                 group,
                 &field.ty,
@@ -478,10 +532,19 @@ impl<'a> Builder<'a> {
                 child_provided.as_deref(),
                 false,
             );
-            if self.sg.is_abstract(&field.ty) {
+            let extra = match self.way.pop() {
+                Some(Hop::Field { extra, .. }) => extra,
+                _ => Vec::new(),
+            };
+            if self.sg.is_abstract(&field.ty) || children.is_empty() {
+                // Abstract: the answer must say which type it is. Empty (every
+                // field fetched elsewhere): a selection set may not be.
                 selection::add(&mut children, Sel::Field(FieldSel::typename()));
             }
             planned.selections = children;
+            let mut out = vec![Sel::Field(planned)];
+            selection::add_all(&mut out, extra);
+            return out;
         }
         vec![Sel::Field(planned)]
     }
@@ -544,9 +607,12 @@ impl<'a> Builder<'a> {
             })
             .cloned()
         else {
+            if let Some(planned) = self.lift(group, parent, field) {
+                return planned;
+            }
             let name = &self.sg.subgraph(graph).name;
             self.fail(format!(
-                "{parent}.{} cannot be resolved from subgraph {name}: no subgraph that resolves it has a resolvable @key for {parent}",
+                "{parent}.{} cannot be resolved from subgraph {name}: no subgraph that resolves it has a resolvable @key for {parent}, nor resolves the way to it from the root or an entity",
                 field.name
             ));
             return Vec::new();
@@ -589,7 +655,7 @@ impl<'a> Builder<'a> {
     /// Puts `sels` into an entity fetch on `target` at `path`, and plans in
     /// the current group what its representations need.
     #[allow(clippy::too_many_arguments)]
-    fn route_subtree(
+    pub(super) fn route_subtree(
         &mut self,
         group: usize,
         parent: &Name,
@@ -613,7 +679,10 @@ impl<'a> Builder<'a> {
         depends.insert(group);
         let entity = self.entity_group(target, path, depends);
         self.touched.push(entity);
+        // The entity group's way starts at the entity.
+        let way = std::mem::take(&mut self.way);
         let planned = self.plan_sels(entity, parent, sels, path, None, true);
+        self.way = way;
         let target_group = &mut self.groups[entity];
         selection::add(
             &mut target_group.selections,

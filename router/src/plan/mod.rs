@@ -9,6 +9,8 @@
 //! - this module: ordering groups into a plan of parallel steps, and printing.
 
 mod build;
+mod lift;
+mod way;
 pub mod dealias;
 pub mod selection;
 

@@ -116,10 +116,32 @@ impl FieldSel {
             && self.directives == other.directives
     }
 
+    /// A copy without the sub-selections (which are not copied either).
     pub fn without_selections(&self) -> FieldSel {
         FieldSel {
+            alias: self.alias.clone(),
+            name: self.name.clone(),
+            arguments: self.arguments.clone(),
+            directives: self.directives.clone(),
+            variables: self.variables.clone(),
+            ty: self.ty.clone(),
+            list_depth: self.list_depth,
             selections: Vec::new(),
-            ..self.clone()
+            conditions: self.conditions.clone(),
+            internal: self.internal,
+        }
+    }
+}
+
+impl FragmentSel {
+    /// A copy without the selections (which are not copied either).
+    pub fn without_selections(&self) -> FragmentSel {
+        FragmentSel {
+            type_condition: self.type_condition.clone(),
+            directives: self.directives.clone(),
+            variables: self.variables.clone(),
+            selections: Vec::new(),
+            conditions: self.conditions.clone(),
         }
     }
 }

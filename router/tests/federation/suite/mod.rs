@@ -15,3 +15,4 @@ mod requires;
 mod shareable;
 mod type_conditions;
 mod type_merging;
+mod value_types;
