@@ -17,6 +17,7 @@ use apollo_compiler::Name;
 
 use super::PlanError;
 use super::selection::{self, FieldSel, FragmentSel, Sel};
+use super::reach::{ReachMemo, Want};
 use super::way::Hop;
 use crate::supergraph::{ActiveLabels, FieldSource, GraphId, Supergraph};
 
@@ -48,8 +49,11 @@ pub struct Builder<'a> {
     pub(super) way: Vec<Hop>,
     /// Planning a mutation: its root fields must not be fetched twice.
     pub(super) mutation: bool,
-    /// Guards against cycles in key resolution.
-    depth: usize,
+    /// Fields being routed at the current position, by the subgraph they
+    /// are wanted in: a key or requirement that needs one again is a circle.
+    pub(super) routing: Vec<Want>,
+    /// Jump costs found so far (see `reach`).
+    pub(super) reach: ReachMemo,
     /// The progressive `@override` labels active for the request planned.
     active: ActiveLabels,
     /// When planning must give up, and the limit that set it.
@@ -61,7 +65,9 @@ pub struct Builder<'a> {
     touched: Vec<usize>,
 }
 
-const MAX_DEPTH: usize = 64;
+/// Stack left when planning a field grows the stack, and by how much.
+const STACK_RED_ZONE: usize = 128 * 1024;
+const STACK_GROWTH: usize = 2 * 1024 * 1024;
 
 impl<'a> Builder<'a> {
     pub fn new(sg: &'a Supergraph, active: ActiveLabels, deadline: (Instant, Duration)) -> Self {
@@ -74,7 +80,8 @@ impl<'a> Builder<'a> {
             error: None,
             way: Vec::new(),
             mutation: false,
-            depth: 0,
+            routing: Vec::new(),
+            reach: ReachMemo::default(),
             touched: Vec::new(),
         }
     }
@@ -324,7 +331,24 @@ impl<'a> Builder<'a> {
         out
     }
 
+    /// Plans one field (and all below it): planning recurses once per level
+    /// of the operation, and operations nest as deep as the parser allows,
+    /// so the stack grows on demand instead of overflowing.
     fn plan_field(
+        &mut self,
+        group: usize,
+        parent: &Name,
+        field: &FieldSel,
+        path: &[PathElem],
+        provided: Option<&[Sel]>,
+        entity_root: bool,
+    ) -> Vec<Sel> {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+            self.plan_field_here(group, parent, field, path, provided, entity_root)
+        })
+    }
+
+    fn plan_field_here(
         &mut self,
         group: usize,
         parent: &Name,
@@ -357,15 +381,6 @@ impl<'a> Builder<'a> {
         self.planned += 1;
         if self.planned % 64 == 1 && Instant::now() >= self.deadline.0 {
             self.error = Some(PlanError::Timeout(self.deadline.1));
-            return Vec::new();
-        }
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            self.depth -= 1;
-            self.fail(format!(
-                "planning {parent}.{} recursed too deep",
-                field.name
-            ));
             return Vec::new();
         }
         let resolvable = self.resolves(graph, parent, field, provided, entity_root);
@@ -407,7 +422,6 @@ impl<'a> Builder<'a> {
         } else {
             self.route(group, parent, field, path, provided)
         };
-        self.depth -= 1;
         out
     }
 
@@ -524,6 +538,8 @@ impl<'a> Builder<'a> {
                 path: path.to_vec(),
                 extra: Vec::new(),
             });
+            // A new position: what is routed above is no circle down here.
+            let routing = std::mem::take(&mut self.routing);
             let mut children = self.plan_sels(
                 group,
                 &field.ty,
@@ -532,6 +548,7 @@ impl<'a> Builder<'a> {
                 child_provided.as_deref(),
                 false,
             );
+            self.routing = routing;
             let extra = match self.way.pop() {
                 Some(Hop::Field { extra, .. }) => extra,
                 _ => Vec::new(),
@@ -584,35 +601,63 @@ impl<'a> Builder<'a> {
             // as the interface, whose key the object has.
             return self.route(group, &interface, field, path, provided);
         }
-        let sources: Vec<(GraphId, Option<Vec<Sel>>)> = self
+        let keyed: Vec<(GraphId, Option<Vec<Sel>>)> = self
             .sources(parent, &field.name)
             .filter(|s| self.sg.resolvable_keys(parent, s.graph).next().is_some())
             .map(|s| (s.graph, s.requires.as_ref().map(selection::from_field_set)))
             .collect();
         let subtree = [Sel::Field(field.clone())];
-        let Some((target, requires)) = sources
-            .iter()
-            .min_by_key(|(g, requires)| {
-                let existing = self.groups.iter().any(|x| {
-                    x.entity && x.graph == *g && x.path == path && x.depends.contains(&group)
-                });
-                let key_misses = self.best_key(parent, *g, graph).1;
-                (
-                    self.misses(*g, parent, &subtree)
-                        + key_misses
-                        + usize::from(requires.is_some()),
-                    !existing,
-                    *g,
-                )
-            })
-            .cloned()
-        else {
-            if let Some(planned) = self.lift(group, parent, field) {
+        // While it is routed, this field is no way to its own key.
+        self.routing.push((parent.clone(), field.name.clone(), graph));
+        let mut best: Option<((usize, bool, GraphId), GraphId, Option<Vec<Sel>>)> = None;
+        for (target, requires) in &keyed {
+            let Some((_, key_cost)) = self.key_cost(graph, parent, *target, provided) else {
+                continue;
+            };
+            let mut requires_cost = Some(0);
+            for sel in requires.iter().flatten() {
+                if let Sel::Field(required) = sel {
+                    requires_cost = requires_cost
+                        .and_then(|c| Some(c + self.field_cost(graph, parent, &required.name)?));
+                }
+            }
+            let Some(requires_cost) = requires_cost else {
+                continue;
+            };
+            let existing = self.groups.iter().any(|x| {
+                x.entity && x.graph == *target && x.path == path && x.depends.contains(&group)
+            });
+            let cost = (
+                self.misses(*target, parent, &subtree)
+                    + (key_cost + requires_cost) as usize
+                    + usize::from(requires.is_some()),
+                !existing,
+                *target,
+            );
+            if best.as_ref().is_none_or(|(c, ..)| cost < *c) {
+                best = Some((cost, *target, requires.clone()));
+            }
+        }
+        let Some((_, target, requires)) = best else {
+            self.routing.pop();
+            if keyed.is_empty()
+                && let Some(planned) = self.lift(group, parent, field)
+            {
                 return planned;
             }
             let name = &self.sg.subgraph(graph).name;
+            let why = if keyed.is_empty() {
+                format!(
+                    "no subgraph that resolves it has a resolvable @key for {parent}, nor resolves the way to it from the root or an entity"
+                )
+            } else {
+                format!(
+                    "every subgraph that resolves it needs a key or requirement that can only be had through {parent}.{} itself",
+                    field.name
+                )
+            };
             self.fail(format!(
-                "{parent}.{} cannot be resolved from subgraph {name}: no subgraph that resolves it has a resolvable @key for {parent}, nor resolves the way to it from the root or an entity",
+                "{parent}.{} cannot be resolved from subgraph {name}: {why}",
                 field.name
             ));
             return Vec::new();
@@ -622,7 +667,9 @@ impl<'a> Builder<'a> {
             alias_fields_with_arguments(&mut r);
             r
         });
-        self.route_subtree(group, parent, &subtree, path, provided, target, requires)
+        let planned = self.route_subtree(group, parent, &subtree, path, provided, target, requires);
+        self.routing.pop();
+        planned
     }
 
     /// Routes selections on an interface object to a subgraph where the
@@ -666,7 +713,10 @@ impl<'a> Builder<'a> {
         requires: Option<Vec<Sel>>,
     ) -> Vec<Sel> {
         let graph = self.groups[group].graph;
-        let (key, _) = self.best_key(parent, target, graph);
+        let key = match self.key_cost(graph, parent, target, provided) {
+            Some((key, _)) => selection::from_field_set(&key.fields),
+            None => self.best_key(parent, target, graph).0,
+        };
         let mut representation = vec![Sel::Field(FieldSel::typename())];
         selection::add_all(&mut representation, key);
         if let Some(requires) = requires {
@@ -858,7 +908,7 @@ fn add_fragment(
     );
 }
 
-fn provides(provided: &[Sel], field: &str) -> bool {
+pub(super) fn provides(provided: &[Sel], field: &str) -> bool {
     provided.iter().any(|s| match s {
         Sel::Field(f) => f.name == field,
         Sel::Fragment(fr) => provides(&fr.selections, field),

@@ -10,6 +10,7 @@
 
 mod build;
 mod lift;
+mod reach;
 mod way;
 pub mod dealias;
 pub mod selection;

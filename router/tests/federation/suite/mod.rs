@@ -6,6 +6,7 @@ mod batching;
 mod entities;
 mod inaccessible;
 mod interface_object;
+mod key_paths;
 mod mutations;
 mod nulls_and_errors;
 mod operations;
