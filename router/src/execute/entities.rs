@@ -79,6 +79,13 @@ impl<'p> Paths<'p> {
         &self.steps[start..end]
     }
 
+    /// Appends every path of `other`.
+    pub fn extend(&mut self, other: &Paths<'p>) {
+        let offset = self.steps.len();
+        self.steps.extend_from_slice(&other.steps);
+        self.ends.extend(other.ends.iter().map(|end| end + offset));
+    }
+
     fn push(&mut self, path: &[Step<'p>]) {
         self.steps.extend_from_slice(path);
         self.ends.push(self.steps.len());

@@ -16,11 +16,10 @@
 pub mod answer;
 pub mod entities;
 pub mod hidden;
+pub mod reps;
 mod shape;
 pub mod tree;
 
-use std::collections::HashMap;
-use std::ops::Range;
 use std::sync::OnceLock;
 
 use apollo_compiler::ExecutableDocument;
@@ -41,6 +40,7 @@ use entities::{
     Paths, collect_objects, deep_merge, pointer_mut, steps, to_segments, write_representation,
 };
 use hidden::Hidden;
+use reps::RepList;
 use tree::{Node, Object};
 
 /// The most a response buffer reserves before writing; larger responses grow it.
@@ -118,6 +118,7 @@ async fn run<'b>(
             .iter()
             .map(|fetch| (*fetch, prepare(supergraph, fetch, &state.data, variables)))
             .collect();
+        coalesce(&mut prepared);
         let batches = batches(&prepared);
         let raw = send_step(&mut prepared, &batches, supergraph, transport).await;
         let mut answers: Vec<Option<Result<Answer<'b>, TransportError>>> =
@@ -232,7 +233,7 @@ async fn send_step(
         let mut parts: Vec<(&FetchNode, SubgraphRequest)> = Vec::with_capacity(batch.len());
         for &i in batch {
             let (fetch, ready) = &mut prepared[i];
-            if let Some(request) = ready.as_mut().and_then(|r| r.request.take()) {
+            if let Some(request) = ready.as_mut().and_then(Prepared::take_request) {
                 parts.push((*fetch, request));
             }
         }
@@ -322,11 +323,76 @@ fn split_combined(answer: Answer<'_>, parts: usize) -> Vec<Answer<'_>> {
 struct Prepared<'p> {
     /// Taken when sent.
     request: Option<SubgraphRequest>,
+    /// Entity fetches: the representations, added to the request when sent.
+    reps: Option<RepList>,
     /// Response paths of the objects at the fetch's path.
     paths: Paths<'p>,
     /// (object, representation) for every object that has a representation;
     /// objects with equal representations share one.
     target_rep: Vec<(usize, usize)>,
+}
+
+impl<'p> Prepared<'p> {
+    fn take_request(&mut self) -> Option<SubgraphRequest> {
+        let mut request = self.request.take()?;
+        if let Some(reps) = self.reps.take() {
+            request
+                .variables
+                .push(("representations".into(), reps.into_json()));
+        }
+        Some(request)
+    }
+
+    /// Takes over another fetch's objects: their representations join this
+    /// list (each distinct one once) and the answers go to their paths too.
+    fn absorb(&mut self, other: Prepared<'p>) {
+        let (Some(reps), Some(theirs)) = (self.reps.as_mut(), other.reps.as_ref()) else {
+            return;
+        };
+        let remap: Vec<usize> = (0..theirs.len()).map(|i| reps.push(theirs.item(i))).collect();
+        let offset = self.paths.len();
+        self.paths.extend(&other.paths);
+        self.target_rep.extend(
+            other
+                .target_rep
+                .iter()
+                .map(|&(object, rep)| (object + offset, remap[rep])),
+        );
+    }
+}
+
+/// Entity fetches of one step for one subgraph that select the same thing
+/// (the same types and fields, at different paths) become one: one
+/// `_entities` field, one de-duplicated representation list, whose answers
+/// go back to every path. An entity met at several paths is then sent and
+/// resolved once.
+fn coalesce(prepared: &mut [(&FetchNode, Option<Prepared<'_>>)]) {
+    for j in 1..prepared.len() {
+        let fetch = prepared[j].0;
+        if fetch.representations.is_none() || prepared[j].1.is_none() {
+            continue;
+        }
+        let Some(i) = (0..j).find(|&i| {
+            let (other, ready) = &prepared[i];
+            ready.is_some() && same_entity_selection(other, fetch)
+        }) else {
+            continue;
+        };
+        if let Some(donor) = prepared[j].1.take()
+            && let Some(target) = prepared[i].1.as_mut()
+        {
+            target.absorb(donor);
+        }
+    }
+}
+
+fn same_entity_selection(a: &FetchNode, b: &FetchNode) -> bool {
+    a.graph == b.graph
+        && a.representations.is_some()
+        && b.representations.is_some()
+        && a.entity_selection == b.entity_selection
+        && a.renames == b.renames
+        && a.variables == b.variables
 }
 
 /// Response keys a fetch's top-level selections fill.
@@ -362,7 +428,7 @@ fn prepare<'p>(
     if !fetch.selections.is_empty() && fetch.selections.iter().all(|s| s.is_skipped(variables)) {
         return None;
     }
-    let mut request_variables: Vec<(String, String)> = fetch
+    let request_variables: Vec<(String, String)> = fetch
         .variables
         .iter()
         .filter_map(|name| {
@@ -372,6 +438,7 @@ fn prepare<'p>(
         .collect();
     let Some(rep_sels) = &fetch.representations else {
         return Some(Prepared {
+            reps: None,
             request: Some(SubgraphRequest {
                 query: fetch.operation.clone(),
                 operation_name: fetch.operation_name.clone(),
@@ -385,12 +452,12 @@ fn prepare<'p>(
     let mut objects = Vec::new();
     let mut paths = Paths::default();
     collect_objects(data, &fetch.path, &mut Vec::new(), &mut paths, &mut objects);
-    let (representations, target_rep) = representations(supergraph, &objects, rep_sels);
+    let (reps, target_rep) = representations(supergraph, &objects, rep_sels);
     if target_rep.is_empty() {
         return None;
     }
-    request_variables.push(("representations".into(), representations));
     Some(Prepared {
+        reps: Some(reps),
         request: Some(SubgraphRequest {
             query: fetch.operation.clone(),
             operation_name: fetch.operation_name.clone(),
@@ -402,53 +469,24 @@ fn prepare<'p>(
     })
 }
 
-/// The `representations` list as JSON text, written straight from the data,
-/// each distinct representation once; plus (object, representation) for
-/// every object that has one. Duplicates are found by
-/// comparing the written text (hashed first), so nothing is built twice.
+/// The representations of `objects`, each distinct one once, plus
+/// (object, representation) for every object that has one.
 fn representations(
     supergraph: &Supergraph,
     objects: &[&Node<'_>],
     rep_sels: &[Sel],
-) -> (String, Vec<(usize, usize)>) {
-    use std::hash::BuildHasher;
-    let hasher = foldhash::fast::RandomState::default();
-    let mut text: Vec<u8> = Vec::with_capacity(64 * objects.len() + 2);
-    text.push(b'[');
-    let mut written: Vec<Range<usize>> = Vec::new();
-    let mut seen: HashMap<u64, Vec<usize>, foldhash::fast::RandomState> = HashMap::default();
+) -> (RepList, Vec<(usize, usize)>) {
+    let mut reps = RepList::with_capacity(objects.len());
     let mut target_rep = Vec::with_capacity(objects.len());
     for (object_index, object) in objects.iter().enumerate() {
-        let mark = text.len();
-        if !written.is_empty() {
-            text.push(b',');
+        let mark = reps.begin();
+        if write_representation(supergraph, object, rep_sels, reps.buffer()) {
+            target_rep.push((object_index, reps.end(mark)));
+        } else {
+            reps.abandon(mark);
         }
-        let start = text.len();
-        if !write_representation(supergraph, object, rep_sels, &mut text) {
-            text.truncate(mark);
-            continue;
-        }
-        let candidates = seen.entry(hasher.hash_one(&text[start..])).or_default();
-        let index = match candidates
-            .iter()
-            .find(|&&i| text[written[i].clone()] == text[start..])
-        {
-            Some(&i) => {
-                text.truncate(mark);
-                i
-            }
-            None => {
-                written.push(start..text.len());
-                candidates.push(written.len() - 1);
-                written.len() - 1
-            }
-        };
-        target_rep.push((object_index, index));
     }
-    text.push(b']');
-    // Only valid UTF-8 was written: names and serde_json's own output.
-    let text = String::from_utf8(text).unwrap_or_else(|_| "[]".to_owned());
-    (text, target_rep)
+    (reps, target_rep)
 }
 
 fn merge<'b>(

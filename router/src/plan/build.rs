@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use apollo_compiler::Name;
 
 use super::PlanError;
-use super::selection::{self, FieldSel, FragmentSel, Sel};
 use super::reach::{ReachMemo, Want};
+use super::selection::{self, FieldSel, FragmentSel, Sel};
 use super::way::Hop;
 use crate::supergraph::{ActiveLabels, FieldSource, GraphId, Supergraph};
 
@@ -94,7 +94,11 @@ impl<'a> Builder<'a> {
     }
 
     /// The subgraphs that resolve `ty.field` for this request.
-    pub(super) fn sources(&self, ty: &str, field: &str) -> impl Iterator<Item = &'a FieldSource> + use<'a> {
+    pub(super) fn sources(
+        &self,
+        ty: &str,
+        field: &str,
+    ) -> impl Iterator<Item = &'a FieldSource> + use<'a> {
         let active = self.active;
         self.sg
             .field_sources(ty, field)
@@ -608,7 +612,8 @@ impl<'a> Builder<'a> {
             .collect();
         let subtree = [Sel::Field(field.clone())];
         // While it is routed, this field is no way to its own key.
-        self.routing.push((parent.clone(), field.name.clone(), graph));
+        self.routing
+            .push((parent.clone(), field.name.clone(), graph));
         let mut best: Option<((usize, bool, GraphId), GraphId, Option<Vec<Sel>>)> = None;
         for (target, requires) in &keyed {
             let Some((_, key_cost)) = self.key_cost(graph, parent, *target, provided) else {

@@ -61,8 +61,7 @@ impl Builder<'_> {
                 };
                 let (entity, path) = (entity.clone(), path.clone());
                 let sels = rebuild(&tail, innermost);
-                let needed =
-                    self.route_subtree(group, &entity, &sels, &path, None, graph, None);
+                let needed = self.route_subtree(group, &entity, &sels, &path, None, graph, None);
                 self.way.extend(tail);
                 if let Some(Hop::Field { extra, .. }) = self.way.get_mut(hop) {
                     super::selection::add_all(extra, needed);
@@ -85,7 +84,12 @@ impl Builder<'_> {
             // Hops from `first` on are all resolvable in `graph`.
             let first = self.resolvable_from(graph);
             for hop in first..self.way.len() {
-                let Hop::Field { parent: entity, path, .. } = &self.way[hop] else {
+                let Hop::Field {
+                    parent: entity,
+                    path,
+                    ..
+                } = &self.way[hop]
+                else {
                     continue;
                 };
                 if self.sg.resolvable_keys(entity, graph).next().is_none() {

@@ -9,11 +9,11 @@
 //! - this module: ordering groups into a plan of parallel steps, and printing.
 
 mod build;
+pub mod dealias;
 mod lift;
 mod reach;
-mod way;
-pub mod dealias;
 pub mod selection;
+mod way;
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};

@@ -94,7 +94,13 @@ impl<'a> Builder<'a> {
         best
     }
 
-    fn cost_of(&mut self, from: GraphId, ty: &Name, field: &Name, search: &mut Search) -> Option<u32> {
+    fn cost_of(
+        &mut self,
+        from: GraphId,
+        ty: &Name,
+        field: &Name,
+        search: &mut Search,
+    ) -> Option<u32> {
         if field == "__typename" || self.resolves_locally(from, ty, field) {
             return Some(0);
         }

@@ -196,7 +196,61 @@ async fn entity_fetches_for_one_subgraph_at_one_step_share_a_request() {
         "latestReviews": [{ "author": { "name": "Ada" }, "editor": { "name": "Bob" } }],
         "featured": { "author": { "name": "Bob" }, "editor": null }
     }));
-    // Three paths need accounts at the same step: one request, aliased fields.
+    // Four paths need the same fields of User from accounts at the same
+    // step: one request, one `_entities` field, each user sent once.
+    let requests = accounts.requests();
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert_eq!(
+        requests[0].query.matches("_entities").count(),
+        1,
+        "{}",
+        requests[0].query
+    );
+    assert_eq!(
+        requests[0].representations(),
+        vec![
+            json!({ "__typename": "User", "id": "u1" }),
+            json!({ "__typename": "User", "id": "u2" })
+        ]
+    );
+}
+
+#[tokio::test]
+async fn entity_fetches_selecting_different_fields_share_a_request_as_aliased_fields() {
+    let reviews = Subgraph::new(
+        "reviews",
+        r#"
+        type User @key(fields: "id") { id: ID! }
+        type Review { body: String! author: User! editor: User }
+        type Query { latestReviews: [Review!]! }
+        "#,
+    )
+    .root(
+        "latestReviews",
+        json!([{ "body": "a", "author": { "id": "u1" }, "editor": { "id": "u2" } }]),
+    )
+    .start()
+    .await;
+    let accounts = Subgraph::new(
+        "accounts",
+        r#"type User @key(fields: "id") { id: ID! name: String! email: String! }"#,
+    )
+    .entities(
+        "User",
+        json!([
+            { "id": "u1", "name": "Ada", "email": "ada@x" },
+            { "id": "u2", "name": "Bob", "email": "bob@x" }
+        ]),
+    )
+    .start()
+    .await;
+    let supergraph = Supergraph::new(&[&reviews, &accounts]);
+    let outcome = supergraph
+        .query("{ latestReviews { author { name } editor { email } } }")
+        .await;
+    outcome.assert_data(json!({
+        "latestReviews": [{ "author": { "name": "Ada" }, "editor": { "email": "bob@x" } }]
+    }));
     let requests = accounts.requests();
     assert_eq!(requests.len(), 1, "{requests:#?}");
     assert!(

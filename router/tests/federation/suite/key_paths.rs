@@ -105,7 +105,10 @@ async fn a_key_only_reachable_through_a_circle_is_a_clear_error() {
     );
     let outcome = supergraph.query("{ users { name plan } }").await;
     assert!(!outcome.has_data_key(), "{:#}", outcome.value);
-    let message = outcome.errors()[0]["message"].as_str().unwrap_or_default().to_owned();
+    let message = outcome.errors()[0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert!(
         message.contains("User.plan") && !message.contains("deep"),
         "{message}"
@@ -144,7 +147,10 @@ async fn a_key_reached_through_an_interface_object_and_the_real_interface() {
         type Query { trending: [Media!]! }
         "#,
     )
-    .root("trending", json!([{ "id": "s1", "plays": 99 }, { "id": "b1", "plays": 7 }]))
+    .root(
+        "trending",
+        json!([{ "id": "s1", "plays": 99 }, { "id": "b1", "plays": 7 }]),
+    )
     .start()
     .await;
     let shelves = Subgraph::new(
@@ -195,7 +201,11 @@ async fn a_deep_operation_through_alternating_subgraphs_is_planned() {
     let depth = 120;
     let mut query = String::from("{ me ");
     for level in 0..depth {
-        query.push_str(if level % 2 == 0 { "{ id friend " } else { "{ id manager " });
+        query.push_str(if level % 2 == 0 {
+            "{ id friend "
+        } else {
+            "{ id manager "
+        });
     }
     query.push_str("{ id }");
     for _ in 0..depth {

@@ -288,7 +288,10 @@ async fn a_shared_root_field_is_preferred_to_an_entity_jump_that_adds_a_step() {
         "#,
     )
     .root("me", json!({ "id": "u1", "profile": { "bio": "hi" } }))
-    .entities("Account", json!([{ "id": "u1", "profile": { "bio": "hi" } }]))
+    .entities(
+        "Account",
+        json!([{ "id": "u1", "profile": { "bio": "hi" } }]),
+    )
     .start()
     .await;
     let avatars = Subgraph::new(
@@ -299,7 +302,10 @@ async fn a_shared_root_field_is_preferred_to_an_entity_jump_that_adds_a_step() {
         type Query { me: Account! @shareable }
         "#,
     )
-    .root("me", json!({ "id": "u1", "profile": { "avatar": "a.png" } }))
+    .root(
+        "me",
+        json!({ "id": "u1", "profile": { "avatar": "a.png" } }),
+    )
     .entities(
         "Account",
         json!([{ "id": "u1", "profile": { "avatar": "a.png" } }]),
@@ -322,9 +328,7 @@ async fn a_shared_root_field_is_preferred_to_an_entity_jump_that_adds_a_step() {
         }
         "#,
     );
-    let outcome = supergraph
-        .query("{ me { profile { bio avatar } } }")
-        .await;
+    let outcome = supergraph.query("{ me { profile { bio avatar } } }").await;
     outcome.assert_data(json!({ "me": { "profile": { "bio": "hi", "avatar": "a.png" } } }));
     assert!(
         avatars.entity_requests().is_empty() && bios.entity_requests().is_empty(),
