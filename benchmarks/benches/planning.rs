@@ -98,6 +98,7 @@ fn fetches(plan: &QueryPlan) -> usize {
         match node {
             PlanNode::Fetch(_) => 1,
             PlanNode::Sequence(nodes) | PlanNode::Parallel(nodes) => nodes.iter().map(count).sum(),
+            PlanNode::Condition(condition) => count(&condition.then),
         }
     }
     plan.root.as_ref().map(count).unwrap_or(0)

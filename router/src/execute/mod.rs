@@ -1,8 +1,9 @@
 //! Runs a query plan against the subgraphs and shapes the client response.
 //!
-//! - this module: walking the plan (steps in order, a step's fetches
-//!   concurrently), building `_entities` representations from the data
-//!   fetched so far (de-duplicated) and merging results back in place.
+//! - this module: walking the plan tree (a Sequence's nodes in order, a
+//!   Parallel's at once, a Condition's if its variable says so), building
+//!   `_entities` representations from the data fetched so far
+//!   (de-duplicated) and merging results back in place.
 //! - `tree`: the data tree answers are parsed and merged into, borrowing
 //!   from the subgraphs' response bodies, which this module keeps alive.
 //! - `answer`: reading a subgraph's HTTP answer as a GraphQL response.
@@ -20,24 +21,24 @@ pub mod reps;
 mod shape;
 pub mod tree;
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use apollo_compiler::ExecutableDocument;
 use apollo_compiler::executable::Operation;
 use apollo_compiler::validation::Valid;
 use bytes::Bytes;
-use futures::future::join_all;
+use futures::future::{BoxFuture, join, join_all};
 use serde_json::Value;
 
 use crate::graphql::{Error, JsonMap, PathSegment, RawData, Response};
 use crate::plan::dealias::Rename;
 use crate::plan::selection::Sel;
-use crate::plan::{FetchNode, PathElem, QueryPlan};
+use crate::plan::{FetchNode, PathElem, PlanNode, QueryPlan};
 use crate::supergraph::Supergraph;
 use crate::transport::{RawResponse, SubgraphRequest, Transport, TransportError};
 use answer::Answer;
 use entities::{
-    Paths, collect_objects, deep_merge, pointer_mut, steps, to_segments, write_representation,
+    Paths, collect_objects, deep_merge, pointer_mut, to_segments, write_representation,
 };
 use hidden::Hidden;
 use reps::RepList;
@@ -57,18 +58,25 @@ pub async fn execute(
     variables: &JsonMap,
     transport: &dyn Transport,
 ) -> Response {
-    let steps = plan.root.as_ref().map(steps).unwrap_or_default();
     // One slot per fetch for the response bodies the data tree borrows from:
     // they live until the response is written.
-    let bodies: Vec<OnceLock<Bytes>> = steps.iter().flatten().map(|_| OnceLock::new()).collect();
-    let mut state = State {
+    let fetches = plan.root.as_ref().map_or(0, count_fetches);
+    let bodies: Vec<OnceLock<Bytes>> = (0..fetches).map(|_| OnceLock::new()).collect();
+    let state = Mutex::new(State {
         data: Node::Object(Object::new()),
         errors: Vec::new(),
-    };
-    run(
-        &steps, &bodies, &mut state, supergraph, variables, transport,
-    )
-    .await;
+    });
+    if let Some(root) = &plan.root {
+        let walk = Walk {
+            bodies: &bodies,
+            state: &state,
+            supergraph,
+            variables,
+            transport,
+        };
+        walk.node(root).await;
+    }
+    let state = state.into_inner().unwrap_or_else(PoisonError::into_inner);
     let State { data, mut errors } = state;
     // The response is about as large as the answers, more where entities
     // repeat: sized up front, the buffer is written without regrowing.
@@ -102,32 +110,92 @@ struct State<'b> {
     errors: Vec<Error>,
 }
 
-async fn run<'b>(
-    steps: &[Vec<&FetchNode>],
+fn count_fetches(node: &PlanNode) -> usize {
+    match node {
+        PlanNode::Fetch(_) => 1,
+        PlanNode::Sequence(nodes) | PlanNode::Parallel(nodes) => {
+            nodes.iter().map(count_fetches).sum()
+        }
+        PlanNode::Condition(condition) => count_fetches(&condition.then),
+    }
+}
+
+/// Walking one plan for one request. The data is shared by the branches
+/// that run at once; each holds the lock only to read representations out
+/// of it or merge an answer in, never across a wait.
+struct Walk<'r, 'b> {
     bodies: &'b [OnceLock<Bytes>],
-    state: &mut State<'b>,
-    supergraph: &Supergraph,
-    variables: &JsonMap,
-    transport: &dyn Transport,
-) {
-    let mut first_slot = 0;
-    for step in steps {
-        // Build every request of the step from the data as it is now, send them
-        // together, then merge the answers in plan order.
-        let mut prepared: Vec<(&FetchNode, Option<Prepared<'_>>)> = step
-            .iter()
-            .map(|fetch| (*fetch, prepare(supergraph, fetch, &state.data, variables)))
-            .collect();
+    state: &'r Mutex<State<'b>>,
+    supergraph: &'r Supergraph,
+    variables: &'r JsonMap,
+    transport: &'r dyn Transport,
+}
+
+impl<'r, 'b> Walk<'r, 'b> {
+    fn node<'n>(&'n self, node: &'n PlanNode) -> BoxFuture<'n, ()> {
+        Box::pin(async move {
+            match node {
+                PlanNode::Fetch(fetch) => self.fetches(&[fetch]).await,
+                PlanNode::Sequence(nodes) => {
+                    for node in nodes {
+                        self.node(node).await;
+                    }
+                }
+                PlanNode::Parallel(nodes) => {
+                    // The fetches right here go out together (one request per
+                    // subgraph); nested branches run beside them.
+                    let fetches: Vec<&FetchNode> = nodes
+                        .iter()
+                        .filter_map(|n| match n {
+                            PlanNode::Fetch(fetch) => Some(&**fetch),
+                            _ => None,
+                        })
+                        .collect();
+                    let branches = nodes
+                        .iter()
+                        .filter(|n| !matches!(n, PlanNode::Fetch(_)))
+                        .map(|n| self.node(n));
+                    join(self.fetches(&fetches), join_all(branches)).await;
+                }
+                PlanNode::Condition(condition) => {
+                    if condition.holds(self.variables) {
+                        self.node(&condition.then).await;
+                    }
+                }
+            }
+        })
+    }
+
+    /// Runs fetches that are ready together: requests built from the data as
+    /// it is now, sent at once, answers merged in plan order.
+    async fn fetches(&self, fetches: &[&FetchNode]) {
+        if fetches.is_empty() {
+            return;
+        }
+        let Walk {
+            bodies,
+            state,
+            supergraph,
+            variables,
+            transport,
+        } = self;
+        let mut prepared: Vec<(&FetchNode, Option<Prepared<'_>>)> = {
+            let state = state.lock().unwrap_or_else(PoisonError::into_inner);
+            fetches
+                .iter()
+                .map(|fetch| (*fetch, prepare(supergraph, fetch, &state.data, variables)))
+                .collect()
+        };
         coalesce(&mut prepared);
         let batches = batches(&prepared);
-        let raw = send_step(&mut prepared, &batches, supergraph, transport).await;
+        let raw = send_step(&mut prepared, &batches, supergraph, *transport).await;
         let mut answers: Vec<Option<Result<Answer<'b>, TransportError>>> =
             (0..prepared.len()).map(|_| None).collect();
         for (batch, raw) in batches.iter().zip(raw) {
             let Some(raw) = raw else { continue };
             let fetch = prepared[batch[0]].0;
             let read = raw.and_then(|RawResponse { status, body }| {
-                let body = bodies[first_slot + batch[0]].get_or_init(|| body);
+                let body = bodies[fetch.id].get_or_init(|| body);
                 answer::read(&fetch.service, status, body)
             });
             match (read, batch.len()) {
@@ -144,16 +212,16 @@ async fn run<'b>(
                 }
             }
         }
+        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
         for ((fetch, prepared), answer) in prepared.into_iter().zip(answers) {
             let (Some(prepared), Some(answer)) = (prepared, answer) else {
                 continue;
             };
             match answer {
-                Ok(answer) => merge(supergraph, fetch, prepared, answer, state),
-                Err(err) => fetch_failed(fetch, &prepared, &err, state),
+                Ok(answer) => merge(supergraph, fetch, prepared, answer, &mut state),
+                Err(err) => fetch_failed(fetch, &prepared, &err, &mut state),
             }
         }
-        first_slot += step.len();
     }
 }
 
@@ -349,7 +417,9 @@ impl<'p> Prepared<'p> {
         let (Some(reps), Some(theirs)) = (self.reps.as_mut(), other.reps.as_ref()) else {
             return;
         };
-        let remap: Vec<usize> = (0..theirs.len()).map(|i| reps.push(theirs.item(i))).collect();
+        let remap: Vec<usize> = (0..theirs.len())
+            .map(|i| reps.push(theirs.item(i)))
+            .collect();
         let offset = self.paths.len();
         self.paths.extend(&other.paths);
         self.target_rep.extend(

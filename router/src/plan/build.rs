@@ -388,7 +388,7 @@ impl<'a> Builder<'a> {
             return Vec::new();
         }
         let resolvable = self.resolves(graph, parent, field, provided, entity_root);
-        let out = if resolvable && !self.differs_by_type(graph, parent, field, provided) {
+        if resolvable && !self.differs_by_type(graph, parent, field, provided) {
             self.plan_local(group, parent, field, path, provided)
         } else if self.sg.is_abstract(parent)
             && !self.sg.is_interface_object(parent, graph)
@@ -425,8 +425,7 @@ impl<'a> Builder<'a> {
             out
         } else {
             self.route(group, parent, field, path, provided)
-        };
-        out
+        }
     }
 
     /// How a type condition reads in `graph` at a position of type `parent`:
@@ -614,7 +613,9 @@ impl<'a> Builder<'a> {
         // While it is routed, this field is no way to its own key.
         self.routing
             .push((parent.clone(), field.name.clone(), graph));
-        let mut best: Option<((usize, bool, GraphId), GraphId, Option<Vec<Sel>>)> = None;
+        // (cost, target, its requirements), the cheapest so far.
+        type Candidate = ((usize, bool, GraphId), GraphId, Option<Vec<Sel>>);
+        let mut best: Option<Candidate> = None;
         for (target, requires) in &keyed {
             let Some((_, key_cost)) = self.key_cost(graph, parent, *target, provided) else {
                 continue;

@@ -6,16 +6,21 @@
 //! - `build`: splitting selections into fetch groups, one subgraph each.
 //! - `dealias`: aliases that keep a fetch valid where its subgraph types one
 //!   response name two ways, and the renames that undo them.
-//! - this module: ordering groups into a plan of parallel steps, and printing.
+//! - `reach`: what a field costs from where planning stands (key jumps), a
+//!   search that never goes round in a circle.
+//! - `way`, `lift`: a value type's field fetched again along the way to it.
+//! - `order`: the groups as a tree of Sequence and Parallel nodes.
+//! - this module: fetch nodes (the subgraph operations), Condition nodes,
+//!   and printing.
 
 mod build;
 pub mod dealias;
 mod lift;
+mod order;
 mod reach;
 pub mod selection;
 mod way;
 
-use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,8 +30,8 @@ use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Name};
 
 pub use build::PathElem;
-use build::{Builder, Group, levels, merge_groups};
-use selection::Sel;
+use build::{Builder, Group, merge_groups};
+use selection::{ConditionValue, Sel};
 
 use crate::supergraph::{ActiveLabels, GraphId, Supergraph};
 
@@ -48,14 +53,39 @@ pub struct QueryPlan {
 
 #[derive(Debug, Clone)]
 pub enum PlanNode {
+    /// One after the other.
     Sequence(Vec<PlanNode>),
+    /// All at once.
     Parallel(Vec<PlanNode>),
+    /// One request; an entity fetch merges at its path (printed as Flatten).
     Fetch(Arc<FetchNode>),
+    /// Only when a variable says so (`@include`/`@skip` on all a fetch selects).
+    Condition(Box<ConditionNode>),
+}
+
+#[derive(Debug, Clone)]
+pub struct ConditionNode {
+    pub variable: Name,
+    /// `then` runs when the variable is `true` (`@include`), or `false` (`@skip`).
+    pub when: bool,
+    pub then: PlanNode,
+}
+
+impl ConditionNode {
+    pub fn holds(&self, variables: &serde_json::Map<String, serde_json::Value>) -> bool {
+        let value = variables
+            .get(self.variable.as_str())
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        value == self.when
+    }
 }
 
 /// One request to one subgraph.
 #[derive(Debug, Clone)]
 pub struct FetchNode {
+    /// Unique in its plan, from 0: the executor's slot for its answer.
+    pub id: usize,
     pub graph: GraphId,
     pub service: String,
     /// Where entity results merge into the response; empty for root fetches.
@@ -142,40 +172,30 @@ impl Planner {
         Ok(self.order(groups, operation, mutation))
     }
 
-    /// Turns groups into steps: a group runs one step after the last group it
-    /// depends on, so the plan has as few sequential steps as the
-    /// dependencies allow.
+    /// Turns groups into the plan tree (see `order`), each fetch under the
+    /// condition everything it selects shares, if any.
     fn order(&self, groups: Vec<Group>, operation: &Operation, mutation: bool) -> QueryPlan {
-        let level = levels(&groups);
-        let mut steps: BTreeMap<usize, Vec<PlanNode>> = BTreeMap::new();
-        for (i, group) in groups.iter().enumerate() {
-            if group.selections.is_empty() {
-                continue;
+        let mut next_id = 0;
+        let root = order::tree(&groups, |i| {
+            let fetch = self.fetch(&groups[i], next_id, i, operation, mutation);
+            next_id += 1;
+            let node = PlanNode::Fetch(Arc::new(fetch));
+            match shared_condition(&groups[i].selections) {
+                Some((variable, when)) => PlanNode::Condition(Box::new(ConditionNode {
+                    variable,
+                    when,
+                    then: node,
+                })),
+                None => node,
             }
-            let node = PlanNode::Fetch(Arc::new(self.fetch(group, i, operation, mutation)));
-            steps.entry(level[i]).or_default().push(node);
-        }
-        let mut steps: Vec<PlanNode> = steps
-            .into_values()
-            .map(|mut nodes| {
-                if nodes.len() == 1 {
-                    nodes.remove(0)
-                } else {
-                    PlanNode::Parallel(nodes)
-                }
-            })
-            .collect();
-        let root = match steps.len() {
-            0 => None,
-            1 => steps.pop(),
-            _ => Some(PlanNode::Sequence(steps)),
-        };
+        });
         QueryPlan { root }
     }
 
     fn fetch(
         &self,
         group: &Group,
+        id: usize,
         index: usize,
         operation: &Operation,
         mutation: bool,
@@ -241,6 +261,7 @@ impl Planner {
         }
         let _ = write!(text, " {body}");
         FetchNode {
+            id,
             graph: group.graph,
             service: subgraph.name.clone(),
             path: group.path.clone(),
@@ -255,6 +276,43 @@ impl Planner {
             declarations: client_declarations,
         }
     }
+}
+
+/// The variable condition every one of `sels` is under, if any: `(variable,
+/// value it must have)`.
+fn shared_condition(sels: &[Sel]) -> Option<(Name, bool)> {
+    let mut shared: Option<Vec<(Name, bool)>> = None;
+    for sel in sels {
+        let mine = conditions_of(sel);
+        shared = Some(match shared {
+            None => mine,
+            Some(so_far) => so_far.into_iter().filter(|c| mine.contains(c)).collect(),
+        });
+    }
+    shared?.into_iter().next()
+}
+
+/// The variable conditions under which `sel` selects anything: its own,
+/// and for a fragment those all of its selections share.
+fn conditions_of(sel: &Sel) -> Vec<(Name, bool)> {
+    let (own, inner) = match sel {
+        Sel::Field(f) => (&f.conditions, None),
+        Sel::Fragment(fr) => (&fr.conditions, Some(&fr.selections)),
+    };
+    let mut out: Vec<(Name, bool)> = own
+        .iter()
+        .filter_map(|c| match &c.value {
+            ConditionValue::Variable(name) => Some((name.clone(), !c.skip)),
+            ConditionValue::Constant(_) => None,
+        })
+        .collect();
+    if let Some(inner) = inner
+        && let Some(shared) = shared_condition(inner)
+        && !out.contains(&shared)
+    {
+        out.push(shared);
+    }
+    out
 }
 
 impl fmt::Display for QueryPlan {
@@ -281,6 +339,12 @@ impl PlanNode {
                 for node in nodes {
                     node.write(f, depth + 1)?;
                 }
+                writeln!(f, "{pad}}},")
+            }
+            PlanNode::Condition(condition) => {
+                let name = if condition.when { "Include" } else { "Skip" };
+                writeln!(f, "{pad}{name}(if: ${}) {{", condition.variable)?;
+                condition.then.write(f, depth + 1)?;
                 writeln!(f, "{pad}}},")
             }
             PlanNode::Fetch(fetch) => {
@@ -318,4 +382,26 @@ pub fn print_path(path: &[PathElem]) -> String {
         })
         .collect::<Vec<_>>()
         .join(".")
+}
+
+#[cfg(test)]
+impl FetchNode {
+    /// A fetch with nothing in it but its id, for tests of the plan's shape.
+    pub fn stub(id: usize) -> FetchNode {
+        FetchNode {
+            id,
+            graph: GraphId::default(),
+            service: String::new(),
+            path: Vec::new(),
+            representations: None,
+            selections: Vec::new(),
+            renames: Vec::new(),
+            operation: "".into(),
+            operation_name: None,
+            variables: Vec::new(),
+            is_mutation: false,
+            entity_selection: "".into(),
+            declarations: Vec::new(),
+        }
+    }
 }

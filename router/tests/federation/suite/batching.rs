@@ -259,3 +259,65 @@ async fn entity_fetches_selecting_different_fields_share_a_request_as_aliased_fi
         requests[0].query
     );
 }
+
+#[tokio::test]
+async fn a_chain_of_fetches_does_not_wait_for_an_unrelated_slow_fetch() {
+    let reviews = Subgraph::new(
+        "reviews",
+        r#"
+        type User @key(fields: "id") { id: ID! }
+        type Product @key(fields: "upc") { upc: String! }
+        type Review { author: User! product: Product! }
+        type Query { reviews: [Review!]! }
+        "#,
+    )
+    .root(
+        "reviews",
+        json!([{ "author": { "id": "u1" }, "product": { "upc": "p1" } }]),
+    )
+    .start()
+    .await;
+    let accounts = Subgraph::new(
+        "accounts",
+        r#"
+        type User @key(fields: "id") { id: ID! team: Team! }
+        type Team @key(fields: "id") { id: ID! }
+        "#,
+    )
+    .entities("User", json!([{ "id": "u1", "team": { "id": "t1" } }]))
+    .start()
+    .await;
+    let teams = Subgraph::new(
+        "teams",
+        r#"type Team @key(fields: "id") { id: ID! title: String! }"#,
+    )
+    .entities("Team", json!([{ "id": "t1", "title": "Core" }]))
+    .latency(std::time::Duration::from_millis(500))
+    .start()
+    .await;
+    let catalog = Subgraph::new(
+        "catalog",
+        r#"type Product @key(fields: "upc") { upc: String! title: String! }"#,
+    )
+    .entities("Product", json!([{ "upc": "p1", "title": "Lamp" }]))
+    .latency(std::time::Duration::from_millis(500))
+    .start()
+    .await;
+    let supergraph = Supergraph::new(&[&reviews, &accounts, &teams, &catalog]);
+    let started = std::time::Instant::now();
+    let outcome = supergraph
+        .query("{ reviews { author { team { title } } product { title } } }")
+        .await;
+    let elapsed = started.elapsed();
+    outcome.assert_data(json!({ "reviews": [
+        { "author": { "team": { "title": "Core" } }, "product": { "title": "Lamp" } }
+    ] }));
+    // accounts answers at once, so teams starts while catalog is still busy:
+    // about 500 ms in all, where steps in lockstep would take 1000.
+    assert!(
+        elapsed < std::time::Duration::from_millis(850),
+        "teams waited for catalog: {elapsed:?}\n{}",
+        outcome.plan
+    );
+    insta::assert_snapshot!("chain_beside_a_slow_fetch", outcome.plan);
+}

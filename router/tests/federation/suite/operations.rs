@@ -198,6 +198,15 @@ async fn skipping_every_field_of_a_subgraph_skips_its_fetch() {
         media.requests(),
         outcome.plan
     );
+    insta::assert_snapshot!("fetch_under_a_condition", outcome.plan);
+
+    let outcome = supergraph
+        .request(
+            r#"query($on: Boolean!) { user(id: "u2") { name albums @include(if: $on) { title } } }"#,
+            json!({ "on": true }),
+        )
+        .await;
+    assert_eq!(media.request_count(), 1, "{}", outcome.plan);
 }
 
 #[tokio::test]
