@@ -398,7 +398,10 @@ fn print_level(sels: &[Sel], typename_above: bool, out: &mut String, variables: 
             Sel::Fragment(fr) => {
                 let _ = write!(out, "... on {}{} ", fr.type_condition, fr.directives);
                 merge_names(variables, &fr.variables);
-                print_level(&fr.selections, typename_here, out, variables);
+                // A fragment kept for its directives with nothing but
+                // `__typename` in it keeps that, or it would be empty.
+                let above = typename_here && !fr.selections.iter().all(is_plain_typename);
+                print_level(&fr.selections, above, out, variables);
             }
         }
     }
@@ -459,5 +462,15 @@ mod tests {
         // Without one above, each fragment keeps its own.
         let sels = [fragment("Book", vec![typename(), field("id")])];
         assert_eq!(printed(&sels), "{ ... on Book { __typename id } }");
+        // A fragment with a directive stays, and is never left empty.
+        let mut skipped = fragment("Song", vec![typename()]);
+        if let Sel::Fragment(f) = &mut skipped {
+            f.directives = " @skip(if: $s)".into();
+        }
+        let sels = [typename(), skipped];
+        assert_eq!(
+            printed(&sels),
+            "{ __typename ... on Song @skip(if: $s) { __typename } }"
+        );
     }
 }

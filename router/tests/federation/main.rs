@@ -6,4 +6,5 @@
 
 mod kit;
 mod kit_selftest;
+mod oracle;
 mod suite;
