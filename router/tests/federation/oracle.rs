@@ -2,7 +2,8 @@
 //! schema that is not federated (the monolith) and once split into four
 //! subgraphs behind the router. For generated operations (random
 //! selections, aliases, inline and named fragments, type conditions on a
-//! union, `__typename`, `@skip`/`@include` on variables with defaults) the
+//! union and on an entity interface whose implementations are spread over
+//! subgraphs, `__typename`, `@skip`/`@include` on variables with defaults) the
 //! router's answer must be exactly the monolith's, field order included.
 //!
 //! CI runs a fixed seed. For a longer run by hand:
@@ -20,12 +21,15 @@ use serde_json::{Value, json};
 use crate::kit::{Fixture, Subgraph, Supergraph};
 
 const MONOLITH_SDL: &str = r#"
-type User { id: ID! name: String! age: Int reviews: [Review!]! }
+type User { id: ID! name: String! age: Int reviews: [Review!]! favorite: Media }
 type Product { upc: String! title: String! price: Money! inStock: Boolean! reviews: [Review!]! }
 type Money { amount: Int! currency: String! }
 type Review { id: ID! body: String! rating: Int! author: User! product: Product! }
 union Thing = User | Product
-type Query { users: [User!]! topProducts: [Product!]! things: [Thing!]! }
+interface Media { id: ID! title: String! }
+type Book implements Media { id: ID! title: String! pages: Int! }
+type Film implements Media { id: ID! title: String! minutes: Int! }
+type Query { users: [User!]! topProducts: [Product!]! things: [Thing!]! media: [Media!]! }
 "#;
 
 /// How deep the monolith's data is written out; generated operations stay
@@ -38,6 +42,10 @@ struct Data {
     products: Vec<Value>,
     /// (id, body, rating, author id, product upc)
     reviews: Vec<(String, String, i64, String, String)>,
+    /// Books and films, each with its `__typename`.
+    media: Vec<Value>,
+    /// (user id, media id)
+    favorites: Vec<(&'static str, &'static str)>,
 }
 
 fn data() -> Data {
@@ -67,16 +75,34 @@ fn data() -> Data {
         review("r4", "Dim", 3, "u3", "p1"),
         review("r5", "Solid", 5, "u2", "p2"),
     ];
+    let media = vec![
+        json!({ "__typename": "Book", "id": "b1", "title": "Dune", "pages": 412 }),
+        json!({ "__typename": "Film", "id": "f1", "title": "Alien", "minutes": 117 }),
+        json!({ "__typename": "Book", "id": "b2", "title": "Emma", "pages": 300 }),
+    ];
     Data {
         users,
         products,
         reviews,
+        media,
+        favorites: vec![("u1", "f1"), ("u3", "b2")],
     }
 }
 
 impl Data {
     fn user(&self, id: &str) -> &Value {
         self.users.iter().find(|u| u["id"] == id).expect("user")
+    }
+
+    fn medium(&self, id: &str) -> &Value {
+        self.media.iter().find(|m| m["id"] == id).expect("medium")
+    }
+
+    fn favorite(&self, user: &str) -> Option<&Value> {
+        self.favorites
+            .iter()
+            .find(|(u, _)| *u == user)
+            .map(|(_, m)| self.medium(m))
     }
 
     fn product(&self, upc: &str) -> &Value {
@@ -90,6 +116,7 @@ impl Data {
     fn full_user(&self, id: &str, depth: usize) -> Value {
         let mut user = self.user(id).clone();
         user["__typename"] = json!("User");
+        user["favorite"] = self.favorite(id).cloned().unwrap_or(Value::Null);
         if depth > 0 {
             let reviews: Vec<Value> = self
                 .reviews
@@ -155,6 +182,7 @@ async fn monolith(data: &Data) -> Fixture {
         .root("users", json!(users))
         .root("topProducts", json!(products))
         .root("things", json!(things))
+        .root("media", json!(data.media))
         .start()
         .await
 }
@@ -249,7 +277,61 @@ async fn split(data: &Data) -> Vec<Fixture> {
     .entities("Product", json!(stock))
     .start()
     .await;
-    vec![accounts, products, reviews, inventory]
+    // Films' running times live apart from the rest of the media.
+    let without_minutes = |m: &Value| {
+        let mut m = m.clone();
+        if let Some(fields) = m.as_object_mut() {
+            fields.remove("minutes");
+        }
+        m
+    };
+    let media_rows: Vec<Value> = data.media.iter().map(without_minutes).collect();
+    let favorites: Vec<Value> = data
+        .users
+        .iter()
+        .map(|u| {
+            let id = u["id"].as_str().unwrap_or_default();
+            json!({ "id": id, "favorite": data.favorite(id).map(without_minutes) })
+        })
+        .collect();
+    let of_type = |ty: &str| -> Vec<Value> {
+        media_rows
+            .iter()
+            .filter(|m| m["__typename"] == ty)
+            .cloned()
+            .collect()
+    };
+    let media = Subgraph::new(
+        "media",
+        r#"
+        interface Media @key(fields: "id") { id: ID! title: String! }
+        type Book implements Media @key(fields: "id") { id: ID! title: String! pages: Int! }
+        type Film implements Media @key(fields: "id") { id: ID! title: String! }
+        type User @key(fields: "id") { id: ID! favorite: Media }
+        type Query { media: [Media!]! }
+        "#,
+    )
+    .root("media", json!(media_rows))
+    .entities("Media", json!(media_rows))
+    .entities("Book", json!(of_type("Book")))
+    .entities("Film", json!(of_type("Film")))
+    .entities("User", json!(favorites))
+    .start()
+    .await;
+    let minutes: Vec<Value> = data
+        .media
+        .iter()
+        .filter(|m| m["__typename"] == "Film")
+        .map(|m| json!({ "id": m["id"], "minutes": m["minutes"] }))
+        .collect();
+    let films = Subgraph::new(
+        "films",
+        r#"type Film @key(fields: "id") { id: ID! minutes: Int! }"#,
+    )
+    .entities("Film", json!(minutes))
+    .start()
+    .await;
+    vec![accounts, products, reviews, inventory, media, films]
 }
 
 /// Writes random operations valid against the monolith's schema.
@@ -300,15 +382,30 @@ impl Generator<'_> {
                     }
                 }
             }
-            Some(ExtendedType::Object(object)) => {
-                let fields: Vec<(String, String, bool)> = object
-                    .fields
+            Some(ty_def @ (ExtendedType::Object(_) | ExtendedType::Interface(_))) => {
+                let (fields, implementations) = match ty_def {
+                    ExtendedType::Object(object) => (&object.fields, Vec::new()),
+                    ExtendedType::Interface(interface) => (
+                        &interface.fields,
+                        self.schema
+                            .implementers_map()
+                            .get(ty)
+                            .map(|i| i.objects.iter().map(|o| o.to_string()).collect())
+                            .unwrap_or_default(),
+                    ),
+                    _ => unreachable!("matched above"),
+                };
+                let fields: Vec<(String, String, bool)> = fields
                     .iter()
                     .map(|(name, def)| {
                         let inner = def.ty.inner_named_type().to_string();
                         let composite = matches!(
                             self.schema.types.get(inner.as_str()),
-                            Some(ExtendedType::Object(_) | ExtendedType::Union(_))
+                            Some(
+                                ExtendedType::Object(_)
+                                    | ExtendedType::Union(_)
+                                    | ExtendedType::Interface(_)
+                            )
                         );
                         (name.to_string(), inner, composite)
                     })
@@ -337,6 +434,12 @@ impl Generator<'_> {
                         _ => {
                             let _ = write!(out, " {field}");
                         }
+                    }
+                }
+                for object in implementations {
+                    if self.rng.random_bool(0.5) {
+                        let inner = self.selection(&object, depth);
+                        let _ = write!(out, " ... on {object}{} {inner}", self.directive());
                     }
                 }
                 if picked == 0 || self.rng.random_bool(0.15) {
