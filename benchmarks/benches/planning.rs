@@ -14,6 +14,11 @@
 //! - `engine cached`: `Engine::explain` on the same text again: both caches hit,
 //!   plus printing the plan.
 //!
+//! A last row plans a wide operation over a generated supergraph of
+//! [`LARGE_SUBGRAPHS`] subgraphs and [`LARGE_SUBGRAPHS`] × [`TYPES_PER_SUBGRAPH`]
+//! entity types, each type's fields spread over two subgraphs and its
+//! references pointing into others: planning time on a graph far larger than ours.
+//!
 //! Each case runs a short warm-up, then as many iterations as fit in the time
 //! budget (at least 20); every iteration is timed on its own.
 
@@ -23,6 +28,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use apollo_compiler::ExecutableDocument;
+use router::compose::{SubgraphSource, compose};
 use router::config::RouterConfig;
 use router::engine::Engine;
 use router::plan::{PlanNode, Planner, QueryPlan};
@@ -112,6 +118,71 @@ fn unique_variant(query: &str, n: usize) -> String {
     format!("{} q{n}: {}", &query[..open], query[open..].trim_start())
 }
 
+const LARGE_SUBGRAPHS: usize = 30;
+const TYPES_PER_SUBGRAPH: usize = 10;
+
+/// Entity `T{s}_{t}` belongs to subgraph `s`; subgraph `s + 1` adds a field
+/// to it; `next` and `other` point at types of other subgraphs.
+fn large_subgraphs() -> Vec<SubgraphSource> {
+    let n = LARGE_SUBGRAPHS;
+    let name = |s: usize, t: usize| format!("T{}_{}", s % n, t % TYPES_PER_SUBGRAPH);
+    (0..n)
+        .map(|s| {
+            let mut sdl = String::from(
+                "extend schema @link(url: \"https://specs.apollo.dev/federation/v2.3\", import: [\"@key\"])\n",
+            );
+            let mut stubs = std::collections::BTreeSet::new();
+            for t in 0..TYPES_PER_SUBGRAPH {
+                let next = name(s + 1, t);
+                let other = name(s + 7, t + 3);
+                sdl.push_str(&format!(
+                    "type {} @key(fields: \"id\") {{ id: ID! name: String! v{s}: Int! next: {next} other: {other} }}\n",
+                    name(s, t)
+                ));
+                stubs.insert(next);
+                stubs.insert(other);
+            }
+            // This subgraph's fields on the previous subgraph's types.
+            for t in 0..TYPES_PER_SUBGRAPH {
+                let previous = name(s + n - 1, t);
+                stubs.remove(&previous);
+                sdl.push_str(&format!(
+                    "type {previous} @key(fields: \"id\") {{ id: ID! extra{s}: String! }}\n"
+                ));
+            }
+            for stub in stubs {
+                sdl.push_str(&format!(
+                    "type {stub} @key(fields: \"id\", resolvable: false) {{ id: ID! }}\n"
+                ));
+            }
+            sdl.push_str(&format!("type Query {{ s{s}: [{}!]! }}\n", name(s, 0)));
+            SubgraphSource {
+                name: format!("g{s}"),
+                url: format!("http://127.0.0.1:1/g{s}"),
+                sdl,
+            }
+        })
+        .collect()
+}
+
+/// Ten root fields, each three levels deep through `next` and `other`,
+/// every level asking for fields of two subgraphs.
+fn wide_operation() -> String {
+    let n = LARGE_SUBGRAPHS;
+    let mut query = String::from("query Wide {");
+    for s in 0..10 {
+        let (a, b, c) = ((s + 1) % n, (s + 2) % n, (s + 7) % n);
+        query.push_str(&format!(
+            " s{s} {{ id name v{s} extra{a} next {{ name v{a} extra{b} next {{ v{b} extra{} }} other {{ v{} name }} }} other {{ v{c} extra{} }} }}",
+            (s + 3) % n,
+            (a + 7) % n,
+            (c + 1) % n,
+        ));
+    }
+    query.push_str(" }");
+    query
+}
+
 fn main() -> anyhow::Result<()> {
     // `cargo bench` passes `--bench`; accept and ignore harness flags.
     let budget = Duration::from_secs_f64(
@@ -145,9 +216,30 @@ fn main() -> anyhow::Result<()> {
         "{:<44} {:<15} {:>9} {:>10} {:>10} {:>10}",
         "operation", "measure", "iters", "mean", "p50", "p99"
     );
-    for (label, query) in CASES {
+    let large = compose(&large_subgraphs())?.supergraph_sdl;
+    let large_supergraph = Arc::new(Supergraph::parse(&large)?);
+    let large_planner = Planner::new(large_supergraph.clone());
+    let large_transport = Arc::new(HttpTransport::from_config(&RouterConfig::default())?);
+    let large_engine = Engine::new(&large, &RouterConfig::default(), large_transport)?;
+    let wide = wide_operation();
+    let mut cases: Vec<(String, &Arc<Supergraph>, &Planner, &Engine, &str)> = CASES
+        .iter()
+        .map(|(label, query)| (label.to_string(), &supergraph, &planner, &engine, *query))
+        .collect();
+    cases.push((
+        format!(
+            "wide ({LARGE_SUBGRAPHS} subgraphs, {} types)",
+            LARGE_SUBGRAPHS * TYPES_PER_SUBGRAPH
+        ),
+        &large_supergraph,
+        &large_planner,
+        &large_engine,
+        &wide,
+    ));
+    for (label, supergraph, planner, engine, query) in &cases {
+        let query: &str = query;
         let document =
-            ExecutableDocument::parse_and_validate(supergraph.schema(), *query, "q.graphql")
+            ExecutableDocument::parse_and_validate(supergraph.schema(), query, "q.graphql")
                 .map_err(|e| anyhow::anyhow!("{label}: {e}"))?;
         let operation = document
             .operations
@@ -169,7 +261,7 @@ fn main() -> anyhow::Result<()> {
                 black_box(
                     ExecutableDocument::parse_and_validate(
                         supergraph.schema(),
-                        black_box(*query),
+                        black_box(query),
                         "q.graphql",
                     )
                     .is_ok(),
@@ -193,7 +285,7 @@ fn main() -> anyhow::Result<()> {
         results.push((
             "engine cached",
             bench(budget, |_| {
-                black_box(engine.explain(black_box(*query), None).is_ok());
+                black_box(engine.explain(black_box(query), None).is_ok());
             }),
         ));
         for (i, (measure, s)) in results.iter().enumerate() {

@@ -63,6 +63,10 @@ struct Args {
     /// competing for the CPU.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     replay_rows: bool,
+    /// Also measure the dedup-off replayed row with one client (latency
+    /// without queueing: where single-client wall time goes).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    single_client_row: bool,
     /// The router binary; default: <workspace>/target/release/router.
     #[arg(long)]
     router_bin: Option<PathBuf>,
@@ -202,9 +206,13 @@ async fn main() -> anyhow::Result<()> {
     let mut first_response_bytes = 0usize;
 
     // 4. Through the router (dedup on: the default config), then dedup off.
-    let mut variants: Vec<(&str, bool, Vec<(String, String)>)> = vec![("router", true, Vec::new())];
+    let mut variants: Vec<Variant> = vec![Variant::new("router", true, Vec::new())];
     if args.no_dedup_row {
-        variants.push(("router (dedup_queries=false)", false, Vec::new()));
+        variants.push(Variant::new(
+            "router (dedup_queries=false)",
+            false,
+            Vec::new(),
+        ));
     }
     let mut replays = Vec::new();
     if args.replay_rows {
@@ -214,10 +222,36 @@ async fn main() -> anyhow::Result<()> {
             overrides.push((name.to_owned(), replay.url.clone()));
             replays.push(replay);
         }
-        variants.push(("router, replayed subgraphs", true, overrides.clone()));
-        variants.push(("router (dedup off), replayed subgraphs", false, overrides));
+        variants.push(Variant::new(
+            "router, replayed subgraphs",
+            true,
+            overrides.clone(),
+        ));
+        if args.single_client_row {
+            variants.push(Variant {
+                concurrency: Some(1),
+                ..Variant::new(
+                    "router (dedup off), replayed, 1 client",
+                    false,
+                    overrides.clone(),
+                )
+            });
+        }
+        variants.push(Variant::new(
+            "router (dedup off), replayed subgraphs",
+            false,
+            overrides,
+        ));
     }
-    for (index, (label, dedup, overrides)) in variants.into_iter().enumerate() {
+    for (index, variant) in variants.into_iter().enumerate() {
+        let Variant {
+            label,
+            dedup,
+            overrides,
+            concurrency,
+        } = variant;
+        let concurrency = concurrency.unwrap_or(args.concurrency);
+        let replayed = !overrides.is_empty();
         let mut router = RouterProcess::spawn(
             &router_bin,
             &supergraph_path,
@@ -266,9 +300,26 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         };
-        let stats = measure(&args, Some(router.pid()), fetch).await?;
+        let stats = measure(&args, concurrency, Some(router.pid()), fetch).await?;
         let peak_kb = vm_hwm_kb(router.pid());
-        rows.push(Row::new(label, stats, clk_tck, peak_kb));
+        let mut row = Row::new(label, stats, clk_tck, peak_kb);
+        row.concurrency = concurrency;
+        if replayed {
+            // What one client query costs the subgraphs: requests sent one at
+            // a time, so nothing is shared between queries.
+            for replay in &replays {
+                replay.traffic.reset();
+            }
+            for _ in 0..TRAFFIC_SAMPLES {
+                post_json(&client, &url, &body).await?;
+            }
+            let total = replays
+                .iter()
+                .map(|r| r.traffic.read())
+                .fold(Traffic::default(), |a, b| a.add(b));
+            row.traffic = Some(total.per(TRAFFIC_SAMPLES));
+        }
+        rows.push(row);
         drop(router);
     }
 
@@ -287,13 +338,10 @@ async fn main() -> anyhow::Result<()> {
                 async move { baseline.execute_counting().await }
             }
         };
-        let stats = measure(&args, None, fetch).await?;
-        rows.push(Row::new(
-            "subgraphs direct (baseline)",
-            stats,
-            clk_tck,
-            None,
-        ));
+        let stats = measure(&args, args.concurrency, None, fetch).await?;
+        let mut row = Row::new("subgraphs direct (baseline)", stats, clk_tck, None);
+        row.concurrency = args.concurrency;
+        rows.push(row);
     }
 
     // 6. Report.
@@ -541,20 +589,118 @@ impl Drop for RouterProcess {
 struct Replay {
     url: String,
     task: tokio::task::JoinHandle<()>,
+    traffic: Arc<TrafficCounter>,
 }
 
 struct ReplayState {
     client: reqwest::Client,
     upstream: String,
     recorded: std::sync::Mutex<HashMap<bytes::Bytes, bytes::Bytes>>,
+    traffic: Arc<TrafficCounter>,
+}
+
+/// Sequential client queries the per-query traffic figures average over.
+const TRAFFIC_SAMPLES: usize = 20;
+
+/// What a replayed subgraph received: requests, representations (objects
+/// starting `{"__typename":` in the variables) and request bytes.
+#[derive(Default)]
+struct TrafficCounter {
+    requests: AtomicUsize,
+    representations: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+impl TrafficCounter {
+    fn record(&self, body: &[u8]) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(body.len(), Ordering::Relaxed);
+        let variables = find(body, b"\"variables\"").map_or(&[][..], |at| &body[at..]);
+        let reps = count(variables, b"{\"__typename\":");
+        self.representations.fetch_add(reps, Ordering::Relaxed);
+    }
+
+    fn reset(&self) {
+        self.requests.store(0, Ordering::Relaxed);
+        self.representations.store(0, Ordering::Relaxed);
+        self.bytes.store(0, Ordering::Relaxed);
+    }
+
+    fn read(&self) -> Traffic {
+        Traffic {
+            requests: self.requests.load(Ordering::Relaxed) as f64,
+            representations: self.representations.load(Ordering::Relaxed) as f64,
+            bytes: self.bytes.load(Ordering::Relaxed) as f64,
+        }
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct Traffic {
+    requests: f64,
+    representations: f64,
+    bytes: f64,
+}
+
+impl Traffic {
+    fn add(self, other: Traffic) -> Traffic {
+        Traffic {
+            requests: self.requests + other.requests,
+            representations: self.representations + other.representations,
+            bytes: self.bytes + other.bytes,
+        }
+    }
+
+    fn per(self, queries: usize) -> Traffic {
+        let n = queries.max(1) as f64;
+        Traffic {
+            requests: self.requests / n,
+            representations: self.representations / n,
+            bytes: self.bytes / n,
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
+}
+
+/// One router row: its label, the router's `dedup_queries`, subgraph URL
+/// overrides (replayed rows) and how many clients drive it (default
+/// `--concurrency`).
+struct Variant {
+    label: &'static str,
+    dedup: bool,
+    overrides: Vec<(String, String)>,
+    concurrency: Option<usize>,
+}
+
+impl Variant {
+    fn new(label: &'static str, dedup: bool, overrides: Vec<(String, String)>) -> Variant {
+        Variant {
+            label,
+            dedup,
+            overrides,
+            concurrency: None,
+        }
+    }
 }
 
 impl Replay {
     async fn start(client: reqwest::Client, upstream: String) -> anyhow::Result<Self> {
+        let traffic = Arc::new(TrafficCounter::default());
         let state = Arc::new(ReplayState {
             client,
             upstream,
             recorded: Default::default(),
+            traffic: traffic.clone(),
         });
         let app = axum::Router::new()
             .route("/graphql", axum::routing::post(replay))
@@ -564,7 +710,7 @@ impl Replay {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Replay { url, task })
+        Ok(Replay { url, task, traffic })
     }
 }
 
@@ -580,6 +726,7 @@ async fn replay(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let json = [(axum::http::header::CONTENT_TYPE, "application/json")];
+    state.traffic.record(&body);
     let known = state
         .recorded
         .lock()
@@ -847,14 +994,19 @@ struct Stats {
 
 /// Warm-up, then the measured run: `concurrency` workers share the request
 /// budget and stop at the deadline, whichever comes first.
-async fn measure<F, Fut>(args: &Args, router_pid: Option<u32>, fetch: F) -> anyhow::Result<Stats>
+async fn measure<F, Fut>(
+    args: &Args,
+    concurrency: usize,
+    router_pid: Option<u32>,
+    fetch: F,
+) -> anyhow::Result<Stats>
 where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<usize>> + Send + 'static,
 {
     let fetch = Arc::new(fetch);
     let warm_deadline = Duration::from_secs(args.duration_secs.clamp(1, 10));
-    let warm = drive(fetch.clone(), args.concurrency, args.warmup, warm_deadline).await;
+    let warm = drive(fetch.clone(), concurrency, args.warmup, warm_deadline).await;
     if warm.failed > 0 {
         bail!(
             "warm-up: {} of {} requests failed; first error: {}",
@@ -868,7 +1020,7 @@ where
     let self_before = cpu_ticks(std::process::id())?;
     let mut run = drive(
         fetch,
-        args.concurrency,
+        concurrency,
         args.requests,
         Duration::from_secs(args.duration_secs),
     )
@@ -962,6 +1114,10 @@ struct Row {
     router_cpu_us_per_req: Option<f64>,
     self_cpu_us_per_req: f64,
     router_peak_rss_kb: Option<u64>,
+    /// Clients driving the row.
+    concurrency: usize,
+    /// Replayed rows: what one client query sent the subgraphs.
+    traffic: Option<Traffic>,
 }
 
 impl Row {
@@ -984,6 +1140,8 @@ impl Row {
             router_cpu_us_per_req: stats.router_ticks.map(per_req_us),
             self_cpu_us_per_req: per_req_us(stats.self_ticks),
             router_peak_rss_kb: router_peak_kb,
+            concurrency: 0,
+            traffic: None,
         }
     }
 
@@ -1000,13 +1158,19 @@ impl Row {
             "router_cpu_us_per_request": self.router_cpu_us_per_req,
             "bench_process_cpu_us_per_request": self.self_cpu_us_per_req,
             "router_peak_rss_kb": self.router_peak_rss_kb,
+            "concurrency": self.concurrency,
+            "subgraph_traffic_per_query": self.traffic.map(|t| json!({
+                "requests": t.requests,
+                "representations": t.representations,
+                "request_bytes": t.bytes,
+            })),
         })
     }
 }
 
 fn print_table(rows: &[Row], args: &Args, clk: ClockTicks) {
     println!(
-        "concurrency {}, up to {} requests or {}s per row; CPU from /proc/<pid>/stat at CLK_TCK={} ({})",
+        "concurrency {} (unless the row says 1 client), up to {} requests or {}s per row; CPU from /proc/<pid>/stat at CLK_TCK={} ({})",
         args.concurrency, args.requests, args.duration_secs, clk.ticks, clk.source
     );
     println!(
@@ -1052,6 +1216,30 @@ fn print_table(rows: &[Row], args: &Args, clk: ClockTicks) {
         "bench CPU = this process: the load client plus all four services (they run in-process).\n\
          KB/req = router: client response size; baseline: sum of the subgraph responses."
     );
+    let traffic: Vec<&Row> = rows.iter().filter(|r| r.traffic.is_some()).collect();
+    if !traffic.is_empty() {
+        println!(
+            "\nper client query, sent one at a time ({TRAFFIC_SAMPLES} queries): what the subgraphs received"
+        );
+        println!(
+            "{:<40} {:>9} {:>9} {:>11} {:>11}",
+            "target", "requests", "reps", "request KB", "router CPU"
+        );
+        for row in traffic {
+            if let Some(t) = row.traffic {
+                println!(
+                    "{:<40} {:>9.1} {:>9.1} {:>11.1} {:>11}",
+                    row.label,
+                    t.requests,
+                    t.representations,
+                    t.bytes / 1024.0,
+                    row.router_cpu_us_per_req
+                        .map(|v| format!("{v:.0} µs"))
+                        .unwrap_or_else(|| "-".into()),
+                );
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
