@@ -15,6 +15,7 @@ use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::config::RouterConfig;
@@ -44,6 +45,13 @@ pub async fn serve(
     config: &RouterConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Answers go out as soon as they are written, not held back to be
+    // coalesced with a next segment (Nagle) while the client waits.
+    let listener = listener.tap_io(|stream| {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(%err, "could not set TCP_NODELAY on a client connection");
+        }
+    });
     axum::serve(listener, router(engine, config))
         .with_graceful_shutdown(shutdown)
         .await
