@@ -54,6 +54,10 @@ pub struct Builder<'a> {
     pub(super) routing: Vec<Want>,
     /// Jump costs found so far (see `reach`).
     pub(super) reach: ReachMemo,
+    /// Per level of the operation being planned (innermost last): the
+    /// client's aliases there, as (alias, field, arguments). A field the
+    /// planner adds under a name the client gave another field is aliased.
+    levels: Vec<Vec<(Name, Name, String)>>,
     /// The progressive `@override` labels active for the request planned.
     active: ActiveLabels,
     /// When planning must give up, and the limit that set it.
@@ -82,6 +86,7 @@ impl<'a> Builder<'a> {
             mutation: false,
             routing: Vec::new(),
             reach: ReachMemo::default(),
+            levels: Vec::new(),
             touched: Vec::new(),
         }
     }
@@ -141,6 +146,10 @@ impl<'a> Builder<'a> {
         fixed: Option<GraphId>,
     ) {
         let mutation = self.mutation;
+        let top = wrappers.is_empty();
+        if top {
+            self.levels.push(client_aliases(sels));
+        }
         for sel in sels {
             match sel {
                 Sel::Fragment(fragment) => {
@@ -173,6 +182,9 @@ impl<'a> Builder<'a> {
                     selection::add_all(&mut self.groups[group].selections, wrapped);
                 }
             }
+        }
+        if top {
+            self.levels.pop();
         }
     }
 
@@ -543,6 +555,7 @@ impl<'a> Builder<'a> {
             });
             // A new position: what is routed above is no circle down here.
             let routing = std::mem::take(&mut self.routing);
+            self.levels.push(client_aliases(&field.selections));
             let mut children = self.plan_sels(
                 group,
                 &field.ty,
@@ -552,6 +565,7 @@ impl<'a> Builder<'a> {
                 false,
             );
             self.routing = routing;
+            self.levels.pop();
             let extra = match self.way.pop() {
                 Some(Hop::Field { extra, .. }) => extra,
                 _ => Vec::new(),
@@ -728,6 +742,7 @@ impl<'a> Builder<'a> {
         if let Some(requires) = requires {
             selection::add_all(&mut representation, requires);
         }
+        self.alias_clashes(&mut representation);
         let mark = self.touched.len();
         let mut needed = self.plan_sels(group, parent, &representation, path, provided, false);
         selection::add(&mut needed, Sel::Field(FieldSel::typename()));
@@ -737,7 +752,9 @@ impl<'a> Builder<'a> {
         self.touched.push(entity);
         // The entity group's way starts at the entity.
         let way = std::mem::take(&mut self.way);
+        self.levels.push(client_aliases(sels));
         let planned = self.plan_sels(entity, parent, sels, path, None, true);
+        self.levels.pop();
         self.way = way;
         let target_group = &mut self.groups[entity];
         selection::add(
@@ -761,6 +778,28 @@ impl<'a> Builder<'a> {
             }),
         );
         needed
+    }
+
+    /// Gives a field the planner adds (a key or required field) an alias of
+    /// its own where the client named another field like it at this level
+    /// (`{ id: name }` beside the key `id`): in the subgraph operation and in
+    /// the data the two must not share a response name. The representation is
+    /// read from the alias and written under the field's name.
+    fn alias_clashes(&self, sels: &mut [Sel]) {
+        let Some(aliases) = self.levels.last().filter(|a| !a.is_empty()) else {
+            return;
+        };
+        for sel in sels {
+            if let Sel::Field(field) = sel
+                && field.alias.is_none()
+                && aliases.iter().any(|(alias, name, arguments)| {
+                    alias == &field.name && (name != &field.name || arguments != &field.arguments)
+                })
+            {
+                // A name followed by `__key` is a name.
+                field.alias = Name::new(&format!("{}__key", field.name)).ok();
+            }
+        }
     }
 
     /// A subgraph receiving a value of an abstract type in a representation
@@ -856,6 +895,26 @@ impl<'a> Builder<'a> {
             }
         }
         count
+    }
+}
+
+/// The client's aliases at one level of `sels` (through its fragments).
+fn client_aliases(sels: &[Sel]) -> Vec<(Name, Name, String)> {
+    let mut out = Vec::new();
+    collect_aliases(sels, &mut out);
+    out
+}
+
+fn collect_aliases(sels: &[Sel], out: &mut Vec<(Name, Name, String)>) {
+    for sel in sels {
+        match sel {
+            Sel::Field(f) => {
+                if let Some(alias) = &f.alias {
+                    out.push((alias.clone(), f.name.clone(), f.arguments.clone()));
+                }
+            }
+            Sel::Fragment(fr) => collect_aliases(&fr.selections, out),
+        }
     }
 }
 

@@ -267,3 +267,27 @@ async fn subgraph_operations_declare_only_the_variables_they_use() {
         "{media_query}"
     );
 }
+
+#[tokio::test]
+async fn a_client_alias_named_like_a_key_field_does_not_clash_with_the_key() {
+    let accounts = accounts().await;
+    let media = media().await;
+    let supergraph = Supergraph::new(&[&accounts, &media]);
+    // `id` is the client's name for `name`; the router needs the real `id`
+    // (the key) from the same object for media.
+    let outcome = supergraph
+        .query("{ users { id: name albums { title } } }")
+        .await;
+    outcome.assert_data(json!({ "users": [
+        { "id": "Ada", "albums": [{ "title": "Pastel" }] },
+        { "id": "Bob", "albums": [] }
+    ] }));
+    assert_eq!(
+        crate::kit::all_representations(&media),
+        vec![
+            json!({ "__typename": "User", "id": "u1" }),
+            json!({ "__typename": "User", "id": "u2" })
+        ]
+    );
+    insta::assert_snapshot!("client_alias_named_like_a_key", outcome.plan);
+}
