@@ -137,3 +137,45 @@ async fn a_type_condition_on_an_interface_object_root_field_resolves_the_concret
     outcome.assert_data(json!({ "trending": [{ "plays": 99 }, { "plays": 7, "id": "b1" }] }));
     insta::assert_snapshot!("interface_object_concrete_type_condition", outcome.plan);
 }
+
+#[tokio::test]
+async fn an_interface_object_field_with_requires_gets_its_requirements() {
+    let media = media().await;
+    let ratings = Subgraph::new(
+        "ratings",
+        r#"
+        type Media @key(fields: "id") @interfaceObject {
+          id: ID!
+          title: String! @external
+          blurb: String! @requires(fields: "title")
+        }
+        "#,
+    )
+    .entities("Media", json!([{ "id": "b1" }, { "id": "s1" }]))
+    .resolve("Media", "blurb", |ctx| {
+        Ok(json!(format!(
+            "{} ({})",
+            ctx.get("title").as_str().unwrap_or("?"),
+            ctx.get("id").as_str().unwrap_or("?")
+        )))
+    })
+    .start()
+    .await;
+    let supergraph = Supergraph::new(&[&media, &ratings]);
+    let outcome = supergraph
+        .query("{ library { blurb ... on Song { seconds } } }")
+        .await;
+    outcome.assert_data(json!({ "library": [
+        { "blurb": "Dune (b1)" },
+        { "blurb": "Blue (s1)", "seconds": 200 }
+    ] }));
+    assert_eq!(
+        crate::kit::all_representations(&ratings),
+        vec![
+            json!({ "__typename": "Media", "id": "b1", "title": "Dune" }),
+            json!({ "__typename": "Media", "id": "s1", "title": "Blue" })
+        ],
+        "the requirement travels in the representation, under the interface's name"
+    );
+    insta::assert_snapshot!("interface_object_requires", outcome.plan);
+}

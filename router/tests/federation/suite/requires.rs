@@ -349,3 +349,75 @@ async fn required_fields_with_other_arguments_than_the_clients_are_fetched_apart
         { "kg": 0.5, "weight": 1.1, "shippingCost": 5 }
     ] }));
 }
+
+#[tokio::test]
+async fn requires_inside_type_conditions_waits_for_fields_from_a_third_subgraph() {
+    let posts = Subgraph::new(
+        "posts",
+        r#"
+        type Photo @key(fields: "id") { id: ID! }
+        type Video @key(fields: "id") { id: ID! seconds: Int! }
+        union Attachment = Photo | Video
+        type Post @key(fields: "id") { id: ID! attachment: Attachment }
+        type Query { posts: [Post!]! }
+        "#,
+    )
+    .root(
+        "posts",
+        json!([
+            { "id": "p1", "attachment": { "__typename": "Photo", "id": "ph1" } },
+            { "id": "p2", "attachment": { "__typename": "Video", "id": "v1", "seconds": 30 } }
+        ]),
+    )
+    .start()
+    .await;
+    let images = Subgraph::new(
+        "images",
+        r#"type Photo @key(fields: "id") { id: ID! pixels: Int! }"#,
+    )
+    .entities("Photo", json!([{ "id": "ph1", "pixels": 1000 }]))
+    .start()
+    .await;
+    let storage = Subgraph::new(
+        "storage",
+        r#"
+        type Photo @key(fields: "id") { id: ID! pixels: Int! @external }
+        type Video @key(fields: "id") { id: ID! seconds: Int! @external }
+        union Attachment = Photo | Video
+        type Post @key(fields: "id") {
+          id: ID!
+          attachment: Attachment @external
+          storageCost: Int! @requires(fields: "attachment { ... on Photo { pixels } ... on Video { seconds } }")
+        }
+        "#,
+    )
+    .echo_entities("Post")
+    .resolve("Post", "storageCost", |ctx| {
+        let a = ctx.get("attachment");
+        match (a["pixels"].as_i64(), a["seconds"].as_i64()) {
+            (Some(pixels), None) => Ok(json!(pixels / 100)),
+            (None, Some(seconds)) => Ok(json!(seconds * 2)),
+            _ => Err(format!("unexpected attachment {a}")),
+        }
+    })
+    .start()
+    .await;
+    let supergraph = Supergraph::new(&[&posts, &images, &storage]);
+    let outcome = supergraph.query("{ posts { id storageCost } }").await;
+    outcome.assert_data(json!({ "posts": [
+        { "id": "p1", "storageCost": 10 },
+        { "id": "p2", "storageCost": 60 }
+    ] }));
+    let reps = all_representations(&storage);
+    assert_eq!(
+        reps,
+        vec![
+            json!({ "__typename": "Post", "id": "p1", "attachment": { "__typename": "Photo", "pixels": 1000 } }),
+            json!({ "__typename": "Post", "id": "p2", "attachment": { "__typename": "Video", "seconds": 30 } })
+        ]
+    );
+    insta::assert_snapshot!(
+        "requires_in_type_conditions_from_a_third_subgraph",
+        outcome.plan
+    );
+}
