@@ -13,7 +13,7 @@ mod standardize;
 use apollo_compiler::Schema;
 use graphql_composition::{Subgraphs, compose as compose_graphs, render_federated_sdl};
 
-pub use standardize::standardize;
+pub use standardize::{SPEC_DEFINITIONS, standardize};
 
 /// One subgraph to compose: its name, the URL the router will call, its SDL.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use apollo_compiler::{Name, Node};
 
 /// The definitions Apollo's composition writes for `link` v1.0, `join` v0.3
 /// and `inaccessible` v0.2 (the specs `graphql-composition` links).
-const SPEC_DEFINITIONS: &str = r#"
+pub const SPEC_DEFINITIONS: &str = r#"
 directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
 
 directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE

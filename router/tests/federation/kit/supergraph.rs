@@ -36,20 +36,6 @@ pub fn compose_fixtures(fixtures: &[&Fixture]) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The definitions every Apollo supergraph (join v0.3) starts with.
-const APOLLO_HEADER: &str = r#"
-directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
-directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
-directive @join__graph(name: String!, url: String!) on ENUM_VALUE
-directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
-directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
-directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION
-directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
-scalar join__FieldSet
-scalar link__Import
-enum link__Purpose { SECURITY EXECUTION }
-"#;
-
 /// The `join__Graph` value Apollo's composition names a subgraph by.
 pub fn graph_enum(name: &str) -> String {
     name.chars()
@@ -83,13 +69,15 @@ impl Supergraph {
     /// whose fields differ between subgraphs composes in Apollo's).
     /// `types` holds the types with their `@join__*` directives, naming
     /// graphs as [`graph_enum`] does; the schema definition, the specs'
-    /// definitions and `join__Graph` (with the fixtures' URLs) are added.
+    /// definitions (the ones our composition writes) and `join__Graph` (with
+    /// the fixtures' URLs) are added.
     pub fn from_apollo(fixtures: &[&Fixture], types: &str) -> Supergraph {
         let mut sdl = String::from(
             "schema @link(url: \"https://specs.apollo.dev/link/v1.0\") \
-             @link(url: \"https://specs.apollo.dev/join/v0.3\", for: EXECUTION) { query: Query }\n",
+             @link(url: \"https://specs.apollo.dev/join/v0.3\", for: EXECUTION) \
+             @link(url: \"https://specs.apollo.dev/inaccessible/v0.2\", for: SECURITY) { query: Query }\n",
         );
-        sdl.push_str(APOLLO_HEADER);
+        sdl.push_str(router::compose::SPEC_DEFINITIONS);
         sdl.push_str("enum join__Graph {\n");
         for fixture in fixtures {
             sdl.push_str(&format!(
