@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use apollo_compiler::Name;
 
 use super::PlanError;
-use super::reach::{ReachMemo, Want};
+use super::reach::ReachMemo;
 use super::selection::{self, FieldSel, FragmentSel, Sel};
 use super::way::Hop;
 use crate::supergraph::{ActiveLabels, FieldSource, GraphId, Supergraph};
@@ -49,15 +49,15 @@ pub struct Builder<'a> {
     pub(super) way: Vec<Hop>,
     /// Planning a mutation: its root fields must not be fetched twice.
     pub(super) mutation: bool,
-    /// Fields being routed at the current position, by the subgraph they
-    /// are wanted in: a key or requirement that needs one again is a circle.
-    pub(super) routing: Vec<Want>,
     /// Jump costs found so far (see `reach`).
     pub(super) reach: ReachMemo,
     /// Per level of the operation being planned (innermost last): the
     /// client's aliases there, as (alias, field, arguments). A field the
     /// planner adds under a name the client gave another field is aliased.
-    levels: Vec<Vec<(Name, Name, String)>>,
+    pub(super) levels: Vec<Vec<(Name, Name, String)>>,
+    /// Nested `plan_field` calls now: bounded only to stop a key cycle in a
+    /// supergraph that does not compose (one that does never comes close).
+    nesting: usize,
     /// The progressive `@override` labels active for the request planned.
     active: ActiveLabels,
     /// When planning must give up, and the limit that set it.
@@ -73,6 +73,10 @@ pub struct Builder<'a> {
 const STACK_RED_ZONE: usize = 128 * 1024;
 const STACK_GROWTH: usize = 2 * 1024 * 1024;
 
+/// Far beyond any operation the parser accepts (its recursion limit is 500)
+/// times the key jumps of a supergraph that composes.
+const MAX_NESTING: usize = 8192;
+
 impl<'a> Builder<'a> {
     pub fn new(sg: &'a Supergraph, active: ActiveLabels, deadline: (Instant, Duration)) -> Self {
         Builder {
@@ -84,9 +88,9 @@ impl<'a> Builder<'a> {
             error: None,
             way: Vec::new(),
             mutation: false,
-            routing: Vec::new(),
             reach: ReachMemo::default(),
             levels: Vec::new(),
+            nesting: 0,
             touched: Vec::new(),
         }
     }
@@ -96,6 +100,20 @@ impl<'a> Builder<'a> {
             Some(err) => Err(err),
             None => Ok(self.groups),
         }
+    }
+
+    /// Counts one unit of planning work; true (with the error set) once the
+    /// time limit has passed. The clock is read every 64 units.
+    pub(super) fn out_of_time(&mut self) -> bool {
+        if self.error.is_some() {
+            return true;
+        }
+        self.planned += 1;
+        if self.planned % 64 == 1 && Instant::now() >= self.deadline.0 {
+            self.error = Some(PlanError::Timeout(self.deadline.1));
+            return true;
+        }
+        false
     }
 
     /// The subgraphs that resolve `ty.field` for this request.
@@ -359,9 +377,19 @@ impl<'a> Builder<'a> {
         provided: Option<&[Sel]>,
         entity_root: bool,
     ) -> Vec<Sel> {
-        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+        if self.nesting >= MAX_NESTING {
+            self.fail(format!(
+                "planning {parent}.{} went {MAX_NESTING} fields deep: the supergraph's keys lead round in a circle",
+                field.name
+            ));
+            return Vec::new();
+        }
+        self.nesting += 1;
+        let planned = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
             self.plan_field_here(group, parent, field, path, provided, entity_root)
-        })
+        });
+        self.nesting -= 1;
+        planned
     }
 
     fn plan_field_here(
@@ -394,9 +422,7 @@ impl<'a> Builder<'a> {
         if self.error.is_some() {
             return Vec::new();
         }
-        self.planned += 1;
-        if self.planned % 64 == 1 && Instant::now() >= self.deadline.0 {
-            self.error = Some(PlanError::Timeout(self.deadline.1));
+        if self.out_of_time() {
             return Vec::new();
         }
         let resolvable = self.resolves(graph, parent, field, provided, entity_root);
@@ -552,9 +578,8 @@ impl<'a> Builder<'a> {
                 field: field.without_selections(),
                 path: path.to_vec(),
                 extra: Vec::new(),
+                levels: self.levels.len(),
             });
-            // A new position: what is routed above is no circle down here.
-            let routing = std::mem::take(&mut self.routing);
             self.levels.push(client_aliases(&field.selections));
             let mut children = self.plan_sels(
                 group,
@@ -564,7 +589,6 @@ impl<'a> Builder<'a> {
                 child_provided.as_deref(),
                 false,
             );
-            self.routing = routing;
             self.levels.pop();
             let extra = match self.way.pop() {
                 Some(Hop::Field { extra, .. }) => extra,
@@ -624,21 +648,23 @@ impl<'a> Builder<'a> {
             .map(|s| (s.graph, s.requires.as_ref().map(selection::from_field_set)))
             .collect();
         let subtree = [Sel::Field(field.clone())];
-        // While it is routed, this field is no way to its own key.
-        self.routing
-            .push((parent.clone(), field.name.clone(), graph));
+        // Downhill only: the key and requirements must each cost less than
+        // the field itself, so planning them never leads back here.
+        let below = self.field_cost(graph, parent, &field.name);
         // (cost, target, its requirements), the cheapest so far.
         type Candidate = ((usize, bool, GraphId), GraphId, Option<Vec<Sel>>);
         let mut best: Option<Candidate> = None;
         for (target, requires) in &keyed {
-            let Some((_, key_cost)) = self.key_cost(graph, parent, *target, provided) else {
+            let Some((_, key_cost)) = self.key_cost(graph, parent, *target, provided, below) else {
                 continue;
             };
             let mut requires_cost = Some(0);
             for sel in requires.iter().flatten() {
                 if let Sel::Field(required) = sel {
-                    requires_cost = requires_cost
-                        .and_then(|c| Some(c + self.field_cost(graph, parent, &required.name)?));
+                    let cost = self
+                        .field_cost(graph, parent, &required.name)
+                        .filter(|&c| below.is_none_or(|b| c < b));
+                    requires_cost = requires_cost.zip(cost).map(|(a, b)| a + b);
                 }
             }
             let Some(requires_cost) = requires_cost else {
@@ -659,7 +685,6 @@ impl<'a> Builder<'a> {
             }
         }
         let Some((_, target, requires)) = best else {
-            self.routing.pop();
             if keyed.is_empty()
                 && let Some(planned) = self.lift(group, parent, field)
             {
@@ -672,7 +697,7 @@ impl<'a> Builder<'a> {
                 )
             } else {
                 format!(
-                    "every subgraph that resolves it needs a key or requirement that can only be had through {parent}.{} itself",
+                    "every subgraph that resolves it needs a key or requirement that cannot be had from here without {parent}.{} itself",
                     field.name
                 )
             };
@@ -687,9 +712,9 @@ impl<'a> Builder<'a> {
             alias_fields_with_arguments(&mut r);
             r
         });
-        let planned = self.route_subtree(group, parent, &subtree, path, provided, target, requires);
-        self.routing.pop();
-        planned
+        self.route_subtree(
+            group, parent, &subtree, path, provided, target, requires, below,
+        )
     }
 
     /// Routes selections on an interface object to a subgraph where the
@@ -716,7 +741,7 @@ impl<'a> Builder<'a> {
         // interface's name the interface object gave.
         let mut sels = sels.to_vec();
         selection::add(&mut sels, Sel::Field(FieldSel::typename()));
-        self.route_subtree(group, parent, &sels, path, provided, target, None)
+        self.route_subtree(group, parent, &sels, path, provided, target, None, None)
     }
 
     /// Puts `sels` into an entity fetch on `target` at `path`, and plans in
@@ -731,9 +756,10 @@ impl<'a> Builder<'a> {
         provided: Option<&[Sel]>,
         target: GraphId,
         requires: Option<Vec<Sel>>,
+        below: Option<u32>,
     ) -> Vec<Sel> {
         let graph = self.groups[group].graph;
-        let key = match self.key_cost(graph, parent, target, provided) {
+        let key = match self.key_cost(graph, parent, target, provided, below) {
             Some((key, _)) => selection::from_field_set(&key.fields),
             None => self.best_key(parent, target, graph).0,
         };
@@ -899,18 +925,26 @@ impl<'a> Builder<'a> {
 }
 
 /// The client's aliases at one level of `sels` (through its fragments).
+/// Nested key fields (`@key(fields: "owner { id }")`) are checked only at
+/// their top level.
 fn client_aliases(sels: &[Sel]) -> Vec<(Name, Name, String)> {
     let mut out = Vec::new();
     collect_aliases(sels, &mut out);
     out
 }
 
+/// Aliased fields, and fields with arguments (a planner-added field of that
+/// name without them would clash too).
 fn collect_aliases(sels: &[Sel], out: &mut Vec<(Name, Name, String)>) {
     for sel in sels {
         match sel {
             Sel::Field(f) => {
-                if let Some(alias) = &f.alias {
-                    out.push((alias.clone(), f.name.clone(), f.arguments.clone()));
+                if f.alias.is_some() || !f.arguments.is_empty() {
+                    out.push((
+                        f.response_key().clone(),
+                        f.name.clone(),
+                        f.arguments.clone(),
+                    ));
                 }
             }
             Sel::Fragment(fr) => collect_aliases(&fr.selections, out),

@@ -53,15 +53,21 @@ impl Builder<'_> {
                 let Some(Hop::Field {
                     parent: entity,
                     path,
+                    levels,
                     ..
                 }) = tail.first()
                 else {
                     self.way.extend(tail);
                     return None;
                 };
-                let (entity, path) = (entity.clone(), path.clone());
+                let (entity, path, levels) = (entity.clone(), path.clone(), *levels);
                 let sels = rebuild(&tail, innermost);
-                let needed = self.route_subtree(group, &entity, &sels, &path, None, graph, None);
+                // Planned at the entity's level: its aliases are the ones
+                // the key must not clash with.
+                let inner_levels = self.levels.split_off(levels.min(self.levels.len()));
+                let needed =
+                    self.route_subtree(group, &entity, &sels, &path, None, graph, None, None);
+                self.levels.extend(inner_levels);
                 self.way.extend(tail);
                 if let Some(Hop::Field { extra, .. }) = self.way.get_mut(hop) {
                     super::selection::add_all(extra, needed);

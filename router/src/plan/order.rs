@@ -33,9 +33,14 @@ fn build(
         return parallel(parts.iter().map(|part| build(groups, part, node)).collect());
     }
     // Those waiting for nothing in the set go first, the rest after them.
-    let (first, rest): (BTreeSet<usize>, BTreeSet<usize>) = set
+    let (mut first, mut rest): (BTreeSet<usize>, BTreeSet<usize>) = set
         .iter()
         .partition(|&&i| groups[i].depends.iter().all(|d| !set.contains(d)));
+    if first.is_empty() {
+        // Only a cycle leaves nothing to start with; the planner builds
+        // none, but the tree must still end: run the rest together.
+        std::mem::swap(&mut first, &mut rest);
+    }
     let head = parallel(first.iter().map(|&i| node(i)).collect());
     if rest.is_empty() {
         return head;

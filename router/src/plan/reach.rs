@@ -1,158 +1,154 @@
-//! How many subgraph jumps a field costs from where planning stands: a
-//! search over the supergraph's graph of (type, subgraph) positions, whose
-//! edges are fields a subgraph resolves itself (free) and key jumps to
-//! another subgraph (one fetch, plus whatever the key's fields and the
-//! field's `@requires` cost in turn).
+//! What a field costs from where planning stands, in subgraph jumps: the
+//! supergraph read as a query graph whose positions are (type, subgraph).
+//! A field the subgraph resolves there is free; a key jump to another
+//! subgraph costs one fetch plus what the key's fields (and the field's
+//! `@requires`) cost from here in turn.
 //!
-//! The search never goes round in a circle: a (type, field, subgraph) being
-//! searched or routed already is not a way to itself. So a key that could
-//! only be had through itself makes that jump unusable, and planning takes
-//! another or reports that none exists, instead of recursing without end.
-//! Costs found without meeting a circle are remembered for the request.
+//! The costs of all fields of a type, seen from one subgraph, are found
+//! together as a least fixpoint: free fields first, then every jump whose
+//! key fields already have a cost, until nothing gets cheaper. A key that
+//! can only be had through itself never gets a cost, so circles cost
+//! nothing to detect and the work is polynomial whatever the keys.
+//!
+//! The planner keeps its choices strictly downhill: a field costing `c` is
+//! only fetched by a key whose fields each cost less than `c` (see
+//! [`Builder::key_cost`]). Planning a key field then never leads back to the
+//! field it serves, and the cheapest way always qualifies.
 
 use std::collections::HashMap;
 
 use apollo_compiler::Name;
 use apollo_compiler::executable::Selection;
+use apollo_compiler::schema::ExtendedType;
 
 use super::build::Builder;
 use super::selection::Sel;
 use crate::supergraph::{GraphId, Key};
 
-/// One (type, field, subgraph the field is wanted in).
-pub type Want = (Name, Name, GraphId);
-
-/// Remembered costs: `None` is "no way".
+/// The costs found so far in one plan, by (type, subgraph planning stands
+/// in); a field absent from its table has no way there.
 #[derive(Debug, Default)]
 pub struct ReachMemo {
-    costs: HashMap<Want, Option<u32>>,
-}
-
-/// A search in progress: the wants on its way (beyond the builder's own
-/// routing stack), and whether it met one of them again.
-struct Search {
-    stack: Vec<Want>,
-    met_circle: bool,
+    tables: HashMap<(Name, GraphId), HashMap<Name, u32>>,
 }
 
 impl<'a> Builder<'a> {
     /// Jumps `from` needs to have `ty.field` at hand at a position of type
-    /// `ty`; `None` when only a circle leads there.
+    /// `ty`; `None` when no way leads there (or none the search models: a
+    /// field an interface object adds, a value type's field fetched along
+    /// the way back; the builder finds those itself).
     pub(super) fn field_cost(&mut self, from: GraphId, ty: &Name, field: &Name) -> Option<u32> {
-        let mut search = Search {
-            stack: Vec::new(),
-            met_circle: false,
-        };
-        self.cost_of(from, ty, field, &mut search)
+        if field == "__typename" {
+            return Some(0);
+        }
+        if let Some(&cost) = self.table(from, ty).get(field) {
+            return Some(cost);
+        }
+        // Reached by ways the search does not model (no source with a key
+        // for `ty`): counted as one jump, the builder finds or refuses them.
+        let keyless = self
+            .sources(ty, field)
+            .all(|s| self.sg.resolvable_keys(ty, s.graph).next().is_none());
+        keyless.then_some(1)
     }
 
-    /// The cheapest resolvable key of `ty` in `target`, for a fetch from
-    /// `from` (`provided` fields are at hand already), with its cost.
+    /// The cheapest resolvable key of `ty` in `target` for a fetch from
+    /// `from`, with its cost (`provided` fields are at hand already). With
+    /// `below`, only keys whose every field costs less qualify.
     pub(super) fn key_cost(
         &mut self,
         from: GraphId,
         ty: &Name,
         target: GraphId,
         provided: Option<&[Sel]>,
-    ) -> Option<(&'a Key, u32)> {
-        let mut search = Search {
-            stack: Vec::new(),
-            met_circle: false,
-        };
-        self.key_cost_in(from, ty, target, provided, &mut search)
-    }
-
-    fn key_cost_in(
-        &mut self,
-        from: GraphId,
-        ty: &Name,
-        target: GraphId,
-        provided: Option<&[Sel]>,
-        search: &mut Search,
+        below: Option<u32>,
     ) -> Option<(&'a Key, u32)> {
         let sg = self.sg;
         let mut best: Option<(&'a Key, u32)> = None;
         for key in sg.resolvable_keys(ty, target) {
-            let mut total = 0u32;
-            let mut reachable = true;
+            let mut total = Some(0u32);
             for name in top_level_fields(&key.fields.selections) {
                 if provided.is_some_and(|p| super::build::provides(p, name)) {
                     continue;
                 }
-                match self.cost_of(from, ty, name, search) {
-                    Some(cost) => total += cost,
-                    None => {
-                        reachable = false;
-                        break;
-                    }
+                let cost = self
+                    .field_cost(from, ty, name)
+                    .filter(|&c| below.is_none_or(|b| c < b));
+                total = total.zip(cost).map(|(t, c)| t + c);
+                if total.is_none() {
+                    break;
                 }
             }
-            if reachable && best.is_none_or(|(_, c)| total < c) {
+            if let Some(total) = total
+                && best.is_none_or(|(_, c)| total < c)
+            {
                 best = Some((key, total));
             }
         }
         best
     }
 
-    fn cost_of(
-        &mut self,
-        from: GraphId,
-        ty: &Name,
-        field: &Name,
-        search: &mut Search,
-    ) -> Option<u32> {
-        if field == "__typename" || self.resolves_locally(from, ty, field) {
-            return Some(0);
+    /// The costs of `ty`'s fields from `from`, found once per plan.
+    fn table(&mut self, from: GraphId, ty: &Name) -> &HashMap<Name, u32> {
+        let id = (ty.clone(), from);
+        if !self.reach.tables.contains_key(&id) {
+            let table = self.fixpoint(from, ty);
+            self.reach.tables.insert(id.clone(), table);
         }
-        let want: Want = (ty.clone(), field.clone(), from);
-        if self.routing.contains(&want) || search.stack.contains(&want) {
-            search.met_circle = true;
-            return None;
-        }
-        if let Some(&known) = self.reach.costs.get(&want) {
-            return known;
-        }
-        let outer_circle = std::mem::replace(&mut search.met_circle, false);
-        search.stack.push(want.clone());
-        let sources: Vec<(GraphId, Vec<Name>)> = self
-            .sources(ty, field)
-            .map(|s| {
-                let required = s
+        &self.reach.tables[&id]
+    }
+
+    fn fixpoint(&mut self, from: GraphId, ty: &Name) -> HashMap<Name, u32> {
+        let fields: Vec<Name> = match self.sg.schema().types.get(ty) {
+            Some(ExtendedType::Object(object)) => object.fields.keys().cloned().collect(),
+            Some(ExtendedType::Interface(interface)) => interface.fields.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        let mut costs: HashMap<Name, u32> = HashMap::new();
+        // Each way in: a source's key (its top-level fields) and requirements.
+        let mut jumps: Vec<(Name, Vec<Name>)> = Vec::new();
+        for field in &fields {
+            if self.resolves_locally(from, ty, field) {
+                costs.insert(field.clone(), 0);
+                continue;
+            }
+            for source in self.sources(ty, field) {
+                let required: Vec<Name> = source
                     .requires
                     .as_ref()
                     .map(|r| top_level_fields(&r.selections).cloned().collect())
                     .unwrap_or_default();
-                (s.graph, required)
-            })
-            .collect();
-        let mut best: Option<u32> = None;
-        for (target, required) in sources {
-            let Some((_, key)) = self.key_cost_in(from, ty, target, None, search) else {
-                continue;
-            };
-            let mut cost = Some(1 + key);
-            for name in &required {
-                cost = cost.and_then(|c| Some(c + self.cost_of(from, ty, name, search)?));
-            }
-            if let Some(cost) = cost
-                && best.is_none_or(|b| cost < b)
-            {
-                best = Some(cost);
+                for key in self.sg.resolvable_keys(ty, source.graph) {
+                    let mut needs: Vec<Name> =
+                        top_level_fields(&key.fields.selections).cloned().collect();
+                    needs.extend(required.iter().cloned());
+                    jumps.push((field.clone(), needs));
+                }
             }
         }
-        search.stack.pop();
-        // Ways the search does not model (a field an interface object adds,
-        // a value type's field fetched along the way back) count as one jump:
-        // the builder finds them, or reports that none exists.
-        let keyless = self
-            .sources(ty, field)
-            .all(|s| self.sg.resolvable_keys(ty, s.graph).next().is_none());
-        let best = best.or_else(|| keyless.then_some(1));
-        if !search.met_circle {
-            self.reach.costs.insert(want, best);
+        loop {
+            let mut changed = false;
+            for (field, needs) in &jumps {
+                let cost = needs.iter().try_fold(1u32, |sum, need| {
+                    let c = if need == "__typename" {
+                        Some(0)
+                    } else {
+                        costs.get(need).copied()
+                    };
+                    c.map(|c| sum + c)
+                });
+                if let Some(cost) = cost
+                    && costs.get(field).is_none_or(|&known| cost < known)
+                {
+                    costs.insert(field.clone(), cost);
+                    changed = true;
+                }
+            }
+            if !changed || self.out_of_time() {
+                break;
+            }
         }
-        search.met_circle |= outer_circle;
-        best
+        costs
     }
 
     /// `from` resolves `ty.field` where it stands: its own field, or on

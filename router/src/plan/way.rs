@@ -24,6 +24,9 @@ pub enum Hop {
         /// Selections to add beside the field, on `parent`: what a fetch
         /// entering at `parent` needs from this group.
         extra: Vec<Sel>,
+        /// How many levels of client aliases were open here (the last one
+        /// is `parent`'s own level).
+        levels: usize,
     },
     /// A type condition (without its selections) on an object of type `parent`.
     Fragment { parent: Name, fragment: FragmentSel },

@@ -219,3 +219,66 @@ async fn a_deep_operation_through_alternating_subgraphs_is_planned() {
     let outcome = supergraph.query(&query).await;
     outcome.assert_data(json!({ "me": { "id": "p1", "friend": null } }));
 }
+
+#[tokio::test]
+async fn many_keys_that_lead_to_one_another_are_planned_at_once() {
+    // Five subgraphs know `User` by any of six keys `k0`…`k5` (each
+    // resolving all of them); only `directory` maps accounts' `id` to `k0`.
+    // A search that tried every order of keys would not finish.
+    let keys = 6;
+    let accounts = Subgraph::new(
+        "accounts",
+        r#"
+        type User @key(fields: "id") { id: ID! name: String! }
+        type Query { users: [User!]! }
+        "#,
+    )
+    .root("users", json!([{ "id": "u1", "name": "Ada" }]))
+    .start()
+    .await;
+    let directory = Subgraph::new(
+        "directory",
+        r#"type User @key(fields: "id") { id: ID! k0: ID! @shareable }"#,
+    )
+    .entities("User", json!([{ "id": "u1", "k0": "x" }]))
+    .start()
+    .await;
+    let mut shards = Vec::new();
+    for s in 1..=5 {
+        let key_directives: String = (0..keys)
+            .map(|k| format!(r#" @key(fields: "k{k}")"#))
+            .collect();
+        let key_fields: String = (0..keys).map(|k| format!(" k{k}: ID!")).collect();
+        let row: serde_json::Map<String, serde_json::Value> = (0..keys)
+            .map(|k| {
+                (
+                    format!("k{k}"),
+                    json!(if k == 0 {
+                        "x".to_owned()
+                    } else {
+                        format!("x{k}")
+                    }),
+                )
+            })
+            .chain([(format!("f{s}"), json!(s))])
+            .collect();
+        shards.push(
+            Subgraph::new(
+                &format!("shard{s}"),
+                &format!("type User{key_directives} {{{key_fields} f{s}: Int! }}"),
+            )
+            .entities("User", json!([row]))
+            .start()
+            .await,
+        );
+    }
+    let mut refs: Vec<&Fixture> = vec![&accounts, &directory];
+    refs.extend(shards.iter());
+    let supergraph = Supergraph::new(&refs);
+    let outcome = supergraph.query("{ users { name f1 f3 f5 } }").await;
+    outcome.assert_data(json!({ "users": [{ "name": "Ada", "f1": 1, "f3": 3, "f5": 5 }] }));
+    assert_eq!(
+        crate::kit::all_representations(&directory),
+        vec![json!({ "__typename": "User", "id": "u1" })]
+    );
+}

@@ -421,3 +421,54 @@ async fn requires_inside_type_conditions_waits_for_fields_from_a_third_subgraph(
         outcome.plan
     );
 }
+
+#[tokio::test]
+async fn a_required_field_without_arguments_beside_the_clients_with_arguments() {
+    let inventory = Subgraph::new(
+        "inventory",
+        r#"
+        enum Unit { G KG }
+        type Product @key(fields: "id") { id: ID! weight(unit: Unit! = G): Float! }
+        type Query { products: [Product!]! }
+        "#,
+    )
+    .root("products", json!([{ "id": "p1", "grams": 2000 }]))
+    .resolve("Product", "weight", |ctx| {
+        let grams = ctx.get("grams").as_f64().unwrap_or(0.0);
+        Ok(json!(match ctx.arg("unit").as_str() {
+            Some("KG") => grams / 1000.0,
+            _ => grams,
+        }))
+    })
+    .start()
+    .await;
+    let shipping = Subgraph::new(
+        "shipping",
+        r#"
+        enum Unit { G KG }
+        type Product @key(fields: "id") {
+          id: ID!
+          weight(unit: Unit! = G): Float! @external
+          shippingCost: Int! @requires(fields: "weight")
+        }
+        "#,
+    )
+    .echo_entities("Product")
+    .resolve("Product", "shippingCost", |ctx| {
+        Ok(json!(
+            (ctx.get("weight").as_f64().unwrap_or(-1.0) / 100.0) as i64
+        ))
+    })
+    .start()
+    .await;
+    let supergraph = Supergraph::new(&[&inventory, &shipping]);
+    // The client's `weight` is in kilograms; the requirement is in grams.
+    let outcome = supergraph
+        .query("{ products { weight(unit: KG) shippingCost } }")
+        .await;
+    outcome.assert_data(json!({ "products": [{ "weight": 2.0, "shippingCost": 20 }] }));
+    assert_eq!(
+        all_representations(&shipping),
+        vec![json!({ "__typename": "Product", "id": "p1", "weight": 2000.0 })]
+    );
+}

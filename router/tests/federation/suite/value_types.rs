@@ -385,3 +385,25 @@ async fn a_value_type_spread_over_three_subgraphs_is_fetched_from_all_three_at_o
     }
     assert!(!outcome.plan.contains("Sequence"), "{}", outcome.plan);
 }
+
+#[tokio::test]
+async fn a_key_selected_for_the_way_back_does_not_clash_with_a_client_alias_above() {
+    let (catalog, sizes) = products_with_split_details().await;
+    let supergraph = Supergraph::from_apollo(&[&catalog, &sizes], PRODUCTS);
+    // The client calls `details` `id`, one level above where `size` is
+    // missing: the key `id` the way back needs sits beside that alias.
+    let outcome = supergraph
+        .query("{ topProducts { id: details { color } details { size } } }")
+        .await;
+    outcome.assert_data(json!({ "topProducts": [
+        { "id": { "color": "red" }, "details": { "size": 40 } },
+        { "id": { "color": "blue" }, "details": { "size": 42 } }
+    ] }));
+    assert_eq!(
+        crate::kit::all_representations(&sizes),
+        vec![
+            json!({ "__typename": "Product", "id": "p1" }),
+            json!({ "__typename": "Product", "id": "p2" })
+        ]
+    );
+}
