@@ -44,13 +44,13 @@ pub struct Group {
 pub struct Builder<'a> {
     pub(super) sg: &'a Supergraph,
     pub groups: Vec<Group>,
-    error: Option<PlanError>,
+    pub(super) error: Option<PlanError>,
     /// The way from the current group's entry to the position planned.
     pub(super) way: Vec<Hop>,
     /// Planning a mutation: its root fields must not be fetched twice.
     pub(super) mutation: bool,
-    /// Jump costs found so far (see `reach`).
-    pub(super) reach: ReachMemo,
+    /// Jump costs found so far (see `reach`), shared by the planner's plans.
+    pub(super) reach: &'a ReachMemo,
     /// Per level of the operation being planned (innermost last): the
     /// client's aliases there, as (alias, field, arguments). A field the
     /// planner adds under a name the client gave another field is aliased.
@@ -59,7 +59,7 @@ pub struct Builder<'a> {
     /// supergraph that does not compose (one that does never comes close).
     nesting: usize,
     /// The progressive `@override` labels active for the request planned.
-    active: ActiveLabels,
+    pub(super) active: ActiveLabels,
     /// When planning must give up, and the limit that set it.
     deadline: (Instant, Duration),
     /// Fields planned so far: the clock is read every so many.
@@ -78,7 +78,12 @@ const STACK_GROWTH: usize = 2 * 1024 * 1024;
 const MAX_NESTING: usize = 8192;
 
 impl<'a> Builder<'a> {
-    pub fn new(sg: &'a Supergraph, active: ActiveLabels, deadline: (Instant, Duration)) -> Self {
+    pub fn new(
+        sg: &'a Supergraph,
+        reach: &'a ReachMemo,
+        active: ActiveLabels,
+        deadline: (Instant, Duration),
+    ) -> Self {
         Builder {
             sg,
             active,
@@ -88,7 +93,7 @@ impl<'a> Builder<'a> {
             error: None,
             way: Vec::new(),
             mutation: false,
-            reach: ReachMemo::default(),
+            reach,
             levels: Vec::new(),
             nesting: 0,
             touched: Vec::new(),

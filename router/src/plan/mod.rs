@@ -112,6 +112,8 @@ pub struct FetchNode {
 pub struct Planner {
     supergraph: Arc<Supergraph>,
     time_limit: Duration,
+    /// Jump costs, found as plans need them and kept (see `reach`).
+    reach: reach::ReachMemo,
 }
 
 /// How long one operation may take to plan unless configured otherwise.
@@ -122,6 +124,7 @@ impl Planner {
         Planner {
             supergraph,
             time_limit: DEFAULT_TIME_LIMIT,
+            reach: reach::ReachMemo::default(),
         }
     }
 
@@ -155,7 +158,7 @@ impl Planner {
         let sels = selection::from_executable(document, &operation.selection_set);
         let root = operation.selection_set.ty.clone();
         let deadline = (Instant::now() + self.time_limit, self.time_limit);
-        let mut builder = Builder::new(&self.supergraph, active, deadline);
+        let mut builder = Builder::new(&self.supergraph, &self.reach, active, deadline);
         let mutation = match operation.operation_type {
             OperationType::Query => {
                 builder.plan_query(&root, &sels);

@@ -16,6 +16,7 @@
 //! field it serves, and the cheapest way always qualifies.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use apollo_compiler::Name;
 use apollo_compiler::executable::Selection;
@@ -23,13 +24,17 @@ use apollo_compiler::schema::ExtendedType;
 
 use super::build::Builder;
 use super::selection::Sel;
-use crate::supergraph::{GraphId, Key};
+use crate::supergraph::{ActiveLabels, GraphId, Key};
 
-/// The costs found so far in one plan, by (type, subgraph planning stands
-/// in); a field absent from its table has no way there.
+/// A type's field costs from one subgraph; a field absent has no way there.
+type Table = Arc<HashMap<Name, u32>>;
+
+/// The costs found so far, by (type, subgraph planning stands in, active
+/// progressive-override labels). They depend on the supergraph alone, so
+/// the planner keeps them for every plan it makes.
 #[derive(Debug, Default)]
 pub struct ReachMemo {
-    tables: HashMap<(Name, GraphId), HashMap<Name, u32>>,
+    tables: Mutex<HashMap<(Name, GraphId, ActiveLabels), Table>>,
 }
 
 impl<'a> Builder<'a> {
@@ -88,14 +93,29 @@ impl<'a> Builder<'a> {
         best
     }
 
-    /// The costs of `ty`'s fields from `from`, found once per plan.
-    fn table(&mut self, from: GraphId, ty: &Name) -> &HashMap<Name, u32> {
-        let id = (ty.clone(), from);
-        if !self.reach.tables.contains_key(&id) {
-            let table = self.fixpoint(from, ty);
-            self.reach.tables.insert(id.clone(), table);
+    /// The costs of `ty`'s fields from `from`, found once per planner.
+    fn table(&mut self, from: GraphId, ty: &Name) -> Table {
+        let id = (ty.clone(), from, self.active);
+        let known = self
+            .reach
+            .tables
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+            .cloned();
+        if let Some(table) = known {
+            return table;
         }
-        &self.reach.tables[&id]
+        let table = Arc::new(self.fixpoint(from, ty));
+        if self.error.is_none() {
+            // A table cut short by the time limit is not kept.
+            self.reach
+                .tables
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(id, table.clone());
+        }
+        table
     }
 
     fn fixpoint(&mut self, from: GraphId, ty: &Name) -> HashMap<Name, u32> {
