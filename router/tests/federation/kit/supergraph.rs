@@ -54,6 +54,11 @@ impl Supergraph {
     /// composition errors when they do not compose.
     pub fn new(fixtures: &[&Fixture]) -> Supergraph {
         let sdl = compose_fixtures(fixtures).unwrap_or_else(|e| panic!("{e}"));
+        Supergraph::over(sdl, fixtures)
+    }
+
+    /// A router over `sdl`, which the fixtures serve.
+    fn over(sdl: String, fixtures: &[&Fixture]) -> Supergraph {
         let router = Router::new(&sdl)
             .unwrap_or_else(|e| panic!("router rejects the supergraph: {e}\n{sdl}"));
         let invalid = fixtures.iter().map(|f| f.invalid_operations()).collect();
@@ -89,14 +94,7 @@ impl Supergraph {
         }
         sdl.push_str("}\n");
         sdl.push_str(types);
-        let router = Router::new(&sdl)
-            .unwrap_or_else(|e| panic!("router rejects the supergraph: {e}\n{sdl}"));
-        let invalid = fixtures.iter().map(|f| f.invalid_operations()).collect();
-        Supergraph {
-            sdl,
-            router,
-            invalid,
-        }
+        Supergraph::over(sdl, fixtures)
     }
 
     /// The router's query plan for `query`, as text.
