@@ -6,8 +6,8 @@
 //! - `build`: splitting selections into fetch groups, one subgraph each.
 //! - `dealias`: aliases that keep a fetch valid where its subgraph types one
 //!   response name two ways, and the renames that undo them.
-//! - `reach`: what a field costs from where planning stands (key jumps), a
-//!   search that never goes round in a circle.
+//! - `reach`: what a field costs from where planning stands (key jumps),
+//!   found as a least fixpoint per type and subgraph and kept by the planner.
 //! - `way`, `lift`: a value type's field fetched again along the way to it.
 //! - `order`: the groups as a tree of Sequence and Parallel nodes.
 //! - this module: fetch nodes (the subgraph operations), Condition nodes,
