@@ -88,7 +88,7 @@ impl<'p> Paths<'p> {
         self.ends.extend(other.ends.iter().map(|end| end + offset));
     }
 
-    fn push(&mut self, path: &[Step<'p>]) {
+    pub fn push(&mut self, path: &[Step<'p>]) {
         self.steps.extend_from_slice(path);
         self.ends.push(self.steps.len());
     }

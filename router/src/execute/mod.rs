@@ -9,18 +9,21 @@
 //! - `answer`: reading a subgraph's HTTP answer as a GraphQL response.
 //! - `entities`: finding the objects a fetch applies to, writing their
 //!   representations, merging entities back.
+//! - `context`: the values of context arguments, read from ancestors.
 //! - `hidden`: enum values and object types clients may never see.
 //! - `shape`: the final pass over the client's own selection set: aliases,
 //!   field order, `__typename`, `@skip`/`@include`, fragments by runtime type
 //!   and null propagation.
 
 pub mod answer;
+mod context;
 pub mod entities;
 pub mod hidden;
 pub mod reps;
 mod shape;
 pub mod tree;
 
+use std::fmt::Write as _;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use apollo_compiler::ExecutableDocument;
@@ -183,7 +186,11 @@ impl<'r, 'b> Walk<'r, 'b> {
             let state = state.lock().unwrap_or_else(PoisonError::into_inner);
             fetches
                 .iter()
-                .map(|fetch| (*fetch, prepare(supergraph, fetch, &state.data, variables)))
+                .flat_map(|fetch| {
+                    prepare(supergraph, fetch, &state.data, variables)
+                        .into_iter()
+                        .map(move |part| (*fetch, part))
+                })
                 .collect()
         };
         coalesce(&mut prepared);
@@ -319,25 +326,51 @@ async fn send_step(
     .await
 }
 
-/// `query($r0: [_Any!]!, $r1: …, <client variables>) { _0: _entities(representations: $r0) {…} _1: … }`
+/// `query($r0: [_Any!]!, $r1: …, <client variables>) { _0: _entities(representations: $r0) {…} _1: … }`,
+/// with each part's context variables named `$r<part>_<n>`. The `r`
+/// grows underscores until no client variable's name starts with it.
 fn combined_request(parts: Vec<(&FetchNode, SubgraphRequest)>) -> SubgraphRequest {
+    let mut prefix = String::from("r");
+    while parts.iter().any(|(fetch, _)| {
+        fetch.declarations.iter().any(|d| {
+            d.strip_prefix('$')
+                .is_some_and(|n| n.starts_with(prefix.as_str()))
+        })
+    }) {
+        prefix.push('_');
+    }
     let mut declarations: Vec<String> = Vec::new();
     let mut body = String::from("{");
     let mut variables: Vec<(String, String)> = Vec::new();
     for (i, (fetch, request)) in parts.into_iter().enumerate() {
-        declarations.push(format!("$r{i}: [_Any!]!"));
+        declarations.push(format!("${prefix}{i}: [_Any!]!"));
         for d in &fetch.declarations {
             if !declarations.contains(d) {
                 declarations.push(d.clone());
             }
         }
-        body.push_str(&format!(
-            " _{i}: _entities(representations: $r{i}) {}",
-            fetch.entity_selection
-        ));
+        let mut selection = fetch.entity_selection.to_string();
+        for (n, input) in fetch.contexts.iter().enumerate() {
+            let renamed = format!("{prefix}{i}_{n}");
+            selection = context::rename_variable(&selection, &input.variable, &renamed);
+            declarations.push(format!("${renamed}: {}", input.ty));
+            if let Some((_, value)) = request
+                .variables
+                .iter()
+                .find(|(n, _)| *n == *input.variable)
+            {
+                variables.push((renamed, value.clone()));
+            }
+        }
+        let _ = write!(
+            body,
+            " _{i}: _entities(representations: ${prefix}{i}) {selection}"
+        );
         for (name, value) in request.variables {
             if name == "representations" {
-                variables.push((format!("r{i}"), value));
+                variables.push((format!("{prefix}{i}"), value));
+            } else if fetch.contexts.iter().any(|c| *c.variable == *name) {
+                // Sent under the part's own name above.
             } else if !variables.iter().any(|(n, _)| *n == name) {
                 variables.push((name, value));
             }
@@ -398,6 +431,9 @@ struct Prepared<'p> {
     /// (object, representation) for every object that has a representation;
     /// objects with equal representations share one.
     target_rep: Vec<(usize, usize)>,
+    /// Context variables and their values (JSON text), the same for every
+    /// object here.
+    context: Vec<(String, String)>,
 }
 
 impl<'p> Prepared<'p> {
@@ -408,6 +444,7 @@ impl<'p> Prepared<'p> {
                 .variables
                 .push(("representations".into(), reps.into_json()));
         }
+        request.variables.append(&mut self.context);
         Some(request)
     }
 
@@ -442,9 +479,10 @@ fn coalesce(prepared: &mut [(&FetchNode, Option<Prepared<'_>>)]) {
         if fetch.representations.is_none() || prepared[j].1.is_none() {
             continue;
         }
+        let context = prepared[j].1.as_ref().map(|p| &p.context);
         let Some(i) = (0..j).find(|&i| {
             let (other, ready) = &prepared[i];
-            ready.is_some() && same_entity_selection(other, fetch)
+            ready.as_ref().map(|p| &p.context) == context && same_entity_selection(other, fetch)
         }) else {
             continue;
         };
@@ -488,15 +526,18 @@ fn top_level_keys(sels: &[Sel]) -> Vec<String> {
     keys
 }
 
+/// The requests for `fetch` with the data as it is: none (`[None]`) when
+/// nothing applies, one, or for a fetch with context arguments one per
+/// distinct set of context values.
 fn prepare<'p>(
     supergraph: &Supergraph,
     fetch: &'p FetchNode,
     data: &Node<'_>,
     variables: &JsonMap,
-) -> Option<Prepared<'p>> {
+) -> Vec<Option<Prepared<'p>>> {
     // `@skip`/`@include` that exclude everything a fetch selects make it moot.
     if !fetch.selections.is_empty() && fetch.selections.iter().all(|s| s.is_skipped(variables)) {
-        return None;
+        return vec![None];
     }
     let request_variables: Vec<(String, String)> = fetch
         .variables
@@ -506,37 +547,54 @@ fn prepare<'p>(
             Some((name.to_string(), serde_json::to_string(value).ok()?))
         })
         .collect();
+    let request = |dedup| SubgraphRequest {
+        query: fetch.operation.clone(),
+        operation_name: fetch.operation_name.clone(),
+        variables: request_variables.clone(),
+        dedup,
+    };
     let Some(rep_sels) = &fetch.representations else {
-        return Some(Prepared {
+        return vec![Some(Prepared {
             reps: None,
-            request: Some(SubgraphRequest {
-                query: fetch.operation.clone(),
-                operation_name: fetch.operation_name.clone(),
-                variables: request_variables,
-                dedup: !fetch.is_mutation,
-            }),
+            request: Some(request(!fetch.is_mutation)),
             paths: Paths::default(),
             target_rep: Vec::new(),
-        });
+            context: Vec::new(),
+        })];
     };
+    if !fetch.contexts.is_empty() {
+        let parts: Vec<Option<Prepared<'p>>> =
+            context::group_objects(supergraph, data, &fetch.path, &fetch.contexts)
+                .into_iter()
+                .filter_map(|group| {
+                    let (reps, target_rep) = representations(supergraph, &group.objects, rep_sels);
+                    (!target_rep.is_empty()).then(|| {
+                        Some(Prepared {
+                            reps: Some(reps),
+                            request: Some(request(true)),
+                            paths: group.paths,
+                            target_rep,
+                            context: group.values,
+                        })
+                    })
+                })
+                .collect();
+        return if parts.is_empty() { vec![None] } else { parts };
+    }
     let mut objects = Vec::new();
     let mut paths = Paths::default();
     collect_objects(data, &fetch.path, &mut Vec::new(), &mut paths, &mut objects);
     let (reps, target_rep) = representations(supergraph, &objects, rep_sels);
     if target_rep.is_empty() {
-        return None;
+        return vec![None];
     }
-    Some(Prepared {
+    vec![Some(Prepared {
         reps: Some(reps),
-        request: Some(SubgraphRequest {
-            query: fetch.operation.clone(),
-            operation_name: fetch.operation_name.clone(),
-            variables: request_variables,
-            dedup: true,
-        }),
+        request: Some(request(true)),
         paths,
         target_rep,
-    })
+        context: Vec::new(),
+    })]
 }
 
 /// The representations of `objects`, each distinct one once, plus

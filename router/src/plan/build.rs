@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use apollo_compiler::Name;
 
 use super::PlanError;
+use super::context::{ContextInput, Frame};
 use super::reach::ReachMemo;
 use super::selection::{self, FieldSel, FragmentSel, Sel};
 use super::way::Hop;
@@ -39,6 +40,8 @@ pub struct Group {
     /// Entity: `... on Type { __typename key… required… }` per entity type.
     pub representations: Vec<Sel>,
     pub depends: BTreeSet<usize>,
+    /// Entity: values read from ancestors, passed as variables (see `context`).
+    pub contexts: Vec<ContextInput>,
 }
 
 pub struct Builder<'a> {
@@ -47,6 +50,13 @@ pub struct Builder<'a> {
     pub(super) error: Option<PlanError>,
     /// The way from the current group's entry to the position planned.
     pub(super) way: Vec<Hop>,
+    /// The ways of the groups that led to the current one, outermost first.
+    pub(super) outer: Vec<Frame>,
+    /// Context variables are named this followed by a number; no client
+    /// variable's name starts with it.
+    pub(super) context_prefix: String,
+    /// Every context input given a variable so far, by variable.
+    pub(super) context_inputs: Vec<(Name, ContextInput)>,
     /// Planning a mutation: its root fields must not be fetched twice.
     pub(super) mutation: bool,
     /// Jump costs found so far (see `reach`), shared by the planner's plans.
@@ -92,6 +102,9 @@ impl<'a> Builder<'a> {
             groups: Vec::new(),
             error: None,
             way: Vec::new(),
+            outer: Vec::new(),
+            context_prefix: String::from("contextualArgument_"),
+            context_inputs: Vec::new(),
             mutation: false,
             reach,
             levels: Vec::new(),
@@ -140,7 +153,7 @@ impl<'a> Builder<'a> {
             .filter(|s| s.is_active(self.active))
     }
 
-    fn fail(&mut self, message: String) {
+    pub(super) fn fail(&mut self, message: String) {
         if self.error.is_none() {
             self.error = Some(PlanError::Unsatisfiable(message));
         }
@@ -255,6 +268,7 @@ impl<'a> Builder<'a> {
                 selections: Vec::new(),
                 representations: Vec::new(),
                 depends,
+                contexts: Vec::new(),
             });
         }
         if let Some(i) = self
@@ -271,6 +285,7 @@ impl<'a> Builder<'a> {
             selections: Vec::new(),
             representations: Vec::new(),
             depends: BTreeSet::new(),
+            contexts: Vec::new(),
         })
     }
 
@@ -279,7 +294,7 @@ impl<'a> Builder<'a> {
         self.groups.len() - 1
     }
 
-    fn plan_sels(
+    pub(super) fn plan_sels(
         &mut self,
         group: usize,
         parent: &Name,
@@ -363,7 +378,10 @@ impl<'a> Builder<'a> {
                         entity_root,
                     );
                     self.way.pop();
-                    add_fragment(&mut out, parent, fragment, condition.clone(), inner);
+                    // On an object, `... on Abstract` (which it belongs to)
+                    // is `... on Object`: the fields planned are the
+                    // object's, and a union has none of its own.
+                    add_fragment(&mut out, parent, fragment, inner_parent, inner);
                 }
             }
         }
@@ -623,8 +641,9 @@ impl<'a> Builder<'a> {
     ) -> bool {
         if let Some(source) = self.source(parent, &field.name, graph) {
             // A field with @requires needs its requirements in the
-            // representation: only an entity fetch can resolve it.
-            return source.requires.is_none() || entity_root;
+            // representation, one with context arguments their values:
+            // only an entity fetch can resolve it.
+            return !source.needs_entity_fetch() || entity_root;
         }
         provided.is_some_and(|p| provides(p, &field.name))
     }
@@ -777,16 +796,40 @@ impl<'a> Builder<'a> {
         let mark = self.touched.len();
         let mut needed = self.plan_sels(group, parent, &representation, path, provided, false);
         selection::add(&mut needed, Sel::Field(FieldSel::typename()));
+        let mut sels = sels.to_vec();
+        let mut contexts = Vec::new();
+        let here = self.attach_contexts(
+            group,
+            parent,
+            &mut sels,
+            path,
+            provided,
+            target,
+            &mut contexts,
+        );
+        selection::add_all(&mut needed, here);
         let mut depends: BTreeSet<usize> = self.touched[mark..].iter().copied().collect();
         depends.insert(group);
         let entity = self.entity_group(target, path, depends);
+        for (variable, input) in contexts {
+            self.register_context(
+                entity,
+                &variable,
+                ContextInput {
+                    variable: variable.clone(),
+                    ..input
+                },
+            );
+        }
         self.touched.push(entity);
-        // The entity group's way starts at the entity.
+        // The entity group's way starts at the entity; the way here is one
+        // of its ancestors' (for context arguments below).
         let way = std::mem::take(&mut self.way);
-        self.levels.push(client_aliases(sels));
-        let planned = self.plan_sels(entity, parent, sels, path, None, true);
+        self.outer.push(Frame { group, way });
+        self.levels.push(client_aliases(&sels));
+        let planned = self.plan_sels(entity, parent, &sels, path, None, true);
         self.levels.pop();
-        self.way = way;
+        self.way = self.outer.pop().map(|frame| frame.way).unwrap_or_default();
         let target_group = &mut self.groups[entity];
         selection::add(
             &mut target_group.selections,
@@ -816,20 +859,9 @@ impl<'a> Builder<'a> {
     /// (`{ id: name }` beside the key `id`): in the subgraph operation and in
     /// the data the two must not share a response name. The representation is
     /// read from the alias and written under the field's name.
-    fn alias_clashes(&self, sels: &mut [Sel]) {
-        let Some(aliases) = self.levels.last().filter(|a| !a.is_empty()) else {
-            return;
-        };
-        for sel in sels {
-            if let Sel::Field(field) = sel
-                && field.alias.is_none()
-                && aliases.iter().any(|(alias, name, arguments)| {
-                    alias == &field.name && (name != &field.name || arguments != &field.arguments)
-                })
-            {
-                // A name followed by `__key` is a name.
-                field.alias = Name::new(&format!("{}__key", field.name)).ok();
-            }
+    pub(super) fn alias_clashes(&self, sels: &mut [Sel]) {
+        if let Some(aliases) = self.levels.last() {
+            alias_clashes_with(aliases, sels);
         }
     }
 
@@ -893,6 +925,7 @@ impl<'a> Builder<'a> {
             selections: Vec::new(),
             representations: Vec::new(),
             depends,
+            contexts: Vec::new(),
         })
     }
 
@@ -906,7 +939,7 @@ impl<'a> Builder<'a> {
                 Sel::Field(f) => {
                     let resolvable = self
                         .source(parent, &f.name, graph)
-                        .is_some_and(|s| s.requires.is_none());
+                        .is_some_and(|s| !s.needs_entity_fetch());
                     if resolvable {
                         count += self.misses(graph, &f.ty, &f.selections);
                     } else {
@@ -926,6 +959,21 @@ impl<'a> Builder<'a> {
             }
         }
         count
+    }
+}
+
+/// [`Builder::alias_clashes`] against the client's `aliases` at one level.
+pub(super) fn alias_clashes_with(aliases: &[(Name, Name, String)], sels: &mut [Sel]) {
+    for sel in sels {
+        if let Sel::Field(field) = sel
+            && field.alias.is_none()
+            && aliases.iter().any(|(alias, name, arguments)| {
+                alias == &field.name && (name != &field.name || arguments != &field.arguments)
+            })
+        {
+            // A name followed by `__key` is a name.
+            field.alias = Name::new(&format!("{}__key", field.name)).ok();
+        }
     }
 }
 
@@ -962,7 +1010,7 @@ fn collect_aliases(sels: &[Sel], out: &mut Vec<(Name, Name, String)>) {
 /// field with other arguments, nor with another subgraph's requirement of it
 /// (the subgraph would reject the operation, or one value would overwrite the
 /// other). The representation is written from the alias under the field's name.
-fn alias_fields_with_arguments(sels: &mut [Sel]) {
+pub(super) fn alias_fields_with_arguments(sels: &mut [Sel]) {
     for sel in sels {
         match sel {
             Sel::Field(f) => {
@@ -1125,6 +1173,11 @@ pub fn merge_groups(groups: &mut Vec<Group>) {
                 }
                 for sel in moved.representations {
                     selection::add(&mut trial[b].representations, sel);
+                }
+                for input in moved.contexts {
+                    if !trial[b].contexts.contains(&input) {
+                        trial[b].contexts.push(input);
+                    }
                 }
                 trial[b]
                     .depends

@@ -82,7 +82,7 @@ impl Builder<'_> {
         let root_group = !self.groups[group].entity;
         let graphs: Vec<GraphId> = self
             .sources(parent, &field.name)
-            .filter(|s| s.graph != current && s.requires.is_none())
+            .filter(|s| s.graph != current && !s.needs_entity_fetch())
             .map(|s| s.graph)
             .collect();
         let mut best: Option<((usize, usize, usize), Entry)> = None;
@@ -128,7 +128,7 @@ impl Builder<'_> {
             let resolvable = match hop {
                 Hop::Field { parent, field, .. } => self
                     .source(parent, &field.name, graph)
-                    .is_some_and(|s| s.requires.is_none()),
+                    .is_some_and(|s| !s.needs_entity_fetch()),
                 Hop::Fragment { fragment, .. } => self
                     .sg
                     .type_in_graph(&fragment.type_condition, graph)

@@ -9,11 +9,13 @@
 //! - `reach`: what a field costs from where planning stands (key jumps),
 //!   found as a least fixpoint per type and subgraph and kept by the planner.
 //! - `way`, `lift`: a value type's field fetched again along the way to it.
+//! - `context`: arguments read from an ancestor (`@context`/`@fromContext`).
 //! - `order`: the groups as a tree of Sequence and Parallel nodes.
 //! - this module: fetch nodes (the subgraph operations), Condition nodes,
 //!   and printing.
 
 mod build;
+pub mod context;
 pub mod dealias;
 mod lift;
 mod order;
@@ -107,6 +109,10 @@ pub struct FetchNode {
     /// entity fetches for one subgraph as aliased fields of one request.
     pub entity_selection: Arc<str>,
     pub declarations: Vec<String>,
+    /// For `_entities` fetches: values read from each object's ancestors
+    /// and passed as variables (declared in `operation`, not in
+    /// `declarations`); objects with different values are sent apart.
+    pub contexts: Vec<context::ContextInput>,
 }
 
 pub struct Planner {
@@ -159,6 +165,14 @@ impl Planner {
         let root = operation.selection_set.ty.clone();
         let deadline = (Instant::now() + self.time_limit, self.time_limit);
         let mut builder = Builder::new(&self.supergraph, &self.reach, active, deadline);
+        // Context variables are named apart from every client variable.
+        while operation
+            .variables
+            .iter()
+            .any(|v| v.name.starts_with(builder.context_prefix.as_str()))
+        {
+            builder.context_prefix.push('_');
+        }
         let mutation = match operation.operation_type {
             OperationType::Query => {
                 builder.plan_query(&root, &sels);
@@ -244,6 +258,9 @@ impl Planner {
         let mut declarations: Vec<String> = Vec::new();
         if group.entity {
             declarations.push("$representations: [_Any!]!".into());
+            for input in &group.contexts {
+                declarations.push(format!("${}: {}", input.variable, input.ty));
+            }
         }
         declarations.extend(client_declarations.iter().cloned());
         let mut entity_selection = String::new();
@@ -277,6 +294,11 @@ impl Planner {
             is_mutation: mutation && !group.entity,
             entity_selection: entity_selection.into(),
             declarations: client_declarations,
+            contexts: if group.entity {
+                group.contexts.clone()
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -364,6 +386,17 @@ impl PlanNode {
                     selection::print(reps, &mut text, &mut ignored);
                     writeln!(f, "{ipad}  {text} =>")?;
                 }
+                for input in &fetch.contexts {
+                    // `$v: T from "a.b" { read }`: read on the ancestor at a.b.
+                    let mut text = String::new();
+                    selection::print(&input.selection, &mut text, &mut ignored);
+                    let at = print_path(&fetch.path[..input.depth.min(fetch.path.len())]);
+                    writeln!(
+                        f,
+                        "{ipad}  ${}: {} from \"{at}\" {text}",
+                        input.variable, input.ty
+                    )?;
+                }
                 let mut text = String::new();
                 selection::print(&fetch.selections, &mut text, &mut ignored);
                 writeln!(f, "{ipad}  {text}")?;
@@ -405,6 +438,7 @@ impl FetchNode {
             is_mutation: false,
             entity_selection: "".into(),
             declarations: Vec::new(),
+            contexts: Vec::new(),
         }
     }
 }

@@ -176,7 +176,7 @@ impl<'a> Builder<'a> {
     fn resolves_locally(&self, from: GraphId, ty: &Name, field: &Name) -> bool {
         let own = |t: &str| {
             self.source(t, field, from)
-                .is_some_and(|s| s.requires.is_none())
+                .is_some_and(|s| !s.needs_entity_fetch())
         };
         if own(ty) {
             return true;

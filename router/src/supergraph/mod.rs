@@ -60,6 +60,9 @@ pub struct FieldSource {
     /// Under a progressive `@override`: the label state in which this
     /// source is the one that resolves the field.
     pub condition: Option<LabelCondition>,
+    /// Arguments this subgraph's field takes from an ancestor's context
+    /// (`@fromContext`): the router reads and passes them.
+    pub contexts: Vec<ContextArgument>,
 }
 
 impl FieldSource {
@@ -67,6 +70,29 @@ impl FieldSource {
     pub fn is_active(&self, active: ActiveLabels) -> bool {
         self.condition.is_none_or(|c| c.holds(active))
     }
+
+    /// Only an `_entities` fetch can resolve the field here: it needs values
+    /// the router must send with it (`@requires` fields in the
+    /// representation, context arguments as variables).
+    pub fn needs_entity_fetch(&self) -> bool {
+        self.requires.is_some() || !self.contexts.is_empty()
+    }
+}
+
+/// One argument a subgraph's field takes from a context (`@fromContext`,
+/// in the supergraph `@join__field(contextArguments:)`). The supergraph's
+/// field does not have the argument: clients never pass it.
+#[derive(Debug, Clone)]
+pub struct ContextArgument {
+    /// The argument's name in the subgraph.
+    pub name: Name,
+    /// The argument's type in the subgraph.
+    pub ty: Type,
+    /// The context (`@context(name:)`), as the supergraph names it.
+    pub context: String,
+    /// What is read from the object that sets the context, per type that
+    /// sets it: one field, followed down to its value.
+    pub selections: Vec<(Name, SelectionSet)>,
 }
 
 /// A loaded supergraph.
@@ -83,6 +109,8 @@ pub struct Supergraph {
     implements: HashMap<Name, Vec<(GraphId, Name)>>,
     /// The progressive `@override` labels, each once.
     labels: Vec<OverrideLabel>,
+    /// Per context name (`@context`): the types that set it.
+    contexts: HashMap<String, Vec<Name>>,
 }
 
 impl Supergraph {
@@ -103,6 +131,7 @@ impl Supergraph {
             external: HashMap::new(),
             implements: HashMap::new(),
             labels: Vec::new(),
+            contexts: HashMap::new(),
             schema,
         };
         supergraph.index(&graph_ids)?;
@@ -130,6 +159,7 @@ impl Supergraph {
         let mut external: HashMap<(Name, Name), Vec<GraphId>> = HashMap::new();
         let mut implements: HashMap<Name, Vec<(GraphId, Name)>> = HashMap::new();
         let mut labels: Vec<OverrideLabel> = Vec::new();
+        let contexts = read_contexts(schema);
         for (type_name, ty) in &schema.types {
             if ty.is_built_in()
                 || type_name.starts_with("join__")
@@ -296,12 +326,22 @@ impl Supergraph {
                                 }
                             }
                         }
+                        let context_arguments = match join
+                            .specified_argument_by_name("contextArguments")
+                            .map(|v| &**v)
+                        {
+                            Some(value) => read_context_arguments(
+                                schema, &contexts, type_name, field_name, value,
+                            )?,
+                            None => Vec::new(),
+                        };
                         sources.push(FieldSource {
                             graph,
                             requires: field_set("requires", type_name)?,
                             provides: field_set("provides", &field_type)?,
                             ty,
                             condition,
+                            contexts: context_arguments,
                         });
                     }
                 }
@@ -340,7 +380,16 @@ impl Supergraph {
         self.external = external;
         self.implements = implements;
         self.labels = labels;
+        self.contexts = contexts;
         Ok(())
+    }
+
+    /// The types that set context `name` (`@context(name:)`).
+    pub fn context_types(&self, name: &str) -> &[Name] {
+        self.contexts
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// The full supergraph schema, federation directives included.
@@ -532,6 +581,153 @@ fn label_index(labels: &mut Vec<OverrideLabel>, label: &str) -> Result<usize, Su
     }
     labels.push(OverrideLabel::parse(label));
     Ok(labels.len() - 1)
+}
+
+/// The local name of the context spec's `@context` directive.
+fn context_directive(schema: &Schema) -> Option<String> {
+    schema
+        .schema_definition
+        .directives
+        .get_all("link")
+        .find_map(|link| {
+            let url = link.specified_argument_by_name("url")?.as_str()?;
+            if !url.starts_with("https://specs.apollo.dev/context/") {
+                return None;
+            }
+            let spec = link
+                .specified_argument_by_name("as")
+                .and_then(|v| v.as_str())
+                .unwrap_or("context");
+            // An import may rename the directive: `{ name: "@context", as: "@ctx" }`.
+            let renamed = match link.specified_argument_by_name("import").map(|v| &**v) {
+                Some(Value::List(imports)) => imports.iter().find_map(|import| match &**import {
+                    Value::Object(fields) => {
+                        let field = |n: &str| {
+                            fields
+                                .iter()
+                                .find(|(k, _)| k == n)
+                                .and_then(|(_, v)| v.as_str())
+                        };
+                        (field("name") == Some("@context"))
+                            .then(|| field("as"))
+                            .flatten()
+                            .map(|a| a.trim_start_matches('@').to_owned())
+                    }
+                    _ => None,
+                }),
+                _ => None,
+            };
+            Some(renamed.unwrap_or_else(|| spec.to_owned()))
+        })
+}
+
+/// Every context name with the types that set it.
+fn read_contexts(schema: &Schema) -> HashMap<String, Vec<Name>> {
+    let mut out: HashMap<String, Vec<Name>> = HashMap::new();
+    let Some(directive) = context_directive(schema) else {
+        return out;
+    };
+    for (type_name, ty) in &schema.types {
+        for context in ty.directives().get_all(&directive) {
+            if let Some(name) = context
+                .specified_argument_by_name("name")
+                .and_then(|v| v.as_str())
+            {
+                out.entry(name.to_owned())
+                    .or_default()
+                    .push(type_name.clone());
+            }
+        }
+    }
+    out
+}
+
+/// `[{context, name, type, selection}]` of one `@join__field`.
+fn read_context_arguments(
+    schema: &Valid<Schema>,
+    contexts: &HashMap<String, Vec<Name>>,
+    type_name: &Name,
+    field_name: &Name,
+    value: &Value,
+) -> Result<Vec<ContextArgument>, SupergraphError> {
+    let at = || format!("{type_name}.{field_name}: @join__field(contextArguments:)");
+    let Value::List(items) = value else {
+        return Err(SupergraphError::Inconsistent(format!(
+            "{} is not a list",
+            at()
+        )));
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Value::Object(fields) = &**item else {
+            return Err(SupergraphError::Inconsistent(format!(
+                "{} holds something other than objects",
+                at()
+            )));
+        };
+        let text = |n: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == n)
+                .and_then(|(_, v)| v.as_str())
+                .ok_or_else(|| SupergraphError::Inconsistent(format!("{} lacks {n:?}", at())))
+        };
+        let (context, name, ty, selection) = (
+            text("context")?,
+            text("name")?,
+            text("type")?,
+            text("selection")?,
+        );
+        let name = Name::new(name).map_err(|_| {
+            SupergraphError::Inconsistent(format!("{}: {name:?} is not a name", at()))
+        })?;
+        let ty = Type::parse(ty, "join__ContextArgument.type").map_err(|e| {
+            SupergraphError::Inconsistent(format!("{}: {ty:?} is not a type: {e}", at()))
+        })?;
+        let setters = contexts.get(context).ok_or_else(|| {
+            SupergraphError::Inconsistent(format!("{}: no type sets context {context:?}", at()))
+        })?;
+        let field_set = strip_braces(selection);
+        let selections = setters
+            .iter()
+            .map(|setter| Ok((setter.clone(), parse_field_set(schema, setter, field_set)?)))
+            .collect::<Result<Vec<_>, SupergraphError>>()?;
+        out.push(ContextArgument {
+            name,
+            ty,
+            context: context.to_owned(),
+            selections,
+        });
+    }
+    Ok(out)
+}
+
+/// `{ prop }` as the field set `prop`; a selection of type conditions
+/// (`... on A { prop } ... on B { prop }`) as it is.
+fn strip_braces(text: &str) -> &str {
+    let trimmed = text.trim();
+    match trimmed.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+        // Only when the outer braces belong together: `{ a } { b }` stays.
+        Some(inner) if balanced(inner) => inner,
+        _ => trimmed,
+    }
+}
+
+fn balanced(text: &str) -> bool {
+    let mut depth = 0i32;
+    for c in text.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
 }
 
 fn read_graphs(schema: &Schema) -> Result<Vec<(Name, SubgraphEndpoint)>, SupergraphError> {

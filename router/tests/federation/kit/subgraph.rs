@@ -51,7 +51,7 @@ use serde_json::{Map, Value, json};
 pub type JsonMap = Map<String, Value>;
 
 /// The `@link` line prepended to a fixture SDL that has none.
-pub const FEDERATION_LINK: &str = r#"extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@override", "@inaccessible", "@interfaceObject", "@tag"])"#;
+pub const FEDERATION_LINK: &str = r#"extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@override", "@inaccessible", "@interfaceObject", "@tag", "@context", "@fromContext"])"#;
 
 /// Definitions a subgraph library adds to a subgraph's schema.
 const FEDERATION_DEFINITIONS: &str = r#"
@@ -69,6 +69,9 @@ directive @override(from: String!, label: String) on FIELD_DEFINITION
 directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
 directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA
 directive @interfaceObject on OBJECT
+scalar federation__ContextFieldValue
+directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION
+directive @fromContext(field: federation__ContextFieldValue) on ARGUMENT_DEFINITION
 directive @extends on OBJECT | INTERFACE
 type _Service { sdl: String }
 extend type Query { _service: _Service! }

@@ -36,6 +36,25 @@ pub fn compose_fixtures(fixtures: &[&Fixture]) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// What join v0.5 and context v0.1 add to the definitions our composition
+/// writes.
+const JOIN_V05_AND_CONTEXT: &str = r#"
+input join__ContextArgument {
+  name: String!
+  type: String!
+  context: String!
+  selection: join__FieldValue!
+}
+
+scalar join__FieldValue
+
+directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION
+
+directive @context__fromContext(field: context__ContextFieldValue) on ARGUMENT_DEFINITION
+
+scalar context__ContextFieldValue
+"#;
+
 /// The `join__Graph` value Apollo's composition names a subgraph by.
 pub fn graph_enum(name: &str) -> String {
     name.chars()
@@ -71,7 +90,8 @@ impl Supergraph {
 
     /// A router over a supergraph written the way Apollo's composition
     /// writes it, for shapes `graphql-composition` refuses (a value type
-    /// whose fields differ between subgraphs composes in Apollo's).
+    /// whose fields differ between subgraphs composes in Apollo's) or
+    /// directives it does not carry (`@context`, join v0.5).
     /// `types` holds the types with their `@join__*` directives, naming
     /// graphs as [`graph_enum`] does; the schema definition, the specs'
     /// definitions (the ones our composition writes) and `join__Graph` (with
@@ -79,10 +99,18 @@ impl Supergraph {
     pub fn from_apollo(fixtures: &[&Fixture], types: &str) -> Supergraph {
         let mut sdl = String::from(
             "schema @link(url: \"https://specs.apollo.dev/link/v1.0\") \
-             @link(url: \"https://specs.apollo.dev/join/v0.3\", for: EXECUTION) \
-             @link(url: \"https://specs.apollo.dev/inaccessible/v0.2\", for: SECURITY) { query: Query }\n",
+             @link(url: \"https://specs.apollo.dev/join/v0.5\", for: EXECUTION) \
+             @link(url: \"https://specs.apollo.dev/inaccessible/v0.2\", for: SECURITY) \
+             @link(url: \"https://specs.apollo.dev/context/v0.1\", for: SECURITY) { query: Query }\n",
         );
-        sdl.push_str(router::compose::SPEC_DEFINITIONS);
+        // join v0.5 as Apollo's composition writes it since Federation 2.8:
+        // `@join__field` takes override labels and context arguments.
+        sdl.push_str(&router::compose::SPEC_DEFINITIONS.replace(
+            "override: String, usedOverridden: Boolean)",
+            "override: String, usedOverridden: Boolean, overrideLabel: String, \
+             contextArguments: [join__ContextArgument!])",
+        ));
+        sdl.push_str(JOIN_V05_AND_CONTEXT);
         sdl.push_str("enum join__Graph {\n");
         for fixture in fixtures {
             sdl.push_str(&format!(

@@ -3,6 +3,7 @@
 
 mod abstract_types;
 mod batching;
+mod contexts;
 mod entities;
 mod inaccessible;
 mod interface_object;

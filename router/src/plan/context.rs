@@ -1,0 +1,357 @@
+//! Context arguments (`@context` / `@fromContext`): a subgraph's field
+//! takes an argument whose value is read from an ancestor of the object the
+//! field is on, the nearest one on the response path whose type sets the
+//! context. Clients never pass it; the supergraph's field does not have it.
+//!
+//! Such a field is always resolved by an `_entities` fetch, because its
+//! argument depends on each object's ancestors and must be known before the
+//! fetch: the planner selects what the context reads at the ancestor (in
+//! whichever group is planning that position, so any subgraph can supply
+//! it), and the fetch passes it as a variable. The executor reads the value
+//! for each object and sends objects with different values as separate
+//! aliased `_entities` fields (see `execute::context`).
+//!
+//! The positions searched, nearest first: the object itself, then every
+//! field on the way to it in the current group (see `way`), then the ways
+//! of the groups that led to this one (the frames).
+
+use apollo_compiler::Name;
+use apollo_compiler::ast::Type;
+
+use super::PathElem;
+use super::build::Builder;
+use super::selection::{self, FieldSel, FragmentSel, Sel};
+use super::way::Hop;
+use crate::supergraph::{ContextArgument, GraphId};
+
+/// A value an `_entities` fetch passes as a variable: read, for each
+/// representation, from the object's ancestor at `depth`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextInput {
+    pub variable: Name,
+    /// The argument's type in the subgraph (the variable's declared type).
+    pub ty: Type,
+    /// How many elements of the fetch's path lead to the ancestor.
+    pub depth: usize,
+    /// What is read there: one field followed down to its value (several
+    /// fields at the end make an input object). Type conditions are kept
+    /// only where the ancestor's type is abstract (`__typename` is fetched).
+    pub selection: Vec<Sel>,
+}
+
+/// The way of a group that led to the current one, kept while the
+/// current one is planned: its positions are ancestors too.
+#[derive(Debug)]
+pub struct Frame {
+    pub group: usize,
+    pub way: Vec<Hop>,
+}
+
+/// A position on the way: the object being routed, or the parent of a
+/// field hop (in the current way, or in frame `frame`).
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Here,
+    Hop { frame: Option<usize>, hop: usize },
+}
+
+impl Builder<'_> {
+    /// For every field of `sels` at the entity level that `target` resolves
+    /// with context arguments: the values planned where they are read and
+    /// the arguments added to the field. Returns the inputs the entity
+    /// fetch needs and what the current position must select for them.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn attach_contexts(
+        &mut self,
+        group: usize,
+        parent: &Name,
+        sels: &mut [Sel],
+        path: &[PathElem],
+        provided: Option<&[Sel]>,
+        target: GraphId,
+        inputs: &mut Vec<(Name, ContextInput)>,
+    ) -> Vec<Sel> {
+        let mut needed = Vec::new();
+        for sel in sels.iter_mut() {
+            match sel {
+                Sel::Field(field) => {
+                    let Some(source) = self.source(parent, &field.name, target) else {
+                        continue;
+                    };
+                    let mut arguments = Vec::new();
+                    for argument in &source.contexts {
+                        match self.plan_context(group, parent, path, provided, argument) {
+                            Some((input, here)) => {
+                                selection::add_all(&mut needed, here);
+                                let variable = self.context_variable(&input);
+                                arguments.push(format!("{}: ${variable}", argument.name));
+                                inputs.push((variable, input));
+                            }
+                            // Nothing on the way sets the context: a nullable
+                            // argument is left out (null), a non-null one
+                            // cannot be had.
+                            None if !argument.ty.is_non_null() => {}
+                            None => {
+                                self.fail(format!(
+                                    "{parent}.{} needs context {:?}, which no object on the way to it sets",
+                                    field.name, argument.context
+                                ));
+                                return needed;
+                            }
+                        }
+                    }
+                    add_arguments(field, &arguments);
+                }
+                Sel::Fragment(fragment) => {
+                    let inner = if self.sg.is_abstract(&fragment.type_condition)
+                        && !self.sg.is_abstract(parent)
+                    {
+                        parent.clone()
+                    } else {
+                        fragment.type_condition.clone()
+                    };
+                    let here = self.attach_contexts(
+                        group,
+                        &inner,
+                        &mut fragment.selections,
+                        path,
+                        provided,
+                        target,
+                        inputs,
+                    );
+                    selection::add_all(&mut needed, here);
+                }
+            }
+        }
+        needed
+    }
+
+    /// The variable the entity group `group`'s fetch passes `input` as:
+    /// the same input twice is one variable.
+    pub(super) fn register_context(&mut self, entity: usize, variable: &Name, input: ContextInput) {
+        let contexts = &mut self.groups[entity].contexts;
+        if !contexts.iter().any(|c| &c.variable == variable) {
+            contexts.push(input);
+        }
+    }
+
+    fn context_variable(&mut self, input: &ContextInput) -> Name {
+        if let Some(known) = self.context_inputs.iter().find(|(_, i)| {
+            i.depth == input.depth && i.ty == input.ty && i.selection == input.selection
+        }) {
+            return known.0.clone();
+        }
+        let name = format!("{}{}", self.context_prefix, self.context_inputs.len());
+        // A prefix of letters and underscores followed by digits is a name.
+        let name = Name::new(&name).unwrap_or_else(|_| Name::new_unchecked("contextualArgument"));
+        self.context_inputs.push((name.clone(), input.clone()));
+        name
+    }
+
+    /// Finds the nearest position on the way whose type sets `argument`'s
+    /// context and plans what it reads there. Returns the input and, when
+    /// the position is the object itself, what the current group selects.
+    fn plan_context(
+        &mut self,
+        group: usize,
+        parent: &Name,
+        path: &[PathElem],
+        provided: Option<&[Sel]>,
+        argument: &ContextArgument,
+    ) -> Option<(ContextInput, Vec<Sel>)> {
+        let (place, ty, at) = self.find_setter(parent, path, argument)?;
+        let mut read = self.canonical_reading(argument);
+        super::build::alias_fields_with_arguments(&mut read);
+        alias_nested(&mut read, false);
+        // Named apart from the client's fields at that position.
+        let level = match place {
+            Place::Here => self.levels.len(),
+            Place::Hop { frame, hop } => {
+                let way = match frame {
+                    None => &self.way,
+                    Some(j) => &self.outer[j].way,
+                };
+                match way.get(hop) {
+                    Some(Hop::Field { levels, .. }) => *levels,
+                    _ => self.levels.len(),
+                }
+            }
+        };
+        if let Some(aliases) = level.checked_sub(1).and_then(|l| self.levels.get(l)) {
+            super::build::alias_clashes_with(aliases, &mut read);
+        }
+        let mut planned = read.clone();
+        if read.iter().any(|s| matches!(s, Sel::Fragment(_))) {
+            // The reading tells the setters apart by their type.
+            selection::add(&mut planned, Sel::Field(FieldSel::typename()));
+        }
+        let input = ContextInput {
+            variable: Name::new_unchecked("unset"),
+            ty: argument.ty.clone(),
+            depth: at.len(),
+            selection: read,
+        };
+        let here = match place {
+            Place::Here => self.plan_sels(group, &ty, &planned, &at, provided, false),
+            Place::Hop { frame, hop } => {
+                self.plan_at(group, frame, hop, &ty, &at, planned);
+                Vec::new()
+            }
+        };
+        Some((input, here))
+    }
+
+    /// What is read for `argument`, the same wherever its context is set
+    /// (so one field's argument is one variable however it is reached): the
+    /// selection itself when one object type sets the context, else one
+    /// type condition per type that sets it.
+    fn canonical_reading(&self, argument: &ContextArgument) -> Vec<Sel> {
+        if let [(setter, set)] = argument.selections.as_slice()
+            && !self.sg.is_abstract(setter)
+        {
+            return selection::from_field_set(set);
+        }
+        argument
+            .selections
+            .iter()
+            .map(|(setter, set)| {
+                Sel::Fragment(FragmentSel {
+                    type_condition: setter.clone(),
+                    directives: String::new(),
+                    variables: Vec::new(),
+                    selections: selection::from_field_set(set),
+                    conditions: Vec::new(),
+                })
+            })
+            .collect()
+    }
+
+    /// The nearest place whose type sets `argument`'s context: the place,
+    /// its type and its response path.
+    fn find_setter(
+        &self,
+        parent: &Name,
+        path: &[PathElem],
+        argument: &ContextArgument,
+    ) -> Option<(Place, Name, Vec<PathElem>)> {
+        if self.sets(parent, argument) {
+            return Some((Place::Here, parent.clone(), path.to_vec()));
+        }
+        let frames = std::iter::once((None, &self.way)).chain(
+            self.outer
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(j, f)| (Some(j), &f.way)),
+        );
+        for (frame, way) in frames {
+            for (hop, step) in way.iter().enumerate().rev() {
+                let Hop::Field { parent, path, .. } = step else {
+                    continue;
+                };
+                if self.sets(parent, argument) {
+                    return Some((Place::Hop { frame, hop }, parent.clone(), path.clone()));
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether an object at a position of type `ty` may set `argument`'s
+    /// context: `ty` is a type that sets it, one of such a type's members,
+    /// or has such a type among its members.
+    fn sets(&self, ty: &Name, argument: &ContextArgument) -> bool {
+        let schema = self.sg.schema();
+        argument.selections.iter().any(|(setter, _)| {
+            setter == ty || schema.is_subtype(setter, ty) || schema.is_subtype(ty, setter)
+        })
+    }
+
+    /// Plans `sels` at the parent of hop `hop` of the current way (frame
+    /// `None`, planned by `group`) or of frame `frame`'s, in the group that
+    /// planned it.
+    fn plan_at(
+        &mut self,
+        group: usize,
+        frame: Option<usize>,
+        hop: usize,
+        ty: &Name,
+        path: &[PathElem],
+        sels: Vec<Sel>,
+    ) {
+        let Some(j) = frame else {
+            self.plan_beside(group, hop, ty, path, &sels);
+            return;
+        };
+        // Planned as if the frame's group were current: the groups after
+        // it are not on its way.
+        let inner = self.outer.split_off(j + 1);
+        let current = std::mem::take(&mut self.way);
+        if let Some(frame) = self.outer.pop() {
+            self.way = frame.way;
+            self.plan_beside(frame.group, hop, ty, path, &sels);
+            let way = std::mem::take(&mut self.way);
+            self.outer.push(Frame {
+                group: frame.group,
+                way,
+            });
+        }
+        self.outer.extend(inner);
+        self.way = current;
+    }
+
+    /// Plans `sels` in `group` at the parent of the current way's hop
+    /// `hop`, and keeps what that position must select beside the hop.
+    fn plan_beside(
+        &mut self,
+        group: usize,
+        hop: usize,
+        ty: &Name,
+        path: &[PathElem],
+        sels: &[Sel],
+    ) {
+        let tail = self.way.split_off(hop);
+        let levels = match tail.first() {
+            Some(Hop::Field { levels, .. }) => *levels,
+            _ => self.levels.len(),
+        };
+        let inner_levels = self.levels.split_off(levels.min(self.levels.len()));
+        let planned = self.plan_sels(group, ty, sels, path, None, false);
+        self.levels.extend(inner_levels);
+        self.way.extend(tail);
+        if let Some(Hop::Field { extra, .. }) = self.way.get_mut(hop) {
+            selection::add_all(extra, planned);
+        }
+    }
+}
+
+/// Gives every field below the top level of `sels` an alias of its own
+/// (`currency__ctx: currency`), so that it never shares a response name with
+/// a client's field inside the same object (`me { currency: id }`); the top
+/// level is aliased only where it clashes (see `Builder::alias_clashes`).
+fn alias_nested(sels: &mut [Sel], nested: bool) {
+    for sel in sels {
+        match sel {
+            Sel::Field(field) => {
+                if nested && field.alias.is_none() && field.name != "__typename" {
+                    // A name followed by `__ctx` is a name.
+                    field.alias = Name::new(&format!("{}__ctx", field.name)).ok();
+                }
+                alias_nested(&mut field.selections, true);
+            }
+            Sel::Fragment(fragment) => alias_nested(&mut fragment.selections, nested),
+        }
+    }
+}
+
+/// `field(a: 1)` with `b: $v` added: `field(a: 1, b: $v)`.
+fn add_arguments(field: &mut FieldSel, arguments: &[String]) {
+    if arguments.is_empty() {
+        return;
+    }
+    let added = arguments.join(", ");
+    field.arguments = match field.arguments.strip_suffix(')') {
+        Some(open) => format!("{open}, {added})"),
+        None => format!("({added})"),
+    };
+}
