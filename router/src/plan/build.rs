@@ -798,16 +798,7 @@ impl<'a> Builder<'a> {
         selection::add(&mut needed, Sel::Field(FieldSel::typename()));
         let mut sels = sels.to_vec();
         let mut contexts = Vec::new();
-        let here = self.attach_contexts(
-            group,
-            parent,
-            &mut sels,
-            path,
-            provided,
-            target,
-            &mut contexts,
-        );
-        selection::add_all(&mut needed, here);
+        self.attach_contexts(group, parent, &mut sels, target, &mut contexts);
         let mut depends: BTreeSet<usize> = self.touched[mark..].iter().copied().collect();
         depends.insert(group);
         let entity = self.entity_group(target, path, depends);
@@ -825,11 +816,20 @@ impl<'a> Builder<'a> {
         // The entity group's way starts at the entity; the way here is one
         // of its ancestors' (for context arguments below).
         let way = std::mem::take(&mut self.way);
-        self.outer.push(Frame { group, way });
+        self.outer.push(Frame {
+            group,
+            way,
+            levels: self.levels.len(),
+            here: Vec::new(),
+        });
         self.levels.push(client_aliases(&sels));
         let planned = self.plan_sels(entity, parent, &sels, path, None, true);
         self.levels.pop();
-        self.way = self.outer.pop().map(|frame| frame.way).unwrap_or_default();
+        if let Some(frame) = self.outer.pop() {
+            self.way = frame.way;
+            // Read here for context arguments further down.
+            selection::add_all(&mut needed, frame.here);
+        }
         let target_group = &mut self.groups[entity];
         selection::add(
             &mut target_group.selections,
@@ -931,7 +931,7 @@ impl<'a> Builder<'a> {
 
     /// How many fields of `sels` (recursively) `graph` cannot resolve itself:
     /// a cost estimate for choosing between subgraphs.
-    fn misses(&self, graph: GraphId, parent: &Name, sels: &[Sel]) -> usize {
+    pub(super) fn misses(&self, graph: GraphId, parent: &Name, sels: &[Sel]) -> usize {
         let mut count = 0;
         for sel in sels {
             match sel {

@@ -45,33 +45,35 @@ pub struct ContextInput {
 pub struct Frame {
     pub group: usize,
     pub way: Vec<Hop>,
+    /// Levels of client aliases open where the frame routed.
+    pub levels: usize,
+    /// Selections for the object the frame routed from (the next group's
+    /// entry), added to what that position selects.
+    pub here: Vec<Sel>,
 }
 
-/// A position on the way: the object being routed, or the parent of a
-/// field hop (in the current way, or in frame `frame`).
+/// A position on the way: the parent of a field hop (in the current way,
+/// or in frame `frame`'s), or the object frame `frame` routed from (the
+/// entry of the group after it).
 #[derive(Debug, Clone, Copy)]
 enum Place {
-    Here,
     Hop { frame: Option<usize>, hop: usize },
+    Entry { frame: usize },
 }
 
 impl Builder<'_> {
     /// For every field of `sels` at the entity level that `target` resolves
-    /// with context arguments: the values planned where they are read and
-    /// the arguments added to the field. Returns the inputs the entity
-    /// fetch needs and what the current position must select for them.
-    #[allow(clippy::too_many_arguments)]
+    /// with context arguments: the values planned where they are read (by
+    /// `group` or the groups before it) and the arguments added to the
+    /// field. `inputs` gets what the entity fetch must pass.
     pub(super) fn attach_contexts(
         &mut self,
         group: usize,
         parent: &Name,
         sels: &mut [Sel],
-        path: &[PathElem],
-        provided: Option<&[Sel]>,
         target: GraphId,
         inputs: &mut Vec<(Name, ContextInput)>,
-    ) -> Vec<Sel> {
-        let mut needed = Vec::new();
+    ) {
         for sel in sels.iter_mut() {
             match sel {
                 Sel::Field(field) => {
@@ -80,9 +82,8 @@ impl Builder<'_> {
                     };
                     let mut arguments = Vec::new();
                     for argument in &source.contexts {
-                        match self.plan_context(group, parent, path, provided, argument) {
-                            Some((input, here)) => {
-                                selection::add_all(&mut needed, here);
+                        match self.plan_context(group, argument) {
+                            Some(input) => {
                                 let variable = self.context_variable(&input);
                                 arguments.push(format!("{}: ${variable}", argument.name));
                                 inputs.push((variable, input));
@@ -96,7 +97,7 @@ impl Builder<'_> {
                                     "{parent}.{} needs context {:?}, which no object on the way to it sets",
                                     field.name, argument.context
                                 ));
-                                return needed;
+                                return;
                             }
                         }
                     }
@@ -110,20 +111,10 @@ impl Builder<'_> {
                     } else {
                         fragment.type_condition.clone()
                     };
-                    let here = self.attach_contexts(
-                        group,
-                        &inner,
-                        &mut fragment.selections,
-                        path,
-                        provided,
-                        target,
-                        inputs,
-                    );
-                    selection::add_all(&mut needed, here);
+                    self.attach_contexts(group, &inner, &mut fragment.selections, target, inputs);
                 }
             }
         }
-        needed
     }
 
     /// The variable the entity group `group`'s fetch passes `input` as:
@@ -148,24 +139,15 @@ impl Builder<'_> {
         name
     }
 
-    /// Finds the nearest position on the way whose type sets `argument`'s
-    /// context and plans what it reads there. Returns the input and, when
-    /// the position is the object itself, what the current group selects.
-    fn plan_context(
-        &mut self,
-        group: usize,
-        parent: &Name,
-        path: &[PathElem],
-        provided: Option<&[Sel]>,
-        argument: &ContextArgument,
-    ) -> Option<(ContextInput, Vec<Sel>)> {
-        let (place, ty, at) = self.find_setter(parent, path, argument)?;
+    /// Finds the nearest position on the way to `group`'s current position
+    /// whose type sets `argument`'s context and plans what it reads there.
+    fn plan_context(&mut self, group: usize, argument: &ContextArgument) -> Option<ContextInput> {
+        let (place, ty, at) = self.find_setter(group, argument)?;
         let mut read = self.canonical_reading(argument);
         super::build::alias_fields_with_arguments(&mut read);
         alias_nested(&mut read, false);
         // Named apart from the client's fields at that position.
         let level = match place {
-            Place::Here => self.levels.len(),
             Place::Hop { frame, hop } => {
                 let way = match frame {
                     None => &self.way,
@@ -176,6 +158,7 @@ impl Builder<'_> {
                     _ => self.levels.len(),
                 }
             }
+            Place::Entry { frame } => self.outer[frame].levels,
         };
         if let Some(aliases) = level.checked_sub(1).and_then(|l| self.levels.get(l)) {
             super::build::alias_clashes_with(aliases, &mut read);
@@ -191,14 +174,26 @@ impl Builder<'_> {
             depth: at.len(),
             selection: read,
         };
-        let here = match place {
-            Place::Here => self.plan_sels(group, &ty, &planned, &at, provided, false),
-            Place::Hop { frame, hop } => {
-                self.plan_at(group, frame, hop, &ty, &at, planned);
-                Vec::new()
+        match place {
+            Place::Hop { frame: None, hop } => self.plan_beside(group, hop, &ty, &at, &planned),
+            Place::Hop {
+                frame: Some(j),
+                hop,
+            } => self.in_frame(j, |builder, frame| {
+                builder.plan_beside(frame.group, hop, &ty, &at, &planned)
+            }),
+            Place::Entry { frame: j } => {
+                self.in_frame(j, |builder, frame| {
+                    let inner_levels = builder
+                        .levels
+                        .split_off(frame.levels.min(builder.levels.len()));
+                    let sels = builder.plan_sels(frame.group, &ty, &planned, &at, None, false);
+                    builder.levels.extend(inner_levels);
+                    selection::add_all(&mut frame.here, sels);
+                });
             }
-        };
-        Some((input, here))
+        }
+        Some(input)
     }
 
     /// What is read for `argument`, the same wherever its context is set
@@ -226,35 +221,66 @@ impl Builder<'_> {
             .collect()
     }
 
-    /// The nearest place whose type sets `argument`'s context: the place,
-    /// its type and its response path.
+    /// The nearest place above the field's object whose type sets
+    /// `argument`'s context (the object itself does not count: a context
+    /// is set for what lies below), with its type and response path. A group's entry is also the object
+    /// the group before it routed from; it is planned there when that
+    /// group's subgraph has more of the reading at hand.
     fn find_setter(
         &self,
-        parent: &Name,
-        path: &[PathElem],
+        group: usize,
         argument: &ContextArgument,
     ) -> Option<(Place, Name, Vec<PathElem>)> {
-        if self.sets(parent, argument) {
-            return Some((Place::Here, parent.clone(), path.to_vec()));
-        }
-        let frames = std::iter::once((None, &self.way)).chain(
+        let found =
+            |place: Place, ty: &Name, at: &[PathElem], group: usize, frame: Option<usize>| {
+                let entry_of = match frame {
+                    None => self.outer.len().checked_sub(1),
+                    Some(j) => j.checked_sub(1),
+                };
+                let place = match entry_of {
+                    Some(before)
+                        if self.groups[group].entity
+                            && self.groups[group].path == at
+                            && self.reads_better(self.outer[before].group, group, ty, argument) =>
+                    {
+                        Place::Entry { frame: before }
+                    }
+                    _ => place,
+                };
+                Some((place, ty.clone(), at.to_vec()))
+            };
+        let frames = std::iter::once((None, group, &self.way)).chain(
             self.outer
                 .iter()
                 .enumerate()
                 .rev()
-                .map(|(j, f)| (Some(j), &f.way)),
+                .map(|(j, f)| (Some(j), f.group, &f.way)),
         );
-        for (frame, way) in frames {
+        for (frame, owner, way) in frames {
             for (hop, step) in way.iter().enumerate().rev() {
                 let Hop::Field { parent, path, .. } = step else {
                     continue;
                 };
                 if self.sets(parent, argument) {
-                    return Some((Place::Hop { frame, hop }, parent.clone(), path.clone()));
+                    return found(Place::Hop { frame, hop }, parent, path, owner, frame);
                 }
             }
         }
         None
+    }
+
+    /// Whether `before`'s subgraph resolves more of `argument`'s reading on
+    /// `ty` itself than `after`'s.
+    fn reads_better(
+        &self,
+        before: usize,
+        after: usize,
+        ty: &Name,
+        argument: &ContextArgument,
+    ) -> bool {
+        let reading = self.canonical_reading(argument);
+        let misses = |g: usize| self.misses(self.groups[g].graph, ty, &reading);
+        misses(before) < misses(after)
     }
 
     /// Whether an object at a position of type `ty` may set `argument`'s
@@ -267,34 +293,16 @@ impl Builder<'_> {
         })
     }
 
-    /// Plans `sels` at the parent of hop `hop` of the current way (frame
-    /// `None`, planned by `group`) or of frame `frame`'s, in the group that
-    /// planned it.
-    fn plan_at(
-        &mut self,
-        group: usize,
-        frame: Option<usize>,
-        hop: usize,
-        ty: &Name,
-        path: &[PathElem],
-        sels: Vec<Sel>,
-    ) {
-        let Some(j) = frame else {
-            self.plan_beside(group, hop, ty, path, &sels);
-            return;
-        };
-        // Planned as if the frame's group were current: the groups after
-        // it are not on its way.
+    /// Runs `plan` as if frame `j`'s group were current (its way the
+    /// current way, the groups after it not on the way), with the frame.
+    fn in_frame(&mut self, j: usize, plan: impl FnOnce(&mut Self, &mut Frame)) {
         let inner = self.outer.split_off(j + 1);
         let current = std::mem::take(&mut self.way);
-        if let Some(frame) = self.outer.pop() {
-            self.way = frame.way;
-            self.plan_beside(frame.group, hop, ty, path, &sels);
-            let way = std::mem::take(&mut self.way);
-            self.outer.push(Frame {
-                group: frame.group,
-                way,
-            });
+        if let Some(mut frame) = self.outer.pop() {
+            self.way = std::mem::take(&mut frame.way);
+            plan(self, &mut frame);
+            frame.way = std::mem::take(&mut self.way);
+            self.outer.push(frame);
         }
         self.outer.extend(inner);
         self.way = current;

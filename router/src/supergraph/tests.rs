@@ -165,3 +165,76 @@ fn malformed_supergraphs_are_refused_with_the_reason() {
         Err(SupergraphError::Invalid(_))
     ));
 }
+
+/// [`APOLLO_V05`] with the context spec linked, `User` setting context
+/// `accounts__viewer`, and `User.greeting` reading it as `@join__field`
+/// writes `contextArguments`.
+fn with_context(argument: &str) -> String {
+    APOLLO_V05
+        .replace(
+            "@link(url: \"https://specs.apollo.dev/inaccessible/v0.2\", for: SECURITY)\n",
+            "@link(url: \"https://specs.apollo.dev/inaccessible/v0.2\", for: SECURITY)\n  @link(url: \"https://specs.apollo.dev/context/v0.1\", for: SECURITY)\n",
+        )
+        .replace(
+            "directive @inaccessible",
+            "directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION\ndirective @inaccessible",
+        )
+        .replace(
+            "type User @join__type(graph: ACCOUNTS, key: \"id\")",
+            "type User @context(name: \"accounts__viewer\") @join__type(graph: ACCOUNTS, key: \"id\")",
+        )
+        .replace(
+            "  name: String @join__field(graph: ACCOUNTS)\n",
+            &format!(
+                "  name: String @join__field(graph: ACCOUNTS)\n  greeting: String @join__field(graph: ACCOUNTS, contextArguments: [{argument}])\n"
+            ),
+        )
+}
+
+#[test]
+fn context_arguments_are_read_with_the_types_that_set_them() {
+    let sdl = with_context(
+        r#"{context: "accounts__viewer", name: "lang", type: "String!", selection: "{ name }"}"#,
+    );
+    let supergraph = Supergraph::parse(&sdl).expect("loads");
+    assert_eq!(supergraph.context_types("accounts__viewer"), ["User"]);
+    let source = supergraph
+        .field_source("User", "greeting", 0)
+        .expect("accounts resolves it");
+    let [argument] = source.contexts.as_slice() else {
+        panic!("one context argument: {:?}", source.contexts);
+    };
+    assert_eq!(argument.name, "lang");
+    assert_eq!(argument.ty.to_string(), "String!");
+    assert_eq!(argument.selections.len(), 1);
+    assert_eq!(argument.selections[0].0, "User");
+    assert!(source.needs_entity_fetch());
+    // The API schema has neither the argument nor the context machinery.
+    let api = crate::api_schema::derive(supergraph.schema()).expect("API schema");
+    let printed = crate::api_schema::print(&api);
+    assert!(printed.contains("greeting: String\n"), "{printed}");
+    assert!(!printed.contains("context"), "{printed}");
+}
+
+#[test]
+fn a_context_argument_naming_an_unknown_context_or_field_is_refused() {
+    let unknown = with_context(
+        r#"{context: "accounts__nobody", name: "lang", type: "String", selection: "{ name }"}"#,
+    );
+    match Supergraph::parse(&unknown) {
+        Err(SupergraphError::Inconsistent(msg)) => {
+            assert!(
+                msg.contains("accounts__nobody") && msg.contains("User.greeting"),
+                "{msg}"
+            )
+        }
+        other => panic!("expected an unknown context, got {:?}", other.err()),
+    }
+    let bad_field = with_context(
+        r#"{context: "accounts__viewer", name: "lang", type: "String", selection: "{ nickname }"}"#,
+    );
+    match Supergraph::parse(&bad_field) {
+        Err(SupergraphError::Inconsistent(msg)) => assert!(msg.contains("nickname"), "{msg}"),
+        other => panic!("expected a bad selection, got {:?}", other.err()),
+    }
+}

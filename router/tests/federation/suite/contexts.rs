@@ -559,3 +559,308 @@ async fn a_nullable_context_argument_with_no_setter_on_the_way_is_left_out() {
         requests[0].query
     );
 }
+
+#[tokio::test]
+async fn the_nearest_ancestor_that_sets_the_context_wins() {
+    // Categories nest, and each sets the discount its own items get.
+    let shop = Subgraph::new(
+        "shop",
+        r#"
+        type Query { root: Category! }
+        type Category @key(fields: "id") @context(name: "category") {
+          id: ID!
+          discount: Int!
+          sub: Category
+          items: [Item!]!
+        }
+        type Item @key(fields: "id") {
+          id: ID!
+          price(discount: Int @fromContext(field: "$category { discount }")): Int!
+        }
+        "#,
+    )
+    .root(
+        "root",
+        json!({ "id": "c1", "discount": 1, "items": [{ "id": "i1" }], "sub": {
+            "id": "c2", "discount": 3, "items": [{ "id": "i1" }, { "id": "i2" }]
+        } }),
+    )
+    .entities(
+        "Item",
+        json!([{ "id": "i1", "base": 10 }, { "id": "i2", "base": 20 }]),
+    )
+    .resolve("Item", "price", |ctx| {
+        let base = ctx.get("base").as_i64().ok_or("no base")?;
+        let discount = ctx.arg("discount").as_i64().ok_or("no discount")?;
+        Ok(json!(base - discount))
+    })
+    .start()
+    .await;
+    let supergraph = Supergraph::from_apollo(
+        &[&shop],
+        r#"
+        type Query @join__type(graph: SHOP) { root: Category! }
+        type Category @join__type(graph: SHOP, key: "id") @context(name: "shop__category") {
+          id: ID!
+          discount: Int!
+          sub: Category
+          items: [Item!]!
+        }
+        type Item @join__type(graph: SHOP, key: "id") {
+          id: ID!
+          price: Int! @join__field(graph: SHOP, contextArguments: [{context: "shop__category", name: "discount", type: "Int", selection: "{ discount }"}])
+        }
+        "#,
+    );
+    let outcome = supergraph
+        .query("{ root { items { price } sub { items { id price } } } }")
+        .await;
+    outcome.assert_data(json!({ "root": {
+        "items": [{ "price": 9 }],
+        "sub": { "items": [{ "id": "i1", "price": 7 }, { "id": "i2", "price": 17 }] }
+    } }));
+}
+
+#[tokio::test]
+async fn a_context_on_an_interface_is_read_from_each_implementation() {
+    let market = Subgraph::new(
+        "market",
+        r#"
+        type Query { sellers: [Seller!]! }
+        interface Seller @context(name: "seller") { id: ID! currency: String! products: [Product!]! }
+        type Shop implements Seller @key(fields: "id") { id: ID! currency: String! products: [Product!]! }
+        type Person implements Seller @key(fields: "id") { id: ID! currency: String! products: [Product!]! }
+        type Product @key(fields: "id") {
+          id: ID!
+          price(currency: String @fromContext(field: "$seller { currency }")): Int!
+        }
+        "#,
+    )
+    .root(
+        "sellers",
+        json!([
+            { "__typename": "Shop", "id": "s1", "currency": "EUR", "products": [{ "id": "p1" }] },
+            { "__typename": "Person", "id": "u1", "currency": "USD", "products": [{ "id": "p1" }] }
+        ]),
+    )
+    .entities("Product", products())
+    .resolve("Product", "price", |ctx| price(ctx.get("base"), ctx.arg("currency")))
+    .start()
+    .await;
+    let supergraph = Supergraph::from_apollo(
+        &[&market],
+        r#"
+        type Query @join__type(graph: MARKET) { sellers: [Seller!]! }
+        interface Seller @join__type(graph: MARKET) @context(name: "market__seller") {
+          id: ID!
+          currency: String!
+          products: [Product!]!
+        }
+        type Shop implements Seller @join__type(graph: MARKET, key: "id") @join__implements(graph: MARKET, interface: "Seller") {
+          id: ID!
+          currency: String!
+          products: [Product!]!
+        }
+        type Person implements Seller @join__type(graph: MARKET, key: "id") @join__implements(graph: MARKET, interface: "Seller") {
+          id: ID!
+          currency: String!
+          products: [Product!]!
+        }
+        type Product @join__type(graph: MARKET, key: "id") {
+          id: ID!
+          price: Int! @join__field(graph: MARKET, contextArguments: [{context: "market__seller", name: "currency", type: "String", selection: "{ currency }"}])
+        }
+        "#,
+    );
+    let outcome = supergraph.query("{ sellers { products { price } } }").await;
+    outcome.assert_data(json!({ "sellers": [
+        { "products": [{ "price": 3 }] },
+        { "products": [{ "price": 6 }] }
+    ] }));
+}
+
+#[tokio::test]
+async fn a_setter_entered_from_another_subgraph_is_read_where_its_data_already_is() {
+    // Store is the catalog's; the inventory adds `shelves`, whose products'
+    // prices read the store's currency. The currency comes in the catalog's
+    // root fetch beside the store's key, with no fetch of its own.
+    let catalog = Subgraph::new(
+        "catalog",
+        r#"
+        type Query { stores: [Store!]! }
+        type Store @key(fields: "id") @context(name: "store") { id: ID! currency: String! }
+        type Product @key(fields: "id") {
+          id: ID!
+          price(currency: String @fromContext(field: "$store { currency }")): Int!
+        }
+        "#,
+    )
+    .root(
+        "stores",
+        json!([{ "id": "s1", "currency": "JPY" }, { "id": "s2", "currency": "EUR" }]),
+    )
+    .entities("Product", products())
+    .resolve("Product", "price", |ctx| {
+        price(ctx.get("base"), ctx.arg("currency"))
+    })
+    .start()
+    .await;
+    let inventory = Subgraph::new(
+        "inventory",
+        r#"
+        type Store @key(fields: "id") { id: ID! shelves: [Shelf!]! }
+        type Shelf { label: String! products: [Product!]! }
+        type Product @key(fields: "id") { id: ID! }
+        "#,
+    )
+    .entities(
+        "Store",
+        json!([
+            { "id": "s1", "shelves": [{ "label": "A", "products": [{ "id": "p1" }] }] },
+            { "id": "s2", "shelves": [{ "label": "B", "products": [{ "id": "p1" }, { "id": "p2" }] }] }
+        ]),
+    )
+    .start()
+    .await;
+    let supergraph = Supergraph::from_apollo(
+        &[&catalog, &inventory],
+        r#"
+        type Query @join__type(graph: CATALOG) @join__type(graph: INVENTORY) {
+          stores: [Store!]! @join__field(graph: CATALOG)
+        }
+        type Store @join__type(graph: CATALOG, key: "id") @join__type(graph: INVENTORY, key: "id") @context(name: "catalog__store") {
+          id: ID!
+          currency: String! @join__field(graph: CATALOG)
+          shelves: [Shelf!]! @join__field(graph: INVENTORY)
+        }
+        type Shelf @join__type(graph: INVENTORY) {
+          label: String!
+          products: [Product!]!
+        }
+        type Product @join__type(graph: CATALOG, key: "id") @join__type(graph: INVENTORY, key: "id") {
+          id: ID!
+          price: Int! @join__field(graph: CATALOG, contextArguments: [{context: "catalog__store", name: "currency", type: "String", selection: "{ currency }"}])
+        }
+        "#,
+    );
+    let outcome = supergraph
+        .query("{ stores { shelves { label products { price } } } }")
+        .await;
+    outcome.assert_data(json!({ "stores": [
+        { "shelves": [{ "label": "A", "products": [{ "price": 450 }] }] },
+        { "shelves": [{ "label": "B", "products": [{ "price": 3 }, { "price": 5 }] }] }
+    ] }));
+    assert_eq!(catalog.request_count(), 2, "the stores, then the prices");
+    insta::assert_snapshot!("context_read_at_the_entry", outcome.plan);
+}
+
+#[tokio::test]
+async fn context_variables_are_named_apart_from_the_clients_variables() {
+    let (shop, reviews) = one_shop().await;
+    let supergraph = Supergraph::from_apollo(&[&shop, &reviews], ONE_SHOP);
+    let outcome = supergraph
+        .request(
+            "query($contextualArgument_0: Boolean!, $r0: Boolean!) { stores { products { price @include(if: $contextualArgument_0) stars @include(if: $r0) } } }",
+            json!({ "contextualArgument_0": true, "r0": true }),
+        )
+        .await;
+    outcome.assert_data(json!({ "stores": [
+        { "products": [{ "price": 3, "stars": 4 }, { "price": 5, "stars": 5 }] },
+        { "products": [{ "price": 6, "stars": 4 }] },
+        { "products": [{ "price": 5, "stars": 5 }] }
+    ] }));
+}
+
+#[tokio::test]
+async fn a_required_context_argument_with_no_setter_on_the_way_cannot_be_planned() {
+    let shop = Subgraph::new(
+        "shop",
+        r#"
+        type Query { stores: [Store!]! featured: Product! }
+        type Store @key(fields: "id") @context(name: "store") { id: ID! currency: String! products: [Product!]! }
+        type Product @key(fields: "id") {
+          id: ID!
+          price(currency: String! @fromContext(field: "$store { currency }")): Int!
+        }
+        "#,
+    )
+    .root("featured", json!({ "id": "p2" }))
+    .start()
+    .await;
+    let supergraph = Supergraph::from_apollo(
+        &[&shop],
+        r#"
+        type Query @join__type(graph: SHOP) { stores: [Store!]! featured: Product! }
+        type Store @join__type(graph: SHOP, key: "id") @context(name: "shop__store") {
+          id: ID!
+          currency: String!
+          products: [Product!]!
+        }
+        type Product @join__type(graph: SHOP, key: "id") {
+          id: ID!
+          price: Int! @join__field(graph: SHOP, contextArguments: [{context: "shop__store", name: "currency", type: "String!", selection: "{ currency }"}])
+        }
+        "#,
+    );
+    let outcome = supergraph.query("{ featured { price } }").await;
+    let errors = outcome.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("shop__store") && message.contains("Product.price"),
+        "{message}"
+    );
+    assert_eq!(shop.request_count(), 0, "nothing is fetched");
+}
+
+#[tokio::test]
+async fn an_object_does_not_read_the_context_it_sets_itself() {
+    // A folder's label reads the enclosing folder's path: the root folder
+    // has none, its child reads the root's.
+    let files = Subgraph::new(
+        "files",
+        r#"
+        type Query { root: Folder! }
+        type Folder @key(fields: "id") @context(name: "folder") {
+          id: ID!
+          path: String!
+          child: Folder
+          label(parent: String @fromContext(field: "$folder { path }")): String!
+        }
+        "#,
+    )
+    .root(
+        "root",
+        json!({ "id": "f1", "path": "/", "child": { "id": "f2", "path": "/docs" } }),
+    )
+    .entities(
+        "Folder",
+        json!([{ "id": "f1", "path": "/" }, { "id": "f2", "path": "/docs" }]),
+    )
+    .resolve("Folder", "label", |ctx| {
+        Ok(json!(format!(
+            "{} in {}",
+            ctx.get("id").as_str().unwrap_or("?"),
+            ctx.arg("parent").as_str().unwrap_or("nothing")
+        )))
+    })
+    .start()
+    .await;
+    let supergraph = Supergraph::from_apollo(
+        &[&files],
+        r#"
+        type Query @join__type(graph: FILES) { root: Folder! }
+        type Folder @join__type(graph: FILES, key: "id") @context(name: "files__folder") {
+          id: ID!
+          path: String!
+          child: Folder
+          label: String! @join__field(graph: FILES, contextArguments: [{context: "files__folder", name: "parent", type: "String", selection: " { path }"}])
+        }
+        "#,
+    );
+    let outcome = supergraph.query("{ root { label child { label } } }").await;
+    outcome.assert_data(json!({ "root": {
+        "label": "f1 in nothing",
+        "child": { "label": "f2 in /" }
+    } }));
+}
