@@ -76,7 +76,7 @@ pub struct Builder<'a> {
     planned: usize,
     /// Every entity group a field was routed to, in order: the groups that
     /// supply a representation's fields are the ones touched while planning it.
-    touched: Vec<usize>,
+    pub(super) touched: Vec<usize>,
 }
 
 /// Stack left when planning a field grows the stack, and by how much.
@@ -448,6 +448,12 @@ impl<'a> Builder<'a> {
         if self.out_of_time() {
             return Vec::new();
         }
+        if !entity_root
+            && self.sg.has_contexts()
+            && let Some(planned) = self.resolve_under_entry(group, parent, field, path, provided)
+        {
+            return planned;
+        }
         let resolvable = self.resolves(graph, parent, field, provided, entity_root);
         if resolvable && !self.differs_by_type(graph, parent, field, provided) {
             self.plan_local(group, parent, field, path, provided)
@@ -575,7 +581,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The field stays in this group; its sub-selections are planned from here.
-    fn plan_local(
+    pub(super) fn plan_local(
         &mut self,
         group: usize,
         parent: &Name,

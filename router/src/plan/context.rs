@@ -117,6 +117,67 @@ impl Builder<'_> {
         }
     }
 
+    /// A field with context arguments deep in an entity fetch whose entry
+    /// object sets every context it reads: resolved in that fetch, its
+    /// values read from the entry (one per representation), and planned by
+    /// the group before, which has the entry's data anyway. Saves the
+    /// `_entities` fetch the field would otherwise need. `None` when that
+    /// does not apply.
+    pub(super) fn resolve_under_entry(
+        &mut self,
+        group: usize,
+        parent: &Name,
+        field: &FieldSel,
+        path: &[PathElem],
+        provided: Option<&[Sel]>,
+    ) -> Option<Vec<Sel>> {
+        let graph = self.groups[group].graph;
+        let before = self.outer.len().checked_sub(1)?;
+        if !self.groups[group].entity {
+            return None;
+        }
+        let source = self.source(parent, &field.name, graph)?;
+        if source.requires.is_some() || source.contexts.is_empty() {
+            return None;
+        }
+        let entry = self.groups[group].path.clone();
+        let mut setters = Vec::new();
+        for argument in &source.contexts {
+            let (place, ty, at) = self.find_setter(group, argument)?;
+            let at_entry = match place {
+                Place::Hop { frame: None, .. } => at == entry,
+                Place::Entry { frame } => frame == before,
+                Place::Hop { .. } => false,
+            };
+            if !at_entry {
+                return None;
+            }
+            setters.push((argument, ty, at));
+        }
+        let mark = self.touched.len();
+        let mut arguments = Vec::new();
+        for (argument, ty, at) in setters {
+            let input = self.plan_reading(group, Place::Entry { frame: before }, ty, at, argument);
+            let variable = self.context_variable(&input);
+            arguments.push(format!("{}: ${variable}", argument.name));
+            self.register_context(
+                group,
+                &variable,
+                ContextInput {
+                    variable: variable.clone(),
+                    ..input
+                },
+            );
+        }
+        let touched: Vec<usize> = self.touched[mark..].to_vec();
+        self.groups[group]
+            .depends
+            .extend(touched.into_iter().filter(|&g| g != group));
+        let mut field = field.clone();
+        add_arguments(&mut field, &arguments);
+        Some(self.plan_local(group, parent, &field, path, provided))
+    }
+
     /// The variable the entity group `group`'s fetch passes `input` as:
     /// the same input twice is one variable.
     pub(super) fn register_context(&mut self, entity: usize, variable: &Name, input: ContextInput) {
@@ -143,6 +204,18 @@ impl Builder<'_> {
     /// whose type sets `argument`'s context and plans what it reads there.
     fn plan_context(&mut self, group: usize, argument: &ContextArgument) -> Option<ContextInput> {
         let (place, ty, at) = self.find_setter(group, argument)?;
+        Some(self.plan_reading(group, place, ty, at, argument))
+    }
+
+    /// Plans `argument`'s reading at `place` (of type `ty`, at path `at`).
+    fn plan_reading(
+        &mut self,
+        group: usize,
+        place: Place,
+        ty: Name,
+        at: Vec<PathElem>,
+        argument: &ContextArgument,
+    ) -> ContextInput {
         let mut read = self.canonical_reading(argument);
         super::build::alias_fields_with_arguments(&mut read);
         alias_nested(&mut read, false);
@@ -193,7 +266,7 @@ impl Builder<'_> {
                 });
             }
         }
-        Some(input)
+        input
     }
 
     /// What is read for `argument`, the same wherever its context is set

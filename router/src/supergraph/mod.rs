@@ -384,6 +384,12 @@ impl Supergraph {
         Ok(())
     }
 
+    /// Whether any type sets a context: planning skips looking for context
+    /// arguments in supergraphs without.
+    pub fn has_contexts(&self) -> bool {
+        !self.contexts.is_empty()
+    }
+
     /// The types that set context `name` (`@context(name:)`).
     pub fn context_types(&self, name: &str) -> &[Name] {
         self.contexts

@@ -864,3 +864,82 @@ async fn an_object_does_not_read_the_context_it_sets_itself() {
         "child": { "label": "f2 in /" }
     } }));
 }
+
+#[tokio::test]
+async fn a_field_below_the_entity_that_sets_its_context_is_resolved_in_that_entity_fetch() {
+    // The folder's path is the tree's; children and their labels are the
+    // browser's, which sets the context on the folder it is entered at.
+    let tree = Subgraph::new(
+        "tree",
+        r#"
+        type Query { folders: [Folder!]! }
+        type Folder @key(fields: "id") { id: ID! path: String! }
+        "#,
+    )
+    .root(
+        "folders",
+        json!([{ "id": "f1", "path": "/a" }, { "id": "f2", "path": "/b" }]),
+    )
+    .start()
+    .await;
+    let browser = Subgraph::new(
+        "browser",
+        r#"
+        type Folder @key(fields: "id") @context(name: "folder") {
+          id: ID!
+          path: String! @external
+          files: [File!]!
+        }
+        type File @key(fields: "id") {
+          id: ID!
+          location(folder: String @fromContext(field: "$folder { path }")): String!
+        }
+        "#,
+    )
+    .entities(
+        "Folder",
+        json!([
+            { "id": "f1", "files": [{ "id": "x" }, { "id": "y" }] },
+            { "id": "f2", "files": [{ "id": "x" }] }
+        ]),
+    )
+    .entities("File", json!([{ "id": "x" }, { "id": "y" }]))
+    .resolve("File", "location", |ctx| {
+        let folder = ctx.arg("folder").as_str().ok_or("no folder")?;
+        Ok(json!(format!(
+            "{folder}/{}",
+            ctx.get("id").as_str().unwrap_or("?")
+        )))
+    })
+    .start()
+    .await;
+    let supergraph = Supergraph::from_apollo(
+        &[&tree, &browser],
+        r#"
+        type Query @join__type(graph: BROWSER) @join__type(graph: TREE) {
+          folders: [Folder!]! @join__field(graph: TREE)
+        }
+        type Folder @join__type(graph: BROWSER, key: "id") @join__type(graph: TREE, key: "id") @context(name: "browser__folder") {
+          id: ID!
+          path: String! @join__field(graph: TREE) @join__field(graph: BROWSER, external: true)
+          files: [File!]! @join__field(graph: BROWSER)
+        }
+        type File @join__type(graph: BROWSER, key: "id") {
+          id: ID!
+          location: String! @join__field(graph: BROWSER, contextArguments: [{context: "browser__folder", name: "folder", type: "String", selection: " { path }"}])
+        }
+        "#,
+    );
+    let outcome = supergraph.query("{ folders { files { location } } }").await;
+    outcome.assert_data(json!({ "folders": [
+        { "files": [{ "location": "/a/x" }, { "location": "/a/y" }] },
+        { "files": [{ "location": "/b/x" }] }
+    ] }));
+    assert_eq!(tree.request_count(), 1);
+    assert_eq!(
+        browser.request_count(),
+        1,
+        "the files and their locations in one fetch"
+    );
+    insta::assert_snapshot!("context_below_the_entry", outcome.plan);
+}
