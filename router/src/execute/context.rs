@@ -3,6 +3,8 @@
 //! context variables. Objects are grouped by those values; each group is
 //! sent as its own `_entities` field with its own variables.
 
+use std::collections::HashMap;
+
 use super::entities::{Paths, Step};
 use super::tree::Node;
 use crate::plan::PathElem;
@@ -28,8 +30,10 @@ pub fn group_objects<'p, 'd, 'a>(
     inputs: &[ContextInput],
 ) -> Vec<ContextGroup<'p, 'd, 'a>> {
     let mut groups: Vec<ContextGroup<'p, 'd, 'a>> = Vec::new();
+    // Group by the values' text alone: objects × groups stays linear.
+    let mut index: HashMap<Vec<String>, usize> = HashMap::new();
     let mut found = |steps: &[Step<'p>], object: &'d Node<'a>, trail: &[(usize, &Node<'a>)]| {
-        let values: Vec<(String, String)> = inputs
+        let texts: Vec<String> = inputs
             .iter()
             .map(|input| {
                 let mut text = Vec::new();
@@ -38,13 +42,18 @@ pub fn group_objects<'p, 'd, 'a>(
                     None => text.extend_from_slice(b"null"),
                 }
                 // Only valid UTF-8 was written: names and serde_json's output.
-                let text = String::from_utf8(text).unwrap_or_else(|_| "null".to_owned());
-                (input.variable.to_string(), text)
+                String::from_utf8(text).unwrap_or_else(|_| "null".to_owned())
             })
             .collect();
-        let at = match groups.iter().position(|g| g.values == values) {
-            Some(at) => at,
+        let at = match index.get(&texts) {
+            Some(&at) => at,
             None => {
+                let values = inputs
+                    .iter()
+                    .zip(&texts)
+                    .map(|(input, text)| (input.variable.to_string(), text.clone()))
+                    .collect();
+                index.insert(texts, groups.len());
                 groups.push(ContextGroup {
                     values,
                     objects: Vec::new(),

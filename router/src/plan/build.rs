@@ -55,8 +55,8 @@ pub struct Builder<'a> {
     /// Context variables are named this followed by a number; no client
     /// variable's name starts with it.
     pub(super) context_prefix: String,
-    /// Every context input given a variable so far, by variable.
-    pub(super) context_inputs: Vec<(Name, ContextInput)>,
+    /// Every context input given a variable so far.
+    pub(super) context_inputs: Vec<ContextInput>,
     /// Planning a mutation: its root fields must not be fetched twice.
     pub(super) mutation: bool,
     /// Jump costs found so far (see `reach`), shared by the planner's plans.
@@ -808,15 +808,8 @@ impl<'a> Builder<'a> {
         let mut depends: BTreeSet<usize> = self.touched[mark..].iter().copied().collect();
         depends.insert(group);
         let entity = self.entity_group(target, path, depends);
-        for (variable, input) in contexts {
-            self.register_context(
-                entity,
-                &variable,
-                ContextInput {
-                    variable: variable.clone(),
-                    ..input
-                },
-            );
+        for input in contexts {
+            self.register_context(entity, input);
         }
         self.touched.push(entity);
         // The entity group's way starts at the entity; the way here is one

@@ -72,7 +72,7 @@ impl Builder<'_> {
         parent: &Name,
         sels: &mut [Sel],
         target: GraphId,
-        inputs: &mut Vec<(Name, ContextInput)>,
+        inputs: &mut Vec<ContextInput>,
     ) {
         for sel in sels.iter_mut() {
             match sel {
@@ -84,9 +84,8 @@ impl Builder<'_> {
                     for argument in &source.contexts {
                         match self.plan_context(group, argument) {
                             Some(input) => {
-                                let variable = self.context_variable(&input);
-                                arguments.push(format!("{}: ${variable}", argument.name));
-                                inputs.push((variable, input));
+                                arguments.push(format!("{}: ${}", argument.name, input.variable));
+                                inputs.push(input);
                             }
                             // Nothing on the way sets the context: a nullable
                             // argument is left out (null), a non-null one
@@ -149,54 +148,55 @@ impl Builder<'_> {
                 Place::Entry { frame } => frame == before,
                 Place::Hop { .. } => false,
             };
-            if !at_entry {
+            // Only a setter the group before reads entirely by itself: a
+            // reading it routed on could land in this very fetch.
+            let readable = at_entry && self.reads_all(self.outer[before].group, &ty, argument);
+            if !readable {
                 return None;
             }
             setters.push((argument, ty, at));
         }
-        let mark = self.touched.len();
         let mut arguments = Vec::new();
         for (argument, ty, at) in setters {
             let input = self.plan_reading(group, Place::Entry { frame: before }, ty, at, argument);
-            let variable = self.context_variable(&input);
-            arguments.push(format!("{}: ${variable}", argument.name));
-            self.register_context(
-                group,
-                &variable,
-                ContextInput {
-                    variable: variable.clone(),
-                    ..input
-                },
-            );
+            arguments.push(format!("{}: ${}", argument.name, input.variable));
+            self.register_context(group, input);
         }
-        let touched: Vec<usize> = self.touched[mark..].to_vec();
-        self.groups[group]
-            .depends
-            .extend(touched.into_iter().filter(|&g| g != group));
         let mut field = field.clone();
         add_arguments(&mut field, &arguments);
         Some(self.plan_local(group, parent, &field, path, provided))
     }
 
-    /// The variable the entity group `group`'s fetch passes `input` as:
-    /// the same input twice is one variable.
-    pub(super) fn register_context(&mut self, entity: usize, variable: &Name, input: ContextInput) {
+    /// Adds `input` to what entity group `entity`'s fetch passes (once).
+    pub(super) fn register_context(&mut self, entity: usize, input: ContextInput) {
         let contexts = &mut self.groups[entity].contexts;
-        if !contexts.iter().any(|c| &c.variable == variable) {
+        if !contexts.iter().any(|c| c.variable == input.variable) {
             contexts.push(input);
         }
     }
 
-    fn context_variable(&mut self, input: &ContextInput) -> Name {
-        if let Some(known) = self.context_inputs.iter().find(|(_, i)| {
-            i.depth == input.depth && i.ty == input.ty && i.selection == input.selection
-        }) {
-            return known.0.clone();
+    /// The variable for reading `selection` (of type `ty`) at `depth`: the
+    /// same reading twice is one variable.
+    fn context_variable(&mut self, ty: &Type, depth: usize, selection: &[Sel]) -> Name {
+        if let Some(known) = self
+            .context_inputs
+            .iter()
+            .find(|i| i.depth == depth && &i.ty == ty && i.selection == selection)
+        {
+            return known.variable.clone();
         }
-        let name = format!("{}{}", self.context_prefix, self.context_inputs.len());
-        // A prefix of letters and underscores followed by digits is a name.
-        let name = Name::new(&name).unwrap_or_else(|_| Name::new_unchecked("contextualArgument"));
-        self.context_inputs.push((name.clone(), input.clone()));
+        // The prefix is letters and underscores, then digits follow: a name.
+        let name = Name::new_unchecked(&format!(
+            "{}{}",
+            self.context_prefix,
+            self.context_inputs.len()
+        ));
+        self.context_inputs.push(ContextInput {
+            variable: name.clone(),
+            ty: ty.clone(),
+            depth,
+            selection: selection.to_vec(),
+        });
         name
     }
 
@@ -242,7 +242,7 @@ impl Builder<'_> {
             selection::add(&mut planned, Sel::Field(FieldSel::typename()));
         }
         let input = ContextInput {
-            variable: Name::new_unchecked("unset"),
+            variable: self.context_variable(&argument.ty, at.len(), &read),
             ty: argument.ty.clone(),
             depth: at.len(),
             selection: read,
@@ -342,6 +342,13 @@ impl Builder<'_> {
         None
     }
 
+    /// Whether `group`'s subgraph resolves all of `argument`'s reading on
+    /// `ty` itself.
+    fn reads_all(&self, group: usize, ty: &Name, argument: &ContextArgument) -> bool {
+        let reading = self.canonical_reading(argument);
+        self.misses(self.groups[group].graph, ty, &reading) == 0
+    }
+
     /// Whether `before`'s subgraph resolves more of `argument`'s reading on
     /// `ty` itself than `after`'s.
     fn reads_better(
@@ -356,14 +363,16 @@ impl Builder<'_> {
         misses(before) < misses(after)
     }
 
-    /// Whether an object at a position of type `ty` may set `argument`'s
-    /// context: `ty` is a type that sets it, one of such a type's members,
-    /// or has such a type among its members.
+    /// Whether an object at a position of type `ty` sets `argument`'s
+    /// context: `ty` is a type that sets it or one of such a type's members.
+    /// (A position of an abstract type some of whose members set it does
+    /// not: which object it holds is known only at run time.)
     fn sets(&self, ty: &Name, argument: &ContextArgument) -> bool {
         let schema = self.sg.schema();
-        argument.selections.iter().any(|(setter, _)| {
-            setter == ty || schema.is_subtype(setter, ty) || schema.is_subtype(ty, setter)
-        })
+        argument
+            .selections
+            .iter()
+            .any(|(setter, _)| setter == ty || schema.is_subtype(setter, ty))
     }
 
     /// Runs `plan` as if frame `j`'s group were current (its way the

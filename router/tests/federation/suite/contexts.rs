@@ -943,3 +943,135 @@ async fn a_field_below_the_entity_that_sets_its_context_is_resolved_in_that_enti
     );
     insta::assert_snapshot!("context_below_the_entry", outcome.plan);
 }
+
+#[tokio::test]
+async fn a_context_the_entrys_own_subgraph_must_read_is_fetched_before_the_field() {
+    // The path is the browser's alone: it cannot travel in the browser's
+    // own fetch for the files, so the locations come one fetch later.
+    let tree = Subgraph::new(
+        "tree",
+        r#"
+        type Query { folders: [Folder!]! }
+        type Folder @key(fields: "id") { id: ID! }
+        "#,
+    )
+    .root("folders", json!([{ "id": "f1" }, { "id": "f2" }]))
+    .start()
+    .await;
+    let browser = Subgraph::new(
+        "browser",
+        r#"
+        type Folder @key(fields: "id") @context(name: "folder") { id: ID! path: String! files: [File!]! }
+        type File @key(fields: "id") {
+          id: ID!
+          location(folder: String @fromContext(field: "$folder { path }")): String!
+        }
+        "#,
+    )
+    .entities(
+        "Folder",
+        json!([
+            { "id": "f1", "path": "/a", "files": [{ "id": "x" }] },
+            { "id": "f2", "path": "/b", "files": [{ "id": "x" }] }
+        ]),
+    )
+    .entities("File", json!([{ "id": "x" }]))
+    .resolve("File", "location", |ctx| {
+        let folder = ctx.arg("folder").as_str().ok_or("no folder")?;
+        Ok(json!(format!("{folder}/{}", ctx.get("id").as_str().unwrap_or("?"))))
+    })
+    .start()
+    .await;
+    let supergraph = Supergraph::from_apollo(
+        &[&tree, &browser],
+        r#"
+        type Query @join__type(graph: BROWSER) @join__type(graph: TREE) {
+          folders: [Folder!]! @join__field(graph: TREE)
+        }
+        type Folder @join__type(graph: BROWSER, key: "id") @join__type(graph: TREE, key: "id") @context(name: "browser__folder") {
+          id: ID!
+          path: String! @join__field(graph: BROWSER)
+          files: [File!]! @join__field(graph: BROWSER)
+        }
+        type File @join__type(graph: BROWSER, key: "id") {
+          id: ID!
+          location: String! @join__field(graph: BROWSER, contextArguments: [{context: "browser__folder", name: "folder", type: "String", selection: "{ path }"}])
+        }
+        "#,
+    );
+    let outcome = supergraph.query("{ folders { files { location } } }").await;
+    outcome.assert_data(json!({ "folders": [
+        { "files": [{ "location": "/a/x" }] },
+        { "files": [{ "location": "/b/x" }] }
+    ] }));
+    assert_eq!(browser.request_count(), 2);
+}
+
+#[tokio::test]
+async fn a_position_typed_by_an_interface_sets_only_what_its_implementations_set_there() {
+    // Only shops set the context. Through the interface nothing does (null,
+    // the default price); under `... on Shop` the shop's currency is read.
+    let market = Subgraph::new(
+        "market",
+        r#"
+        type Query { sellers: [Seller!]! }
+        interface Seller { id: ID! products: [Product!]! }
+        type Shop implements Seller @key(fields: "id") @context(name: "shop") { id: ID! currency: String! products: [Product!]! }
+        type Person implements Seller @key(fields: "id") { id: ID! currency: String! products: [Product!]! }
+        type Product @key(fields: "id") {
+          id: ID!
+          price(currency: String @fromContext(field: "$shop { currency }")): Int!
+        }
+        "#,
+    )
+    .root(
+        "sellers",
+        json!([
+            { "__typename": "Shop", "id": "s1", "currency": "USD", "products": [{ "id": "p1" }] },
+            { "__typename": "Person", "id": "u1", "currency": "JPY", "products": [{ "id": "p1" }] }
+        ]),
+    )
+    .entities("Product", products())
+    .resolve("Product", "price", |ctx| {
+        let currency = match ctx.arg("currency") {
+            Value::Null => json!("EUR"),
+            given => given.clone(),
+        };
+        price(ctx.get("base"), &currency)
+    })
+    .start()
+    .await;
+    let supergraph = Supergraph::from_apollo(
+        &[&market],
+        r#"
+        type Query @join__type(graph: MARKET) { sellers: [Seller!]! }
+        interface Seller @join__type(graph: MARKET) { id: ID! products: [Product!]! }
+        type Shop implements Seller @join__type(graph: MARKET, key: "id") @join__implements(graph: MARKET, interface: "Seller") @context(name: "market__shop") {
+          id: ID!
+          currency: String!
+          products: [Product!]!
+        }
+        type Person implements Seller @join__type(graph: MARKET, key: "id") @join__implements(graph: MARKET, interface: "Seller") {
+          id: ID!
+          currency: String!
+          products: [Product!]!
+        }
+        type Product @join__type(graph: MARKET, key: "id") {
+          id: ID!
+          price: Int! @join__field(graph: MARKET, contextArguments: [{context: "market__shop", name: "currency", type: "String", selection: "{ currency }"}])
+        }
+        "#,
+    );
+    let through_interface = supergraph.query("{ sellers { products { price } } }").await;
+    through_interface.assert_data(json!({ "sellers": [
+        { "products": [{ "price": 3 }] },
+        { "products": [{ "price": 3 }] }
+    ] }));
+    let as_shop = supergraph
+        .query("{ sellers { ... on Shop { products { price } } ... on Person { id } } }")
+        .await;
+    as_shop.assert_data(json!({ "sellers": [
+        { "products": [{ "price": 6 }] },
+        { "id": "u1" }
+    ] }));
+}
