@@ -297,7 +297,8 @@ impl Subgraph {
                 "entities.graphql",
             )
             .build()
-            .and_then(|s| s.validate())
+            .map_err(Box::new)
+            .and_then(|s| s.validate().map_err(Box::new))
             .unwrap_or_else(|e| panic!("fixture {}: invalid SDL:\n{}", self.name, e.errors))
     }
 
@@ -548,10 +549,10 @@ fn execute(
             // apollo-compiler prefixes closure/data errors; subgraphs report the bare message.
             if let Some(Value::Array(errors)) = value.get_mut("errors") {
                 for error in errors {
-                    if let Some(Value::String(message)) = error.get_mut("message") {
-                        if let Some(rest) = message.strip_prefix("resolver error: ") {
-                            *message = rest.to_owned();
-                        }
+                    if let Some(Value::String(message)) = error.get_mut("message")
+                        && let Some(rest) = message.strip_prefix("resolver error: ")
+                    {
+                        *message = rest.to_owned();
                     }
                 }
             }
@@ -694,10 +695,10 @@ impl Inner {
         let type_name = rep.get("__typename")?.as_str()?;
         let ty = self.schema.types.get(type_name)?;
         let mut candidates: Vec<String> = vec![type_name.to_owned()];
-        if matches!(ty, ExtendedType::Interface(_)) {
-            if let Some(implementers) = self.schema.implementers_map().get(type_name) {
-                candidates.extend(implementers.objects.iter().map(|n| n.to_string()));
-            }
+        if matches!(ty, ExtendedType::Interface(_))
+            && let Some(implementers) = self.schema.implementers_map().get(type_name)
+        {
+            candidates.extend(implementers.objects.iter().map(|n| n.to_string()));
         }
         let no_keys = Vec::new();
         let requested_keys = self.keys.get(type_name).unwrap_or(&no_keys);
