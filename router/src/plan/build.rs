@@ -359,12 +359,7 @@ impl<'a> Builder<'a> {
                     }
                     // Inside `... on I` where the parent is an object, fields
                     // still belong to the object.
-                    let inner_parent =
-                        if self.sg.is_abstract(condition) && !self.sg.is_abstract(parent) {
-                            parent.clone()
-                        } else {
-                            condition.clone()
-                        };
+                    let inner_parent = self.inner_type(parent, condition).clone();
                     self.way.push(Hop::Fragment {
                         parent: parent.clone(),
                         fragment: fragment.without_selections(),
@@ -928,6 +923,17 @@ impl<'a> Builder<'a> {
         })
     }
 
+    /// The type fields are read on inside `... on condition` at a position
+    /// of type `parent`: on an object, fields still belong to the object
+    /// even under a condition on one of its abstract types.
+    pub(super) fn inner_type<'n>(&self, parent: &'n Name, condition: &'n Name) -> &'n Name {
+        if self.sg.is_abstract(condition) && !self.sg.is_abstract(parent) {
+            parent
+        } else {
+            condition
+        }
+    }
+
     /// How many fields of `sels` (recursively) `graph` cannot resolve itself:
     /// a cost estimate for choosing between subgraphs.
     pub(super) fn misses(&self, graph: GraphId, parent: &Name, sels: &[Sel]) -> usize {
@@ -946,13 +952,7 @@ impl<'a> Builder<'a> {
                     }
                 }
                 Sel::Fragment(fr) => {
-                    let inner = if self.sg.is_abstract(&fr.type_condition)
-                        && !self.sg.is_abstract(parent)
-                    {
-                        parent
-                    } else {
-                        &fr.type_condition
-                    };
+                    let inner = self.inner_type(parent, &fr.type_condition);
                     count += self.misses(graph, inner, &fr.selections);
                 }
             }

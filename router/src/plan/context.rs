@@ -103,13 +103,7 @@ impl Builder<'_> {
                     add_arguments(field, &arguments);
                 }
                 Sel::Fragment(fragment) => {
-                    let inner = if self.sg.is_abstract(&fragment.type_condition)
-                        && !self.sg.is_abstract(parent)
-                    {
-                        parent.clone()
-                    } else {
-                        fragment.type_condition.clone()
-                    };
+                    let inner = self.inner_type(parent, &fragment.type_condition).clone();
                     self.attach_contexts(group, &inner, &mut fragment.selections, target, inputs);
                 }
             }

@@ -26,9 +26,9 @@ fn products() -> Value {
     json!([{ "id": "p1", "name": "Pen", "base": 3 }, { "id": "p2", "name": "Ink", "base": 5 }])
 }
 
-/// One subgraph sets the context and resolves the field that reads it.
-async fn one_shop() -> (Fixture, Fixture) {
-    let shop = Subgraph::new(
+/// The shop: stores set the currency context that products' prices read.
+fn shop(stores: Value) -> Subgraph {
+    Subgraph::new(
         "shop",
         r#"
         type Query { stores: [Store!]! }
@@ -44,20 +44,22 @@ async fn one_shop() -> (Fixture, Fixture) {
         }
         "#,
     )
-    .root(
-        "stores",
-        json!([
-            { "id": "s1", "currency": "EUR", "products": [
-                { "id": "p1", "name": "Pen" }, { "id": "p2", "name": "Ink" }
-            ] },
-            { "id": "s2", "currency": "USD", "products": [{ "id": "p1", "name": "Pen" }] },
-            { "id": "s3", "currency": "EUR", "products": [{ "id": "p2", "name": "Ink" }] }
-        ]),
-    )
+    .root("stores", stores)
     .entities("Product", products())
     .resolve("Product", "price", |ctx| {
         price(ctx.get("base"), ctx.arg("currency"))
     })
+}
+
+/// One subgraph sets the context and resolves the field that reads it.
+async fn one_shop() -> (Fixture, Fixture) {
+    let shop = shop(json!([
+        { "id": "s1", "currency": "EUR", "products": [
+            { "id": "p1", "name": "Pen" }, { "id": "p2", "name": "Ink" }
+        ] },
+        { "id": "s2", "currency": "USD", "products": [{ "id": "p1", "name": "Pen" }] },
+        { "id": "s3", "currency": "EUR", "products": [{ "id": "p2", "name": "Ink" }] }
+    ]))
     .start()
     .await;
     let reviews = Subgraph::new(
@@ -176,33 +178,10 @@ async fn a_context_field_is_read_apart_from_a_client_alias_of_its_name() {
 async fn one_context_value_for_every_object_is_one_plain_entities_fetch() {
     let (_, reviews) = one_shop().await;
     // Every store answered in EUR: one value, one `_entities` field.
-    let eur = Subgraph::new(
-        "shop",
-        r#"
-        type Query { stores: [Store!]! }
-        type Store @key(fields: "id") @context(name: "store") {
-          id: ID!
-          currency: String!
-          products: [Product!]!
-        }
-        type Product @key(fields: "id") {
-          id: ID!
-          name: String!
-          price(currency: String @fromContext(field: "$store { currency }")): Int!
-        }
-        "#,
-    )
-    .root(
-        "stores",
-        json!([
-            { "id": "s1", "currency": "EUR", "products": [{ "id": "p1" }] },
-            { "id": "s3", "currency": "EUR", "products": [{ "id": "p2" }] }
-        ]),
-    )
-    .entities("Product", products())
-    .resolve("Product", "price", |ctx| {
-        price(ctx.get("base"), ctx.arg("currency"))
-    })
+    let eur = shop(json!([
+        { "id": "s1", "currency": "EUR", "products": [{ "id": "p1" }] },
+        { "id": "s3", "currency": "EUR", "products": [{ "id": "p2" }] }
+    ]))
     .start()
     .await;
     let supergraph = Supergraph::from_apollo(&[&eur, &reviews], ONE_SHOP);
