@@ -24,9 +24,18 @@ both_backends!(
 /// call timeouts: the outcome must depend on the stock, not on a busy
 /// machine's latency. Should a checkout still stall, recovery (every 200
 /// ms) finishes it, and the test counts it once it has.
+/// The load tests run one at a time: under load each app's four services
+/// open up to 16 PostgreSQL connections apiece, and two such apps at once
+/// exceed PostgreSQL's default of 100 (the products service then times out
+/// waiting for a connection and checkouts fail as CATALOG_UNAVAILABLE).
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn under_load() -> Options {
     let mut options = Options::default();
     options.call_timeout = Duration::from_secs(30);
+    // The catalog call too: it once took longer than its default 5 s on a
+    // busy CI machine, and the checkout failed as CATALOG_UNAVAILABLE.
+    options.catalog_timeout = Duration::from_secs(30);
     options.checkout.lease = Duration::from_secs(60);
     options.checkout.sweep_every = Duration::from_millis(200);
     options.checkout.wait_for_runner = Duration::from_secs(60);
@@ -37,6 +46,7 @@ const UNITS: i64 = 25;
 const CALLS: usize = 200;
 
 async fn two_hundred_concurrent_checkouts_sell_exactly_the_stock(backend: Backend) {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let Some(app) = spawn_app_with(backend, under_load()).await else {
         return;
     };
@@ -109,6 +119,7 @@ impl Lcg {
 }
 
 async fn a_random_mix_of_checkouts_reconciles(backend: Backend) {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let Some(app) = spawn_app_with(backend, under_load()).await else {
         return;
     };
