@@ -184,14 +184,11 @@ impl<'r, 'b> Walk<'r, 'b> {
         } = self;
         let mut prepared: Vec<(&FetchNode, Option<Prepared<'_>>)> = {
             let state = state.lock().unwrap_or_else(PoisonError::into_inner);
-            fetches
-                .iter()
-                .flat_map(|fetch| {
-                    prepare(supergraph, fetch, &state.data, variables)
-                        .into_iter()
-                        .map(move |part| (*fetch, part))
-                })
-                .collect()
+            let mut prepared = Vec::with_capacity(fetches.len());
+            for fetch in fetches {
+                prepare(supergraph, fetch, &state.data, variables, &mut prepared);
+            }
+            prepared
         };
         coalesce(&mut prepared);
         let batches = batches(&prepared);
@@ -349,10 +346,10 @@ fn combined_request(parts: Vec<(&FetchNode, SubgraphRequest)>) -> SubgraphReques
                 declarations.push(d.clone());
             }
         }
-        let mut selection = fetch.entity_selection.to_string();
+        let mut selection = std::borrow::Cow::Borrowed(&*fetch.entity_selection);
         for (n, input) in fetch.contexts.iter().enumerate() {
             let renamed = format!("{prefix}{i}_{n}");
-            selection = context::rename_variable(&selection, &input.variable, &renamed);
+            selection = context::rename_variable(&selection, &input.variable, &renamed).into();
             declarations.push(format!("${renamed}: {}", input.ty));
             if let Some((_, value)) = request
                 .variables
@@ -526,18 +523,20 @@ fn top_level_keys(sels: &[Sel]) -> Vec<String> {
     keys
 }
 
-/// The requests for `fetch` with the data as it is: none (`[None]`) when
-/// nothing applies, one, or for a fetch with context arguments one per
-/// distinct set of context values.
+/// Adds to `out` the requests for `fetch` with the data as it is: one
+/// `None` when nothing applies, one request, or for a fetch with context
+/// arguments one per distinct set of context values.
 fn prepare<'p>(
     supergraph: &Supergraph,
     fetch: &'p FetchNode,
     data: &Node<'_>,
     variables: &JsonMap,
-) -> Vec<Option<Prepared<'p>>> {
+    out: &mut Vec<(&'p FetchNode, Option<Prepared<'p>>)>,
+) {
     // `@skip`/`@include` that exclude everything a fetch selects make it moot.
     if !fetch.selections.is_empty() && fetch.selections.iter().all(|s| s.is_skipped(variables)) {
-        return vec![None];
+        out.push((fetch, None));
+        return;
     }
     let request_variables: Vec<(String, String)> = fetch
         .variables
@@ -547,54 +546,60 @@ fn prepare<'p>(
             Some((name.to_string(), serde_json::to_string(value).ok()?))
         })
         .collect();
-    let request = |dedup| SubgraphRequest {
+    let request = |variables, dedup| SubgraphRequest {
         query: fetch.operation.clone(),
         operation_name: fetch.operation_name.clone(),
-        variables: request_variables.clone(),
+        variables,
         dedup,
     };
     let Some(rep_sels) = &fetch.representations else {
-        return vec![Some(Prepared {
+        let prepared = Prepared {
             reps: None,
-            request: Some(request(!fetch.is_mutation)),
+            request: Some(request(request_variables, !fetch.is_mutation)),
             paths: Paths::default(),
             target_rep: Vec::new(),
             context: Vec::new(),
-        })];
+        };
+        out.push((fetch, Some(prepared)));
+        return;
     };
     if !fetch.contexts.is_empty() {
-        let parts: Vec<Option<Prepared<'p>>> =
-            context::group_objects(supergraph, data, &fetch.path, &fetch.contexts)
-                .into_iter()
-                .filter_map(|group| {
-                    let (reps, target_rep) = representations(supergraph, &group.objects, rep_sels);
-                    (!target_rep.is_empty()).then(|| {
-                        Some(Prepared {
-                            reps: Some(reps),
-                            request: Some(request(true)),
-                            paths: group.paths,
-                            target_rep,
-                            context: group.values,
-                        })
-                    })
-                })
-                .collect();
-        return if parts.is_empty() { vec![None] } else { parts };
+        let before = out.len();
+        for group in context::group_objects(supergraph, data, &fetch.path, &fetch.contexts) {
+            let (reps, target_rep) = representations(supergraph, &group.objects, rep_sels);
+            if target_rep.is_empty() {
+                continue;
+            }
+            let prepared = Prepared {
+                reps: Some(reps),
+                request: Some(request(request_variables.clone(), true)),
+                paths: group.paths,
+                target_rep,
+                context: group.values,
+            };
+            out.push((fetch, Some(prepared)));
+        }
+        if out.len() == before {
+            out.push((fetch, None));
+        }
+        return;
     }
     let mut objects = Vec::new();
     let mut paths = Paths::default();
     collect_objects(data, &fetch.path, &mut Vec::new(), &mut paths, &mut objects);
     let (reps, target_rep) = representations(supergraph, &objects, rep_sels);
     if target_rep.is_empty() {
-        return vec![None];
+        out.push((fetch, None));
+        return;
     }
-    vec![Some(Prepared {
+    let prepared = Prepared {
         reps: Some(reps),
-        request: Some(request(true)),
+        request: Some(request(request_variables, true)),
         paths,
         target_rep,
         context: Vec::new(),
-    })]
+    };
+    out.push((fetch, Some(prepared)));
 }
 
 /// The representations of `objects`, each distinct one once, plus

@@ -144,7 +144,8 @@ impl Builder<'_> {
             };
             // Only a setter the group before reads entirely by itself: a
             // reading it routed on could land in this very fetch.
-            let readable = at_entry && self.reads_all(self.outer[before].group, &ty, argument);
+            let readable =
+                at_entry && self.reading_misses(self.outer[before].group, &ty, argument) == 0;
             if !readable {
                 return None;
             }
@@ -308,7 +309,8 @@ impl Builder<'_> {
                     Some(before)
                         if self.groups[group].entity
                             && self.groups[group].path == at
-                            && self.reads_better(self.outer[before].group, group, ty, argument) =>
+                            && self.reading_misses(self.outer[before].group, ty, argument)
+                                < self.reading_misses(group, ty, argument) =>
                     {
                         Place::Entry { frame: before }
                     }
@@ -336,25 +338,11 @@ impl Builder<'_> {
         None
     }
 
-    /// Whether `group`'s subgraph resolves all of `argument`'s reading on
-    /// `ty` itself.
-    fn reads_all(&self, group: usize, ty: &Name, argument: &ContextArgument) -> bool {
+    /// How much of `argument`'s reading on `ty` `group`'s subgraph cannot
+    /// resolve itself.
+    fn reading_misses(&self, group: usize, ty: &Name, argument: &ContextArgument) -> usize {
         let reading = self.canonical_reading(argument);
-        self.misses(self.groups[group].graph, ty, &reading) == 0
-    }
-
-    /// Whether `before`'s subgraph resolves more of `argument`'s reading on
-    /// `ty` itself than `after`'s.
-    fn reads_better(
-        &self,
-        before: usize,
-        after: usize,
-        ty: &Name,
-        argument: &ContextArgument,
-    ) -> bool {
-        let reading = self.canonical_reading(argument);
-        let misses = |g: usize| self.misses(self.groups[g].graph, ty, &reading);
-        misses(before) < misses(after)
+        self.misses(self.groups[group].graph, ty, &reading)
     }
 
     /// Whether an object at a position of type `ty` sets `argument`'s
