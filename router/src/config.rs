@@ -42,6 +42,25 @@ pub struct RouterConfig {
     pub max_request_bytes: usize,
     /// Per-subgraph overrides, by the subgraph's name in the supergraph.
     pub subgraphs: BTreeMap<String, SubgraphConfig>,
+    /// How requests travel to subgraphs.
+    pub traffic: TrafficConfig,
+}
+
+/// Settings that shape traffic to every subgraph.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrafficConfig {
+    /// Longest a client request may take, all its fetches included: a
+    /// fetch never outlives it, whatever the subgraph's own timeout.
+    pub deadline_ms: u64,
+}
+
+impl Default for TrafficConfig {
+    fn default() -> Self {
+        TrafficConfig {
+            deadline_ms: 30_000,
+        }
+    }
 }
 
 /// Settings of one subgraph.
@@ -64,6 +83,7 @@ impl Default for RouterConfig {
             plan_timeout_ms: 2_000,
             max_request_bytes: 2 * 1024 * 1024,
             subgraphs: BTreeMap::new(),
+            traffic: TrafficConfig::default(),
         }
     }
 }
@@ -110,6 +130,9 @@ impl RouterConfig {
     fn check(&self) -> Result<(), String> {
         if self.timeout_ms == 0 {
             return Err("timeout_ms must be greater than 0".into());
+        }
+        if self.traffic.deadline_ms == 0 {
+            return Err("traffic.deadline_ms must be greater than 0".into());
         }
         if self.max_request_bytes == 0 {
             return Err("max_request_bytes must be greater than 0".into());
@@ -158,6 +181,9 @@ mod tests {
             plan_cache_size = 10
             max_request_bytes = 1024
 
+            [traffic]
+            deadline_ms = 4000
+
             [subgraphs.products]
             url = "http://products:4001/graphql"
             timeout_ms = 500
@@ -171,6 +197,7 @@ mod tests {
         assert!(!config.dedup_queries);
         assert_eq!(config.plan_cache_size, 10);
         assert_eq!(config.max_request_bytes, 1024);
+        assert_eq!(config.traffic.deadline_ms, 4000);
         assert_eq!(
             config.subgraphs["products"].url.as_deref(),
             Some("http://products:4001/graphql")
@@ -193,6 +220,7 @@ mod tests {
     fn rejects_bad_values() {
         assert!(RouterConfig::from_toml("listen = \"nowhere\"").is_err());
         assert!(RouterConfig::from_toml("timeout_ms = 0").is_err());
+        assert!(RouterConfig::from_toml("[traffic]\ndeadline_ms = 0").is_err());
         let err = RouterConfig::from_toml("[subgraphs.a]\nurl = \"ftp://x\"").unwrap_err();
         assert!(err.to_string().contains("subgraphs.a.url"), "{err}");
     }

@@ -36,12 +36,7 @@ pub enum EngineError {
     UnknownSubgraph { name: String, known: String },
 }
 
-/// The HTTP method a request came with: GET may only run queries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HttpMethod {
-    Get,
-    Post,
-}
+pub use crate::request::{HttpMethod, RequestContext};
 
 /// How a response should be reported over HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +85,8 @@ pub struct Engine {
     planner: Planner,
     plans: moka::sync::Cache<PlanKey, Result<Arc<QueryPlan>, Arc<str>>>,
     transport: Arc<dyn Transport>,
+    /// How long a client request may take, fetches included.
+    deadline: Duration,
 }
 
 impl Engine {
@@ -128,7 +125,14 @@ impl Engine {
             supergraph,
             api_schema,
             transport,
+            deadline: Duration::from_millis(config.traffic.deadline_ms),
         })
+    }
+
+    /// The context of a request that arrives now, due within the
+    /// configured deadline.
+    pub fn context(&self, method: HttpMethod, headers: http::HeaderMap) -> RequestContext {
+        RequestContext::new(method, headers, tokio::time::Instant::now() + self.deadline)
     }
 
     pub fn supergraph(&self) -> &Arc<Supergraph> {
@@ -145,13 +149,17 @@ impl Engine {
     }
 
     /// Runs one client request.
-    pub async fn execute(&self, request: graphql::Request, method: HttpMethod) -> EngineResponse {
+    pub async fn execute(
+        &self,
+        request: graphql::Request,
+        context: &RequestContext,
+    ) -> EngineResponse {
         let (prepared, variables) = match self.preparer.prepare_request(&request) {
             Ok(prepared) => prepared,
             Err(err) => return EngineResponse::from_response(err.to_response()),
         };
         let operation = prepared.operation();
-        if method == HttpMethod::Get && !operation.is_query() {
+        if context.method == HttpMethod::Get && !operation.is_query() {
             return EngineResponse {
                 response: graphql::Response::request_error(Error::coded(
                     format!(
@@ -198,6 +206,7 @@ impl Engine {
             operation,
             &variables.json,
             &*self.transport,
+            context,
         )
         .await;
         let response = match introspected {
@@ -278,15 +287,13 @@ pub(crate) mod tests {
             &self,
             subgraph: &SubgraphEndpoint,
             request: SubgraphRequest,
+            _context: &RequestContext,
         ) -> Result<RawResponse, TransportError> {
             self.requests
                 .lock()
                 .unwrap()
                 .push((subgraph.name.clone(), request));
-            Ok(RawResponse {
-                status: 200,
-                body: bytes::Bytes::from_static(b"{\"data\":{}}"),
-            })
+            Ok(RawResponse::ok(bytes::Bytes::from_static(b"{\"data\":{}}")))
         }
     }
 
@@ -317,7 +324,7 @@ pub(crate) mod tests {
         let result = engine
             .execute(
                 request("{ __typename __schema { queryType { name } } }"),
-                HttpMethod::Get,
+                &engine.context(HttpMethod::Get, Default::default()),
             )
             .await;
         assert_eq!(result.status, ResponseStatus::Ok);
@@ -331,23 +338,37 @@ pub(crate) mod tests {
     #[tokio::test]
     async fn request_errors_have_no_data() {
         let engine = engine();
-        let result = engine.execute(request("{ nope }"), HttpMethod::Post).await;
+        let result = engine
+            .execute(
+                request("{ nope }"),
+                &engine.context(HttpMethod::Post, Default::default()),
+            )
+            .await;
         assert_eq!(result.status, ResponseStatus::RequestError);
         assert!(result.response.data.is_none());
         assert_eq!(code(&result.response), "GRAPHQL_VALIDATION_FAILED");
 
         // Inaccessible fields are not in the API schema, so they do not validate.
         let result = engine
-            .execute(request("{ product(id: 1) { cost } }"), HttpMethod::Post)
+            .execute(
+                request("{ product(id: 1) { cost } }"),
+                &engine.context(HttpMethod::Post, Default::default()),
+            )
             .await;
         assert_eq!(code(&result.response), "GRAPHQL_VALIDATION_FAILED");
         let result = engine
-            .execute(request("mutation { reset }"), HttpMethod::Post)
+            .execute(
+                request("mutation { reset }"),
+                &engine.context(HttpMethod::Post, Default::default()),
+            )
             .await;
         assert_eq!(code(&result.response), "GRAPHQL_VALIDATION_FAILED");
 
         let result = engine
-            .execute(graphql::Request::default(), HttpMethod::Post)
+            .execute(
+                graphql::Request::default(),
+                &engine.context(HttpMethod::Post, Default::default()),
+            )
             .await;
         assert_eq!(code(&result.response), "MISSING_QUERY_STRING");
     }
@@ -367,12 +388,18 @@ pub(crate) mod tests {
         )
         .unwrap();
         let result = engine
-            .execute(request("mutation { m }"), HttpMethod::Get)
+            .execute(
+                request("mutation { m }"),
+                &engine.context(HttpMethod::Get, Default::default()),
+            )
             .await;
         assert_eq!(result.status, ResponseStatus::MethodNotAllowed);
         assert_eq!(code(&result.response), METHOD_NOT_ALLOWED);
         let result = engine
-            .execute(request("mutation { __typename }"), HttpMethod::Post)
+            .execute(
+                request("mutation { __typename }"),
+                &engine.context(HttpMethod::Post, Default::default()),
+            )
             .await;
         assert_eq!(result.status, ResponseStatus::Ok);
         assert_eq!(
@@ -392,7 +419,9 @@ pub(crate) mod tests {
             for name in ["A", "B"] {
                 let mut r = request(query);
                 r.operation_name = Some(name.into());
-                engine.execute(r, HttpMethod::Post).await;
+                engine
+                    .execute(r, &engine.context(HttpMethod::Post, Default::default()))
+                    .await;
             }
         }
         assert_eq!(

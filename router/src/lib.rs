@@ -13,6 +13,7 @@
 //! - `plan`: the query planner; pure, no I/O. Plans print as readable text.
 //! - `execute`: runs a plan against subgraphs and shapes the client response.
 //! - `transport`: sending subgraph requests (a trait; HTTP in production).
+//! - `request`: the request context (headers, method, deadline) every stage sees.
 //! - `engine`: ties prepare, plan (cached) and execute together per request.
 //! - `server`: the HTTP endpoint.
 //! - `config`: router settings from a file.
@@ -27,6 +28,7 @@ pub mod introspect;
 pub mod introspection;
 pub mod plan;
 pub mod prepare;
+pub mod request;
 pub mod schema_diff;
 pub mod server;
 pub mod supergraph;

@@ -169,7 +169,8 @@ async fn post_graphql(
             MISSING_QUERY,
         );
     }
-    respond(media, engine.execute(request, HttpMethod::Post).await)
+    let context = engine.context(HttpMethod::Post, headers);
+    respond(media, engine.execute(request, &context).await)
 }
 
 async fn get_graphql(
@@ -227,7 +228,8 @@ async fn get_graphql(
             }
         }
     }
-    respond(media, engine.execute(request, HttpMethod::Get).await)
+    let context = engine.context(HttpMethod::Get, headers);
+    respond(media, engine.execute(request, &context).await)
 }
 
 /// The media type of the response, from the request's `Accept`: the GraphQL

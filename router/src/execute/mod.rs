@@ -37,6 +37,7 @@ use crate::graphql::{Error, JsonMap, PathSegment, RawData, Response};
 use crate::plan::dealias::Rename;
 use crate::plan::selection::Sel;
 use crate::plan::{FetchNode, PathElem, PlanNode, QueryPlan};
+use crate::request::RequestContext;
 use crate::supergraph::Supergraph;
 use crate::transport::{RawResponse, SubgraphRequest, Transport, TransportError};
 use answer::Answer;
@@ -60,6 +61,7 @@ pub async fn execute(
     operation: &Operation,
     variables: &JsonMap,
     transport: &dyn Transport,
+    context: &RequestContext,
 ) -> Response {
     // One slot per fetch for the response bodies the data tree borrows from:
     // they live until the response is written.
@@ -76,6 +78,7 @@ pub async fn execute(
             supergraph,
             variables,
             transport,
+            context,
         };
         walk.node(root).await;
     }
@@ -132,6 +135,7 @@ struct Walk<'r, 'b> {
     supergraph: &'r Supergraph,
     variables: &'r JsonMap,
     transport: &'r dyn Transport,
+    context: &'r RequestContext,
 }
 
 impl<'r, 'b> Walk<'r, 'b> {
@@ -181,6 +185,7 @@ impl<'r, 'b> Walk<'r, 'b> {
             supergraph,
             variables,
             transport,
+            context,
         } = self;
         let mut prepared: Vec<(&FetchNode, Option<Prepared<'_>>)> = {
             let state = state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -192,13 +197,13 @@ impl<'r, 'b> Walk<'r, 'b> {
         };
         coalesce(&mut prepared);
         let batches = batches(&prepared);
-        let raw = send_step(&mut prepared, &batches, supergraph, *transport).await;
+        let raw = send_step(&mut prepared, &batches, supergraph, *transport, context).await;
         let mut answers: Vec<Option<Result<Answer<'b>, TransportError>>> =
             (0..prepared.len()).map(|_| None).collect();
         for (batch, raw) in batches.iter().zip(raw) {
             let Some(raw) = raw else { continue };
             let fetch = prepared[batch[0]].0;
-            let read = raw.and_then(|RawResponse { status, body }| {
+            let read = raw.and_then(|RawResponse { status, body, .. }| {
                 let body = bodies[fetch.id].get_or_init(|| body);
                 answer::read(&fetch.service, status, body)
             });
@@ -298,6 +303,7 @@ async fn send_step(
     batches: &[Vec<usize>],
     supergraph: &Supergraph,
     transport: &dyn Transport,
+    context: &RequestContext,
 ) -> Vec<Option<Result<RawResponse, TransportError>>> {
     let mut requests = Vec::with_capacity(batches.len());
     for batch in batches {
@@ -318,7 +324,11 @@ async fn send_step(
     }
     join_all(requests.into_iter().map(|(graph, request)| async move {
         let request = request?;
-        Some(transport.fetch(supergraph.subgraph(graph), request).await)
+        Some(
+            transport
+                .fetch(supergraph.subgraph(graph), request, context)
+                .await,
+        )
     }))
     .await
 }

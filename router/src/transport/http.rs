@@ -16,6 +16,7 @@ use bytes::Bytes;
 
 use super::{RawResponse, SubgraphEndpoint, SubgraphRequest, Transport, TransportError};
 use crate::config::RouterConfig;
+use crate::request::RequestContext;
 
 /// How the HTTP transport reaches subgraphs.
 #[derive(Debug, Clone)]
@@ -134,10 +135,21 @@ impl Transport for HttpTransport {
         &self,
         subgraph: &SubgraphEndpoint,
         request: SubgraphRequest,
+        context: &RequestContext,
     ) -> Result<RawResponse, TransportError> {
+        // The subgraph's timeout, cut short by the client request's deadline.
+        let left = context
+            .deadline
+            .saturating_duration_since(tokio::time::Instant::now());
+        let timeout = self.timeout(subgraph).min(left);
+        if timeout.is_zero() {
+            return Err(TransportError::Timeout {
+                subgraph: subgraph.name.clone(),
+                timeout_ms: 0,
+            });
+        }
         let body = Bytes::from(request.body());
         let url = self.url(subgraph).to_owned();
-        let timeout = self.timeout(subgraph);
         if !(request.dedup && self.inner.options.dedup_queries) {
             return send(&self.inner.client, &subgraph.name, &url, body, timeout).await;
         }
@@ -194,7 +206,15 @@ impl Transport for HttpTransport {
                 }
             }
         };
-        fetch.await
+        // A shared call runs on its first caller's timeout; each caller
+        // still waits no longer than its own.
+        match tokio::time::timeout(timeout, fetch).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportError::Timeout {
+                subgraph: subgraph.name.clone(),
+                timeout_ms: timeout.as_millis() as u64,
+            }),
+        }
     }
 }
 
@@ -230,9 +250,15 @@ async fn send(
         .send()
         .await
         .map_err(classify)?;
+    let mut response = response;
     let status = response.status().as_u16();
+    let headers = std::mem::take(response.headers_mut());
     let body = response.bytes().await.map_err(classify)?;
-    Ok(RawResponse { status, body })
+    Ok(RawResponse {
+        status,
+        headers,
+        body,
+    })
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {
@@ -323,6 +349,10 @@ mod tests {
         }
     }
 
+    fn context() -> RequestContext {
+        RequestContext::post_within(Duration::from_secs(30))
+    }
+
     fn request(query: &str, dedup: bool) -> SubgraphRequest {
         SubgraphRequest {
             query: query.into(),
@@ -337,7 +367,8 @@ mod tests {
         endpoint: &SubgraphEndpoint,
         dedup: bool,
     ) -> Vec<RawResponse> {
-        let calls = (0..10).map(|_| transport.fetch(endpoint, request("{ a }", dedup)));
+        let context = context();
+        let calls = (0..10).map(|_| transport.fetch(endpoint, request("{ a }", dedup), &context));
         futures::future::join_all(calls)
             .await
             .into_iter()
@@ -364,7 +395,7 @@ mod tests {
 
         // Afterwards, a new call goes out again.
         transport
-            .fetch(&endpoint, request("{ a }", true))
+            .fetch(&endpoint, request("{ a }", true), &context())
             .await
             .unwrap();
         assert_eq!(hits.count.load(Ordering::SeqCst), 2);
@@ -382,9 +413,10 @@ mod tests {
         let (base, hits) = server().await;
         let transport = HttpTransport::new(HttpOptions::default()).unwrap();
         let endpoint = endpoint(format!("{base}/graphql"));
+        let context = context();
         let (a, b) = tokio::join!(
-            transport.fetch(&endpoint, request("{ a }", true)),
-            transport.fetch(&endpoint, request("{ b }", true)),
+            transport.fetch(&endpoint, request("{ a }", true), &context),
+            transport.fetch(&endpoint, request("{ b }", true), &context),
         );
         assert_eq!(data(&a.unwrap()), json!({"echo": "{ a }"}));
         assert_eq!(data(&b.unwrap()), json!({"echo": "{ b }"}));
@@ -421,7 +453,11 @@ mod tests {
         let transport = HttpTransport::new(options).unwrap();
         let started = std::time::Instant::now();
         let err = transport
-            .fetch(&endpoint(format!("{base}/slow")), request("{ a }", true))
+            .fetch(
+                &endpoint(format!("{base}/slow")),
+                request("{ a }", true),
+                &context(),
+            )
             .await
             .unwrap_err();
         assert!(
@@ -430,6 +466,39 @@ mod tests {
         );
         assert!(started.elapsed() < Duration::from_secs(2));
         assert_eq!(err.code(), "SUBGRAPH_TIMEOUT");
+    }
+
+    #[tokio::test]
+    async fn no_fetch_outlives_the_client_request() {
+        let (base, _) = server().await;
+        let transport = HttpTransport::new(HttpOptions::default()).unwrap();
+        let started = std::time::Instant::now();
+        let due_soon = RequestContext::post_within(Duration::from_millis(200));
+        for dedup in [true, false] {
+            let err = transport
+                .fetch(
+                    &endpoint(format!("{base}/slow")),
+                    request("{ a }", dedup),
+                    &due_soon,
+                )
+                .await
+                .unwrap_err();
+            assert!(matches!(err, TransportError::Timeout { .. }), "{err:?}");
+        }
+        assert!(started.elapsed() < Duration::from_secs(1));
+        // Past the deadline, nothing is sent at all.
+        let err = transport
+            .fetch(
+                &endpoint(format!("{base}/graphql")),
+                request("{ a }", false),
+                &due_soon,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, TransportError::Timeout { timeout_ms: 0, .. }),
+            "{err:?}"
+        );
     }
 
     #[tokio::test]
@@ -442,6 +511,7 @@ mod tests {
             .fetch(
                 &endpoint(format!("http://{addr}/graphql")),
                 request("{ a }", false),
+                &context(),
             )
             .await
             .unwrap_err();
@@ -460,6 +530,7 @@ mod tests {
             .fetch(
                 &endpoint("http://127.0.0.1:1/nowhere".into()),
                 request("{ a }", false),
+                &context(),
             )
             .await
             .unwrap();
@@ -476,13 +547,18 @@ mod tests {
             .fetch(
                 &endpoint(format!("{base}/error-with-body")),
                 request("{ a }", false),
+                &context(),
             )
             .await
             .unwrap();
         assert_eq!(with_body.status, 400);
         assert_eq!(&with_body.body[..], br#"{"errors":[{"message":"bad"}]}"#);
         let without = transport
-            .fetch(&endpoint(format!("{base}/error")), request("{ a }", false))
+            .fetch(
+                &endpoint(format!("{base}/error")),
+                request("{ a }", false),
+                &context(),
+            )
             .await
             .unwrap();
         assert_eq!((without.status, &without.body[..]), (502, &b"oops"[..]));

@@ -5,7 +5,10 @@ mod http;
 
 use std::sync::Arc;
 
+use ::http::HeaderMap;
 use bytes::Bytes;
+
+use crate::request::RequestContext;
 
 pub use http::{HttpOptions, HttpTransport};
 
@@ -71,7 +74,19 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
 #[derive(Debug, Clone)]
 pub struct RawResponse {
     pub status: u16,
+    pub headers: HeaderMap,
     pub body: Bytes,
+}
+
+impl RawResponse {
+    /// A 200 answer without headers (fakes and tests).
+    pub fn ok(body: impl Into<Bytes>) -> Self {
+        RawResponse {
+            status: 200,
+            headers: HeaderMap::new(),
+            body: body.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -108,9 +123,12 @@ pub struct SubgraphEndpoint {
 
 #[async_trait::async_trait]
 pub trait Transport: Send + Sync + 'static {
+    /// Sends `request` to `subgraph` on behalf of the client request
+    /// `context`: done by `context.deadline` at the latest.
     async fn fetch(
         &self,
         subgraph: &SubgraphEndpoint,
         request: SubgraphRequest,
+        context: &RequestContext,
     ) -> Result<RawResponse, TransportError>;
 }

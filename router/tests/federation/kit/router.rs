@@ -25,7 +25,8 @@ impl Router {
     /// Runs one client request (POST); returns the response and the HTTP status
     /// it maps to (200, 400 for a request error, 405).
     pub async fn execute(&self, request: Request) -> (Response, u16) {
-        let answer = self.engine.execute(request, HttpMethod::Post).await;
+        let context = self.engine.context(HttpMethod::Post, Default::default());
+        let answer = self.engine.execute(request, &context).await;
         let status = match answer.status {
             ResponseStatus::Ok => 200,
             ResponseStatus::RequestError => 400,

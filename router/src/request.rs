@@ -1,0 +1,39 @@
+//! What travels with one client request from the HTTP handler through the
+//! engine and the executor into every subgraph request: the client's
+//! headers, the HTTP method and the deadline no fetch may outlive. (Claims
+//! and trace ids join it as the router learns them.)
+
+use http::HeaderMap;
+use tokio::time::Instant;
+
+/// The HTTP method a request came with: GET may only run queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub method: HttpMethod,
+    /// The client's request headers, as received.
+    pub headers: HeaderMap,
+    /// When the client's request must be answered: every subgraph fetch
+    /// ends by then, whatever its own timeout.
+    pub deadline: Instant,
+}
+
+impl RequestContext {
+    pub fn new(method: HttpMethod, headers: HeaderMap, deadline: Instant) -> Self {
+        RequestContext {
+            method,
+            headers,
+            deadline,
+        }
+    }
+
+    /// A POST without headers, due within `budget` from now (tests, tools).
+    pub fn post_within(budget: std::time::Duration) -> Self {
+        RequestContext::new(HttpMethod::Post, HeaderMap::new(), Instant::now() + budget)
+    }
+}
