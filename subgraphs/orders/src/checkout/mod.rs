@@ -55,6 +55,31 @@ pub struct CheckoutSettings {
     pub faults: Faults,
 }
 
+/// The most calls to other services one run makes once it resumes an
+/// order: a payment lookup, then capture and commit (or void, release and
+/// restock on the way back).
+const MOST_CALLS_PER_RUN: u32 = 4;
+
+impl CheckoutSettings {
+    /// The longest one call to another service takes with its retries,
+    /// when each try ends within `call_timeout`.
+    pub fn call_bound(&self, call_timeout: Duration) -> Duration {
+        let backoff: Duration = (1..self.attempts)
+            .map(|n| self.retry_delay * 2u32.saturating_pow(n - 1))
+            .sum();
+        call_timeout * self.attempts + backoff
+    }
+
+    /// The longest an order stays PENDING after its placing request
+    /// answered that way (a stalled call), once the services answer within
+    /// `call_timeout` again: the stall pause, one sweep, and one recovery
+    /// run of at most [`MOST_CALLS_PER_RUN`] calls. (Orders waiting for an
+    /// invoice are not bounded by this: they wait for the customer.)
+    pub fn settle_bound(&self, call_timeout: Duration) -> Duration {
+        self.stall_pause + self.sweep_every + self.call_bound(call_timeout) * MOST_CALLS_PER_RUN
+    }
+}
+
 impl Default for CheckoutSettings {
     fn default() -> Self {
         CheckoutSettings {
@@ -93,6 +118,8 @@ pub struct Checkout {
     stock: Arc<dyn Stock>,
     billing: Arc<dyn Billing>,
     settings: CheckoutSettings,
+    /// Recovery runs in progress, at most `recovery::CONCURRENCY`.
+    recovering: Arc<tokio::sync::Semaphore>,
 }
 
 /// What a step decided: the order's next step and what to record with it.
@@ -161,6 +188,7 @@ impl Checkout {
             stock,
             billing,
             settings,
+            recovering: Arc::new(tokio::sync::Semaphore::new(recovery::CONCURRENCY)),
         }
     }
 
@@ -695,5 +723,31 @@ fn after_payment(state: &PaymentState) -> Plan {
                 "PAYMENT_FAILED",
                 "the payment was voided before the order was confirmed",
             )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stalled_order_settles_within_a_bound_its_settings_imply() {
+        let settings = CheckoutSettings::default();
+        // Four tries of 5 s with 100, 200 and 400 ms between them.
+        let call = settings.call_bound(Duration::from_secs(5));
+        assert_eq!(call, Duration::from_millis(20_700));
+        // The stall pause, one sweep, then four such calls.
+        assert_eq!(
+            settings.settle_bound(Duration::from_secs(5)),
+            Duration::from_secs(5) + Duration::from_secs(5) + call * 4
+        );
+        let single = CheckoutSettings {
+            attempts: 1,
+            ..CheckoutSettings::default()
+        };
+        assert_eq!(
+            single.call_bound(Duration::from_secs(2)),
+            Duration::from_secs(2)
+        );
     }
 }

@@ -7,23 +7,23 @@
 //! undoes the rest.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-
-use futures::StreamExt;
 
 use super::Checkout;
 use crate::store::Lease;
 
-/// How many unfinished checkouts one sweep takes on.
+/// How many unfinished checkouts one sweep looks at.
 const BATCH: u64 = 100;
-/// How many of them run at once.
-const CONCURRENCY: usize = 8;
+/// How many recovery runs go on at once.
+pub(super) const CONCURRENCY: usize = 8;
 
 impl Checkout {
-    /// One pass: runs every unfinished checkout whose lease is free, a few
-    /// at a time, and asks payments about orders that have waited long for
-    /// their payment. Returns how many it ran.
+    /// One pass: claims unfinished checkouts whose lease is free (and
+    /// orders that have waited long for their payment) and runs each in a
+    /// task of its own, at most `CONCURRENCY` at once. The sweep does not
+    /// wait for the runs: one slow run cannot hold back an order that
+    /// stalled after it (see `CheckoutSettings::settle_bound`). Returns
+    /// how many runs it started.
     pub async fn recover(&self) -> usize {
         if self.settings.faults.is_dead() {
             return 0;
@@ -38,29 +38,36 @@ impl Checkout {
                 return 0;
             }
         };
-        let ran = AtomicUsize::new(0);
-        futures::stream::iter(ids)
-            .for_each_concurrent(CONCURRENCY, |id| {
-                let ran = &ran;
-                async move {
-                    let lease = self.new_lease();
-                    match self.store.claim(&id, &lease).await {
-                        Ok(Some(order)) => match self.run_from(order, lease, None, true).await {
-                            Ok(order) => {
-                                ran.fetch_add(1, Ordering::Relaxed);
-                                tracing::info!(order = id.as_str(), status = %order.status, step = ?order.checkout_step, "recovered checkout");
-                            }
-                            Err(err) => {
-                                tracing::warn!(order = id.as_str(), error = %err, "recovery failed; will retry");
-                            }
-                        },
-                        Ok(None) => {}
-                        Err(err) => tracing::warn!(order = id.as_str(), error = %err, "cannot claim"),
+        let mut started = 0;
+        for id in ids {
+            // All slots busy: the rest wait for the next sweep.
+            let Ok(slot) = self.recovering.clone().try_acquire_owned() else {
+                break;
+            };
+            let lease = self.new_lease();
+            let order = match self.store.claim(&id, &lease).await {
+                Ok(Some(order)) => order,
+                Ok(None) => continue,
+                Err(err) => {
+                    tracing::warn!(order = id.as_str(), error = %err, "cannot claim");
+                    continue;
+                }
+            };
+            started += 1;
+            let checkout = self.clone();
+            tokio::spawn(async move {
+                let _slot = slot;
+                match checkout.run_from(order, lease, None, true).await {
+                    Ok(order) => {
+                        tracing::info!(order = id.as_str(), status = %order.status, step = ?order.checkout_step, "recovered checkout");
+                    }
+                    Err(err) => {
+                        tracing::warn!(order = id.as_str(), error = %err, "recovery failed; will retry");
                     }
                 }
-            })
-            .await;
-        ran.into_inner()
+            });
+        }
+        started
     }
 
     /// Sweeps until `stopping` completes.

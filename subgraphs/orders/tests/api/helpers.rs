@@ -399,9 +399,17 @@ impl TestApp {
         }
     }
 
-    /// Waits (up to 30 s) until `order` has left PENDING; returns the order.
+    /// Waits until `order` has left PENDING, at most as long as the
+    /// checkout's settings say a stalled order can take; returns the order.
     pub async fn wait_until_settled(&self, order: &str) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        // Not a guess: the bound the checkout's own settings imply.
+        let call_timeout = self
+            .services
+            .inventory
+            .timeout
+            .max(self.services.payments.timeout);
+        let bound = self.services.checkout.settle_bound(call_timeout);
+        let deadline = tokio::time::Instant::now() + bound;
         loop {
             let current = self.order(order).await;
             if current["status"] != "PENDING" || tokio::time::Instant::now() >= deadline {
