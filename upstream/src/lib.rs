@@ -1,0 +1,39 @@
+//! A resilient client to one named service that runs as one or more
+//! endpoints (replicas). Every call between the system's parts goes
+//! through it: the router's fetches to subgraphs and the services' calls
+//! to each other.
+//!
+//! An [`Upstream`] is a tower stack built once per service, outermost first:
+//!
+//! 1. `dedup`: identical idempotent requests in flight at once share one call;
+//! 2. `deadline`: nothing outlives the caller's deadline;
+//! 3. `retry`: failed tries go again (on another endpoint) within a budget;
+//! 4. `breaker`: a failing service is failed fast, then probed;
+//! 5. `balance`: power of two choices over peak-EWMA cost, across the
+//!    endpoints the discovery source names;
+//! 6. per endpoint, `endpoint`: passive health (outlier ejection) and the
+//!    cost the balancer reads, around tower's `PeakEwma` and the HTTP call
+//!    (`http`).
+//!
+//! `config` holds the policies with their defaults; `status` is what an
+//! operator sees of it all.
+
+#![forbid(unsafe_code)]
+
+mod balance;
+mod breaker;
+pub mod config;
+mod deadline;
+mod dedup;
+mod endpoint;
+mod error;
+mod http;
+mod request;
+mod retry;
+pub mod status;
+mod upstream;
+
+pub use config::{BreakerConfig, OutlierConfig, RetryConfig, TrafficPolicy};
+pub use error::{BuildError, UpstreamError};
+pub use request::{Request, Response};
+pub use upstream::Upstream;

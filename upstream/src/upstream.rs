@@ -1,0 +1,193 @@
+//! Building the stack for one service and calling it.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::channel::mpsc::{UnboundedSender, unbounded};
+use http::HeaderValue;
+use http::header::{ACCEPT, CONTENT_TYPE};
+use tower::ServiceExt;
+use tower::discover::Change;
+use tower::load::{CompleteOnResponse, PeakEwma};
+use tower::retry::Retry;
+
+use crate::balance::{Balancer, EndpointService};
+use crate::breaker::{Breaker, CircuitBreaker};
+use crate::config::TrafficPolicy;
+use crate::deadline::Deadline;
+use crate::dedup::Dedup;
+use crate::endpoint::{Guarded, Pool};
+use crate::error::{BuildError, UpstreamError};
+use crate::http::HttpEndpoint;
+use crate::request::{Request, Response};
+use crate::retry::RetryPolicy;
+use crate::status::UpstreamStatus;
+
+/// The peak-EWMA estimate an endpoint starts with, before any answer.
+const DEFAULT_RTT: Duration = Duration::from_millis(5);
+/// How fast the estimate forgets a peak.
+const EWMA_DECAY: Duration = Duration::from_secs(10);
+
+/// The layers, outermost first (see the crate's documentation).
+type Stack = Dedup<Deadline<Retry<RetryPolicy, CircuitBreaker<Balancer>>>>;
+
+/// A resilient client to one named service. Cheap to clone.
+#[derive(Clone)]
+pub struct Upstream {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: Arc<str>,
+    stack: Stack,
+    pool: Arc<Pool>,
+    breaker: Option<Arc<Mutex<Breaker>>>,
+    client: reqwest::Client,
+    timeout: Duration,
+    changes: UnboundedSender<Result<Change<Arc<str>, EndpointService>, std::convert::Infallible>>,
+    endpoints: Mutex<HashSet<Arc<str>>>,
+}
+
+impl Upstream {
+    /// The HTTP client upstreams share: one keep-alive pool, JSON in and out.
+    pub fn default_client() -> Result<reqwest::Client, reqwest::Error> {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/graphql-response+json, application/json"),
+        );
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_keepalive(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .build()
+    }
+
+    /// An upstream named `name` over `endpoints` (URLs), each try bounded
+    /// by `timeout`, with `policy`'s retries, breaker and ejection.
+    pub fn new(
+        name: &str,
+        endpoints: &[String],
+        timeout: Duration,
+        policy: &TrafficPolicy,
+        client: reqwest::Client,
+    ) -> Result<Upstream, BuildError> {
+        policy.check().map_err(|message| BuildError::InvalidPolicy {
+            upstream: name.to_owned(),
+            message,
+        })?;
+        let name: Arc<str> = Arc::from(name);
+        let pool = Arc::new(Pool::new(name.clone(), policy.outlier.clone()));
+        let (changes, discovered) = unbounded();
+        let breaker = policy
+            .breaker
+            .enabled
+            .then(|| Arc::new(Mutex::new(Breaker::new(policy.breaker.clone()))));
+        let balancer = Balancer::new(name.clone(), discovered);
+        let stack = Dedup::new(
+            Deadline::new(
+                Retry::new(
+                    RetryPolicy::new(&policy.retry),
+                    CircuitBreaker::new(balancer, breaker.clone(), pool.clone()),
+                ),
+                name.clone(),
+            ),
+            name.clone(),
+        );
+        let upstream = Upstream {
+            inner: Arc::new(Inner {
+                name,
+                stack,
+                pool,
+                breaker,
+                client,
+                timeout,
+                changes,
+                endpoints: Mutex::new(HashSet::new()),
+            }),
+        };
+        upstream.set_endpoints(endpoints)?;
+        Ok(upstream)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// Sends `request`, by its deadline.
+    pub async fn call(&self, request: Request) -> Result<Response, UpstreamError> {
+        self.inner.stack.clone().oneshot(request).await
+    }
+
+    /// Makes `urls` the endpoint set: new ones take traffic from the next
+    /// call, removed ones take no more (calls in flight on them finish).
+    /// An empty or invalid list changes nothing and is an error.
+    pub fn set_endpoints(&self, urls: &[String]) -> Result<(), BuildError> {
+        let upstream = || self.inner.name.to_string();
+        if urls.is_empty() {
+            return Err(BuildError::NoEndpoints {
+                upstream: upstream(),
+            });
+        }
+        let mut parsed = Vec::with_capacity(urls.len());
+        for url in urls {
+            let valid = reqwest::Url::parse(url)
+                .map_err(|err| err.to_string())
+                .and_then(|u| match u.scheme() {
+                    "http" | "https" => Ok(u),
+                    other => Err(format!("scheme {other} is not http or https")),
+                });
+            match valid {
+                Ok(u) => parsed.push(u),
+                Err(reason) => {
+                    return Err(BuildError::InvalidUrl {
+                        upstream: upstream(),
+                        url: url.clone(),
+                        reason,
+                    });
+                }
+            }
+        }
+        let wanted: HashSet<Arc<str>> = parsed.iter().map(|u| Arc::from(u.as_str())).collect();
+        let mut current = self
+            .inner
+            .endpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for gone in current.difference(&wanted) {
+            self.inner.pool.remove(gone);
+            let _ = self.inner.changes.unbounded_send(Ok(Change::Remove(gone.clone())));
+        }
+        for url in parsed {
+            let key: Arc<str> = Arc::from(url.as_str());
+            if current.contains(&key) {
+                continue;
+            }
+            let state = self.inner.pool.add(key.clone());
+            let http = HttpEndpoint::new(self.inner.client.clone(), url, self.inner.timeout);
+            let service = Guarded::new(
+                PeakEwma::new(http, DEFAULT_RTT, EWMA_DECAY.as_nanos() as f64, CompleteOnResponse::default()),
+                state,
+                self.inner.pool.clone(),
+            );
+            let _ = self.inner.changes.unbounded_send(Ok(Change::Insert(key, service)));
+        }
+        *current = wanted;
+        Ok(())
+    }
+
+    /// Its breaker and endpoints as they are now.
+    pub fn status(&self) -> UpstreamStatus {
+        let now = tokio::time::Instant::now();
+        UpstreamStatus {
+            name: self.inner.name.to_string(),
+            breaker: self.inner.breaker.as_ref().map(|b| {
+                b.lock().unwrap_or_else(PoisonError::into_inner).state(now)
+            }),
+            endpoints: self.inner.pool.statuses(),
+        }
+    }
+}
