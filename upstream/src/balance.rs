@@ -57,7 +57,9 @@ impl Balancer {
             Poll::Ready(Ok(())) => {
                 let request = request.take().ok_or_else(no_endpoint)?;
                 let call = balance.call(request);
-                Ok(Box::pin(async move { call.await.map_err(into_upstream_error) }))
+                Ok(Box::pin(
+                    async move { call.await.map_err(into_upstream_error) },
+                ))
             }
             Poll::Ready(Err(_)) | Poll::Pending => Err(no_endpoint()),
         }
@@ -89,7 +91,8 @@ impl Service<Request> for Balancer {
         let balancer = self.clone();
         let mut request = Some(request);
         Box::pin(async move {
-            let call = std::future::poll_fn(|cx| Poll::Ready(balancer.start(&mut request, cx))).await?;
+            let call =
+                std::future::poll_fn(|cx| Poll::Ready(balancer.start(&mut request, cx))).await?;
             call.await
         })
     }

@@ -135,7 +135,8 @@ impl Breaker {
             .iter()
             .fold((0, 0), |(c, f), (bc, bf)| (c + bc, f + bf));
         if calls >= self.config.min_requests
-            && u64::from(failures) * 100 >= u64::from(calls) * u64::from(self.config.failure_percent)
+            && u64::from(failures) * 100
+                >= u64::from(calls) * u64::from(self.config.failure_percent)
         {
             tracing::warn!(calls, failures, "circuit breaker opened");
             self.open(now);
@@ -287,11 +288,23 @@ mod tests {
         let mut breaker = Breaker::new(config());
         calls(&mut breaker, 9, Outcome::Success);
         calls(&mut breaker, 10, Outcome::Failure);
-        assert_eq!(breaker.state(Instant::now()), BreakerState::Closed, "19 calls: too few");
+        assert_eq!(
+            breaker.state(Instant::now()),
+            BreakerState::Closed,
+            "19 calls: too few"
+        );
         calls(&mut breaker, 1, Outcome::Success);
-        assert_eq!(breaker.state(Instant::now()), BreakerState::Closed, "10 of 20 checked on failures only");
+        assert_eq!(
+            breaker.state(Instant::now()),
+            BreakerState::Closed,
+            "10 of 20 checked on failures only"
+        );
         calls(&mut breaker, 1, Outcome::Failure);
-        assert_eq!(breaker.state(Instant::now()), BreakerState::Open, "11 of 21");
+        assert_eq!(
+            breaker.state(Instant::now()),
+            BreakerState::Open,
+            "11 of 21"
+        );
         assert_eq!(breaker.admit(Instant::now()).0, Admission::Rejected);
     }
 
@@ -302,7 +315,11 @@ mod tests {
         tokio::time::advance(Duration::from_secs(11)).await;
         calls(&mut breaker, 10, Outcome::Success);
         calls(&mut breaker, 9, Outcome::Failure);
-        assert_eq!(breaker.state(Instant::now()), BreakerState::Closed, "9 of 19 in the window");
+        assert_eq!(
+            breaker.state(Instant::now()),
+            BreakerState::Closed,
+            "9 of 19 in the window"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -320,10 +337,18 @@ mod tests {
         assert_eq!(breaker.admit(Instant::now()).0, Admission::Rejected);
         tokio::time::advance(Duration::from_millis(1)).await;
         let now = Instant::now();
-        assert_eq!(breaker.admit(now), (Admission::Probe, true), "half-open: readmit endpoints");
+        assert_eq!(
+            breaker.admit(now),
+            (Admission::Probe, true),
+            "half-open: readmit endpoints"
+        );
         assert_eq!(breaker.admit(now), (Admission::Probe, false));
         assert_eq!(breaker.admit(now), (Admission::Probe, false));
-        assert_eq!(breaker.admit(now).0, Admission::Rejected, "three probes at a time");
+        assert_eq!(
+            breaker.admit(now).0,
+            Admission::Rejected,
+            "three probes at a time"
+        );
         breaker.record(now, Admission::Probe, Outcome::Success);
         assert_eq!(breaker.state(now), BreakerState::Closed);
         assert_eq!(breaker.admit(now).0, Admission::Allowed);
@@ -342,7 +367,11 @@ mod tests {
             assert_eq!(breaker.admit(now).0, Admission::Probe);
             breaker.record(now, Admission::Probe, Outcome::Failure);
         }
-        assert_eq!(breaker.state(now), BreakerState::HalfOpen, "two of three probes failed");
+        assert_eq!(
+            breaker.state(now),
+            BreakerState::HalfOpen,
+            "two of three probes failed"
+        );
         assert_eq!(breaker.admit(now).0, Admission::Probe);
         breaker.record(now, Admission::Probe, Outcome::Failure);
         assert_eq!(breaker.state(now), BreakerState::Open);

@@ -128,7 +128,9 @@ impl TrafficPolicy {
         }
         let o = &self.outlier;
         if o.max_ejection_ms < o.base_ejection_ms {
-            return Err("outlier.max_ejection_ms must not be below outlier.base_ejection_ms".into());
+            return Err(
+                "outlier.max_ejection_ms must not be below outlier.base_ejection_ms".into(),
+            );
         }
         if !(0.0..=100.0).contains(&o.max_ejected_percent) {
             return Err("outlier.max_ejected_percent must be between 0 and 100".into());
@@ -169,7 +171,12 @@ mod tests {
         let err = toml::from_str::<TrafficPolicy>("[retry]\ntries = 2").unwrap_err();
         assert!(err.to_string().contains("tries"), "{err}");
         let policy: TrafficPolicy = toml::from_str("[breaker]\nfailure_percent = 0").unwrap();
-        assert!(policy.check().unwrap_err().contains("breaker.failure_percent"));
+        assert!(
+            policy
+                .check()
+                .unwrap_err()
+                .contains("breaker.failure_percent")
+        );
         let policy: TrafficPolicy = toml::from_str("[retry]\nattempts = 0").unwrap();
         assert!(policy.check().unwrap_err().contains("retry.attempts"));
     }

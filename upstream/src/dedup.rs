@@ -48,11 +48,6 @@ impl<S> Dedup<S> {
             upstream,
         }
     }
-
-    #[cfg(test)]
-    pub(crate) fn in_flight(&self) -> usize {
-        self.table.calls.lock().unwrap().len()
-    }
 }
 
 impl<S> Service<Request> for Dedup<S>
@@ -75,7 +70,11 @@ where
         let deadline = request.deadline;
         let upstream = self.upstream.clone();
         let call = {
-            let mut calls = self.table.calls.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut calls = self
+                .table
+                .calls
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             match calls.get(&request.body) {
                 Some(existing) if existing.headers == request.headers => existing.call.clone(),
                 _ => {

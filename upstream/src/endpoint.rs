@@ -124,10 +124,13 @@ impl Pool {
     /// Takes one ejection slot, if the cap leaves one.
     fn try_eject(&self) -> bool {
         let endpoints = lock(&self.endpoints).len();
-        let share = (endpoints as f64 * f64::from(self.policy.max_ejected_percent) / 100.0) as usize;
+        let share =
+            (endpoints as f64 * f64::from(self.policy.max_ejected_percent) / 100.0) as usize;
         let cap = share.max(1);
         self.ejected
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < cap).then_some(n + 1))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < cap).then_some(n + 1)
+            })
             .is_ok()
     }
 
@@ -163,7 +166,9 @@ impl EndpointState {
     }
 
     fn penalized(&self, now: Instant) -> bool {
-        lock(&self.health).penalized_until.is_some_and(|until| until > now)
+        lock(&self.health)
+            .penalized_until
+            .is_some_and(|until| until > now)
     }
 
     fn record(&self, pool: &Pool, failed: bool, took: Duration) {
@@ -345,7 +350,9 @@ mod tests {
 
     fn pool_of(n: usize) -> (Arc<Pool>, Vec<Arc<EndpointState>>) {
         let pool = Arc::new(Pool::new("svc".into(), policy()));
-        let states = (0..n).map(|i| pool.add(format!("http://e{i}").into())).collect();
+        let states = (0..n)
+            .map(|i| pool.add(format!("http://e{i}").into()))
+            .collect();
         (pool, states)
     }
 
@@ -376,7 +383,11 @@ mod tests {
         for _ in 0..3 {
             e.record(&pool, true, Duration::ZERO);
         }
-        assert_eq!(ejected(e, &pool), Some(Duration::from_secs(60)), "second time: twice as long");
+        assert_eq!(
+            ejected(e, &pool),
+            Some(Duration::from_secs(60)),
+            "second time: twice as long"
+        );
         tokio::time::advance(Duration::from_secs(60)).await;
         assert_eq!(ejected(e, &pool), None);
         for _ in 0..6 {
@@ -423,16 +434,26 @@ mod tests {
                 e.record(&pool, true, Duration::ZERO);
             }
         }
-        let out = states.iter().filter(|e| ejected(e, &pool).is_some()).count();
+        let out = states
+            .iter()
+            .filter(|e| ejected(e, &pool).is_some())
+            .count();
         assert_eq!(out, 2, "50 % of 4");
 
         let (pool, states) = pool_of(1);
         for _ in 0..3 {
             states[0].record(&pool, true, Duration::ZERO);
         }
-        assert!(ejected(&states[0], &pool).is_some(), "one may always be ejected");
+        assert!(
+            ejected(&states[0], &pool).is_some(),
+            "one may always be ejected"
+        );
         pool.readmit_all();
-        assert_eq!(ejected(&states[0], &pool), None, "the breaker's probe lets it back");
+        assert_eq!(
+            ejected(&states[0], &pool),
+            None,
+            "the breaker's probe lets it back"
+        );
     }
 
     #[tokio::test(start_paused = true)]

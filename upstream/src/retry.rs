@@ -208,11 +208,22 @@ mod tests {
         policy.clone_request(&request);
         assert!(policy.retry(&mut request, &mut connect()).is_some());
         assert!(policy.retry(&mut request, &mut connect()).is_some());
-        assert!(policy.retry(&mut request, &mut connect()).is_none(), "three tries in all");
+        assert!(
+            policy.retry(&mut request, &mut connect()).is_none(),
+            "three tries in all"
+        );
 
         let mut late = Request::query("{}", Instant::now() + Duration::from_secs(1));
-        assert!(policy.retry(&mut late, &mut response(503, Some("5"))).is_none());
-        assert!(policy.retry(&mut late, &mut response(503, Some("0"))).is_some());
+        assert!(
+            policy
+                .retry(&mut late, &mut response(503, Some("5")))
+                .is_none()
+        );
+        assert!(
+            policy
+                .retry(&mut late, &mut response(503, Some("0")))
+                .is_some()
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -238,6 +249,9 @@ mod tests {
                 retried += 1;
             }
         }
-        assert!((15..=21).contains(&retried), "{retried} retries for 100 calls");
+        assert!(
+            (15..=21).contains(&retried),
+            "{retried} retries for 100 calls"
+        );
     }
 }

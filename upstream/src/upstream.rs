@@ -75,10 +75,12 @@ impl Upstream {
         policy: &TrafficPolicy,
         client: reqwest::Client,
     ) -> Result<Upstream, BuildError> {
-        policy.check().map_err(|message| BuildError::InvalidPolicy {
-            upstream: name.to_owned(),
-            message,
-        })?;
+        policy
+            .check()
+            .map_err(|message| BuildError::InvalidPolicy {
+                upstream: name.to_owned(),
+                message,
+            })?;
         let name: Arc<str> = Arc::from(name);
         let pool = Arc::new(Pool::new(name.clone(), policy.outlier.clone()));
         let (changes, discovered) = unbounded();
@@ -159,7 +161,10 @@ impl Upstream {
             .unwrap_or_else(PoisonError::into_inner);
         for gone in current.difference(&wanted) {
             self.inner.pool.remove(gone);
-            let _ = self.inner.changes.unbounded_send(Ok(Change::Remove(gone.clone())));
+            let _ = self
+                .inner
+                .changes
+                .unbounded_send(Ok(Change::Remove(gone.clone())));
         }
         for url in parsed {
             let key: Arc<str> = Arc::from(url.as_str());
@@ -169,11 +174,19 @@ impl Upstream {
             let state = self.inner.pool.add(key.clone());
             let http = HttpEndpoint::new(self.inner.client.clone(), url, self.inner.timeout);
             let service = Guarded::new(
-                PeakEwma::new(http, DEFAULT_RTT, EWMA_DECAY.as_nanos() as f64, CompleteOnResponse::default()),
+                PeakEwma::new(
+                    http,
+                    DEFAULT_RTT,
+                    EWMA_DECAY.as_nanos() as f64,
+                    CompleteOnResponse::default(),
+                ),
                 state,
                 self.inner.pool.clone(),
             );
-            let _ = self.inner.changes.unbounded_send(Ok(Change::Insert(key, service)));
+            let _ = self
+                .inner
+                .changes
+                .unbounded_send(Ok(Change::Insert(key, service)));
         }
         *current = wanted;
         Ok(())
@@ -184,9 +197,11 @@ impl Upstream {
         let now = tokio::time::Instant::now();
         UpstreamStatus {
             name: self.inner.name.to_string(),
-            breaker: self.inner.breaker.as_ref().map(|b| {
-                b.lock().unwrap_or_else(PoisonError::into_inner).state(now)
-            }),
+            breaker: self
+                .inner
+                .breaker
+                .as_ref()
+                .map(|b| b.lock().unwrap_or_else(PoisonError::into_inner).state(now)),
             endpoints: self.inner.pool.statuses(),
         }
     }
