@@ -237,11 +237,8 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
         listen: settings.router_listen,
         ..router::config::RouterConfig::default()
     };
-    let transport = router::transport::HttpTransport::from_config(&router_config)
+    let engine = router::engine::Engine::over_http(&supergraph, &router_config)
         .map_err(|e| SystemError::Router(e.to_string()))?;
-    let engine =
-        router::engine::Engine::new(&supergraph, &router_config, std::sync::Arc::new(transport))
-            .map_err(|e| SystemError::Router(e.to_string()))?;
     let router_listener = tokio::net::TcpListener::bind(settings.router_listen)
         .await
         .map_err(|source| SystemError::RouterBind {

@@ -33,7 +33,6 @@ use router::config::RouterConfig;
 use router::engine::Engine;
 use router::plan::{PlanNode, Planner, QueryPlan};
 use router::supergraph::Supergraph;
-use router::transport::HttpTransport;
 
 const CASES: &[(&str, &str)] = &[
     (
@@ -207,8 +206,7 @@ fn main() -> anyhow::Result<()> {
     let planner = Planner::new(supergraph.clone());
     let started = Instant::now();
     // The transport is never used: explain plans without executing.
-    let transport = Arc::new(HttpTransport::from_config(&RouterConfig::default())?);
-    let engine = Engine::new(&sdl, &RouterConfig::default(), transport)?;
+    let engine = Engine::over_http(&sdl, &RouterConfig::default())?;
     println!("Engine::new: {}", fmt(started.elapsed()));
     println!("time budget per case: {budget:?} (BENCH_SECS)\n");
 
@@ -219,8 +217,7 @@ fn main() -> anyhow::Result<()> {
     let large = compose(&large_subgraphs())?.supergraph_sdl;
     let large_supergraph = Arc::new(Supergraph::parse(&large)?);
     let large_planner = Planner::new(large_supergraph.clone());
-    let large_transport = Arc::new(HttpTransport::from_config(&RouterConfig::default())?);
-    let large_engine = Engine::new(&large, &RouterConfig::default(), large_transport)?;
+    let large_engine = Engine::over_http(&large, &RouterConfig::default())?;
     let wide = wide_operation();
     let mut cases: Vec<(String, &Arc<Supergraph>, &Planner, &Engine, &str)> = CASES
         .iter()

@@ -47,18 +47,38 @@ pub struct RouterConfig {
 }
 
 /// Settings that shape traffic to every subgraph.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrafficConfig {
     /// Longest a client request may take, all its fetches included: a
     /// fetch never outlives it, whatever the subgraph's own timeout.
     pub deadline_ms: u64,
+    /// Retries of failed fetches (queries; mutations only when they never left).
+    pub retry: upstream::RetryConfig,
+    /// The circuit breaker of each subgraph.
+    pub breaker: upstream::BreakerConfig,
+    /// Passive health: ejecting endpoints that keep failing.
+    pub outlier: upstream::OutlierConfig,
 }
 
 impl Default for TrafficConfig {
     fn default() -> Self {
         TrafficConfig {
             deadline_ms: 30_000,
+            retry: Default::default(),
+            breaker: Default::default(),
+            outlier: Default::default(),
+        }
+    }
+}
+
+impl TrafficConfig {
+    /// The policies every subgraph's upstream runs with.
+    pub fn policy(&self) -> upstream::TrafficPolicy {
+        upstream::TrafficPolicy {
+            retry: self.retry.clone(),
+            breaker: self.breaker.clone(),
+            outlier: self.outlier.clone(),
         }
     }
 }
@@ -69,6 +89,8 @@ impl Default for TrafficConfig {
 pub struct SubgraphConfig {
     /// Replaces the URL the supergraph names.
     pub url: Option<String>,
+    /// Replicas of the subgraph, balanced across (instead of `url`).
+    pub endpoints: Vec<String>,
     /// Replaces the default `timeout_ms`.
     pub timeout_ms: Option<u64>,
 }
@@ -117,6 +139,16 @@ impl RouterConfig {
         })
     }
 
+    /// The endpoints of `subgraph`, whose supergraph routing URL is
+    /// `routing_url`: the configured ones, else that URL.
+    pub fn endpoints_for(&self, subgraph: &str, routing_url: &str) -> Vec<String> {
+        match self.subgraphs.get(subgraph) {
+            Some(s) if !s.endpoints.is_empty() => s.endpoints.clone(),
+            Some(SubgraphConfig { url: Some(url), .. }) => vec![url.clone()],
+            _ => vec![routing_url.to_owned()],
+        }
+    }
+
     /// The timeout for requests to `subgraph`.
     pub fn timeout_for(&self, subgraph: &str) -> Duration {
         let ms = self
@@ -134,6 +166,10 @@ impl RouterConfig {
         if self.traffic.deadline_ms == 0 {
             return Err("traffic.deadline_ms must be greater than 0".into());
         }
+        self.traffic
+            .policy()
+            .check()
+            .map_err(|message| format!("traffic.{message}"))?;
         if self.max_request_bytes == 0 {
             return Err("max_request_bytes must be greater than 0".into());
         }
@@ -143,12 +179,22 @@ impl RouterConfig {
                     "subgraphs.{name}.timeout_ms must be greater than 0"
                 ));
             }
-            if let Some(url) = &subgraph.url
-                && !(url.starts_with("http://") || url.starts_with("https://"))
-            {
+            if subgraph.url.is_some() && !subgraph.endpoints.is_empty() {
                 return Err(format!(
-                    "subgraphs.{name}.url must be an http:// or https:// URL, got {url:?}"
+                    "subgraphs.{name} sets both url and endpoints; use endpoints"
                 ));
+            }
+            let key = if subgraph.url.is_some() {
+                "url"
+            } else {
+                "endpoints"
+            };
+            for url in subgraph.url.iter().chain(&subgraph.endpoints) {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(format!(
+                        "subgraphs.{name}.{key} must be http:// or https:// URLs, got {url:?}"
+                    ));
+                }
             }
         }
         Ok(())

@@ -18,7 +18,7 @@ use crate::plan::{Planner, QueryPlan};
 use crate::prepare::{Prepared, Preparer};
 use crate::supergraph::ActiveLabels;
 use crate::supergraph::{Supergraph, SupergraphError};
-use crate::transport::Transport;
+use crate::transport::{HttpTransport, Transport, TransportBuildError};
 
 pub const QUERY_PLANNING_FAILED: &str = "QUERY_PLANNING_FAILED";
 pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
@@ -34,6 +34,8 @@ pub enum EngineError {
         "the config names subgraph {name:?}, which the supergraph does not have (it has: {known})"
     )]
     UnknownSubgraph { name: String, known: String },
+    #[error(transparent)]
+    Transport(#[from] TransportBuildError),
 }
 
 pub use crate::request::{HttpMethod, RequestContext};
@@ -95,7 +97,23 @@ impl Engine {
         config: &RouterConfig,
         transport: Arc<dyn Transport>,
     ) -> Result<Engine, EngineError> {
-        let supergraph = Arc::new(Supergraph::parse(supergraph_sdl)?);
+        Self::with_supergraph(Supergraph::parse(supergraph_sdl)?, config, transport)
+    }
+
+    /// The engine over real subgraphs: one upstream per subgraph of the
+    /// supergraph, as `config` sets them up.
+    pub fn over_http(supergraph_sdl: &str, config: &RouterConfig) -> Result<Engine, EngineError> {
+        let supergraph = Supergraph::parse(supergraph_sdl)?;
+        let transport = HttpTransport::new(config, supergraph.subgraphs())?;
+        Self::with_supergraph(supergraph, config, Arc::new(transport))
+    }
+
+    fn with_supergraph(
+        supergraph: Supergraph,
+        config: &RouterConfig,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Engine, EngineError> {
+        let supergraph = Arc::new(supergraph);
         let api_schema = Arc::new(api_schema::derive(supergraph.schema())?);
         for name in config.subgraphs.keys() {
             if !supergraph.subgraphs().iter().any(|s| &s.name == name) {
@@ -144,6 +162,11 @@ impl Engine {
     }
 
     /// The API schema as SDL.
+    /// Each subgraph's endpoints, health and breaker.
+    pub fn upstreams(&self) -> Vec<upstream::status::UpstreamStatus> {
+        self.transport.status()
+    }
+
     pub fn api_schema_sdl(&self) -> &str {
         &self.api_schema_sdl
     }

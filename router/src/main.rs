@@ -1,14 +1,12 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use router::compose::{SubgraphSource, compose};
 use router::config::RouterConfig;
 use router::engine::Engine;
-use router::transport::HttpTransport;
 
 /// glibc's allocator spent a third of the router's CPU under load (measured with
 /// perf on the load benchmark); mimalloc handles its many short-lived JSON
@@ -129,8 +127,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let sdl = read(&supergraph)?;
             let query = read(&query)?;
-            let transport = Arc::new(HttpTransport::from_config(&RouterConfig::default())?);
-            let engine = Engine::new(&sdl, &RouterConfig::default(), transport)
+            let engine = Engine::over_http(&sdl, &RouterConfig::default())
                 .with_context(|| format!("loading {}", supergraph.display()))?;
             match engine.explain(&query, operation.as_deref()) {
                 Ok(plan) => print!("{plan}"),

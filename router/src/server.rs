@@ -22,7 +22,6 @@ use crate::config::RouterConfig;
 use crate::engine::{Engine, EngineResponse, HttpMethod, ResponseStatus};
 use crate::graphql::{self, Error, JsonMap};
 use crate::prepare::MISSING_QUERY;
-use crate::transport::HttpTransport;
 
 pub const BAD_REQUEST: &str = "BAD_REQUEST";
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -65,8 +64,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
-    let transport = Arc::new(HttpTransport::from_config(&config)?);
-    let engine = Arc::new(Engine::new(supergraph_sdl, &config, transport)?);
+    let engine = Arc::new(Engine::over_http(supergraph_sdl, &config)?);
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

@@ -916,7 +916,7 @@ impl Baseline {
                     } else {
                         vec![("representations".to_owned(), variables)]
                     },
-                    dedup: false,
+                    idempotent: false,
                 };
                 requests.push((fetch, request.body(), paths, targets, target_rep));
             }

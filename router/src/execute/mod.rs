@@ -388,7 +388,7 @@ fn combined_request(parts: Vec<(&FetchNode, SubgraphRequest)>) -> SubgraphReques
         query: format!("query({}) {body}", declarations.join(", ")).into(),
         operation_name: None,
         variables,
-        dedup: true,
+        idempotent: true,
     }
 }
 
@@ -556,11 +556,11 @@ fn prepare<'p>(
             Some((name.to_string(), serde_json::to_string(value).ok()?))
         })
         .collect();
-    let request = |variables, dedup| SubgraphRequest {
+    let request = |variables, idempotent| SubgraphRequest {
         query: fetch.operation.clone(),
         operation_name: fetch.operation_name.clone(),
         variables,
-        dedup,
+        idempotent,
     };
     let Some(rep_sels) = &fetch.representations else {
         let prepared = Prepared {

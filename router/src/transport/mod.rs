@@ -10,7 +10,7 @@ use bytes::Bytes;
 
 use crate::request::RequestContext;
 
-pub use http::{HttpOptions, HttpTransport};
+pub use http::{HttpTransport, TransportBuildError};
 
 /// One operation for one subgraph.
 #[derive(Debug, Clone)]
@@ -20,9 +20,10 @@ pub struct SubgraphRequest {
     /// Variables by name, each value already JSON text: representations are
     /// written straight to text by the executor, never built as values.
     pub variables: Vec<(String, String)>,
-    /// May share one HTTP call with identical requests in flight at the same
-    /// time: true for queries, never for mutations. Not sent.
-    pub dedup: bool,
+    /// A query: may share one HTTP call with identical requests in flight
+    /// at the same time, and be retried after it may have arrived. Never
+    /// for mutations. Not sent.
+    pub idempotent: bool,
 }
 
 impl SubgraphRequest {
@@ -95,8 +96,12 @@ pub enum TransportError {
     Unreachable { subgraph: String, reason: String },
     #[error("subgraph {subgraph} did not answer within {timeout_ms} ms")]
     Timeout { subgraph: String, timeout_ms: u64 },
+    #[error("subgraph {subgraph} did not answer before the request's deadline")]
+    DeadlineExceeded { subgraph: String },
     #[error("subgraph {subgraph} answered HTTP {status}")]
     Status { subgraph: String, status: u16 },
+    #[error("subgraph {subgraph} is failing: its circuit breaker is open")]
+    CircuitOpen { subgraph: String },
     #[error("subgraph {subgraph} sent an invalid GraphQL response: {reason}")]
     InvalidResponse { subgraph: String, reason: String },
 }
@@ -108,7 +113,10 @@ impl TransportError {
             TransportError::Unreachable { .. } | TransportError::Status { .. } => {
                 "SUBGRAPH_UNAVAILABLE"
             }
-            TransportError::Timeout { .. } => "SUBGRAPH_TIMEOUT",
+            TransportError::CircuitOpen { .. } => "SUBGRAPH_CIRCUIT_OPEN",
+            TransportError::Timeout { .. } | TransportError::DeadlineExceeded { .. } => {
+                "SUBGRAPH_TIMEOUT"
+            }
             TransportError::InvalidResponse { .. } => "SUBGRAPH_INVALID_RESPONSE",
         }
     }
@@ -131,4 +139,10 @@ pub trait Transport: Send + Sync + 'static {
         request: SubgraphRequest,
         context: &RequestContext,
     ) -> Result<RawResponse, TransportError>;
+
+    /// Each subgraph's endpoints, health and breaker, where the transport
+    /// keeps them.
+    fn status(&self) -> Vec<upstream::status::UpstreamStatus> {
+        Vec::new()
+    }
 }

@@ -2,12 +2,9 @@
 //! `router::engine::Engine` over the real HTTP transport. Everything else in
 //! the suite goes through [`Router::execute`].
 
-use std::sync::Arc;
-
 use router::config::RouterConfig;
 use router::engine::{Engine, HttpMethod, ResponseStatus};
 use router::graphql::{Request, Response};
-use router::transport::HttpTransport;
 
 pub struct Router {
     engine: Engine,
@@ -16,9 +13,7 @@ pub struct Router {
 impl Router {
     pub fn new(supergraph_sdl: &str) -> Result<Router, String> {
         let config = RouterConfig::default();
-        let transport = HttpTransport::from_config(&config).map_err(|e| e.to_string())?;
-        let engine =
-            Engine::new(supergraph_sdl, &config, Arc::new(transport)).map_err(|e| e.to_string())?;
+        let engine = Engine::over_http(supergraph_sdl, &config).map_err(|e| e.to_string())?;
         Ok(Router { engine })
     }
 
