@@ -8,7 +8,7 @@ pub mod subgraph;
 pub mod supergraph;
 
 #[allow(unused_imports)]
-pub use subgraph::{Behaviour, EventLog, FieldCtx, Fixture, RecordedRequest, Subgraph};
+pub use subgraph::{Behaviour, EventLog, FieldCtx, Fixture, RecordedRequest, Replicas, Subgraph};
 #[allow(unused_imports)]
 pub use supergraph::{Outcome, Supergraph, compose_fixtures};
 

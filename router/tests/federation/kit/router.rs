@@ -12,7 +12,10 @@ pub struct Router {
 
 impl Router {
     pub fn new(supergraph_sdl: &str) -> Result<Router, String> {
-        let config = RouterConfig::default();
+        Router::with_config(supergraph_sdl, RouterConfig::default())
+    }
+
+    pub fn with_config(supergraph_sdl: &str, config: RouterConfig) -> Result<Router, String> {
         let engine = Engine::over_http(supergraph_sdl, &config).map_err(|e| e.to_string())?;
         Ok(Router { engine })
     }

@@ -325,6 +325,32 @@ impl Subgraph {
         }
     }
 
+    /// Serves the fixture as `n` replicas, each on its own port, that a test
+    /// can kill (listener and every open connection at once, as when a
+    /// process dies) and bring back on the same port.
+    pub async fn start_replicas(self, n: usize) -> Replicas {
+        let name = self.name.clone();
+        let inner = Arc::new(self.into_inner());
+        let mut replicas = Vec::with_capacity(n);
+        for _ in 0..n {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind replica");
+            let addr = listener.local_addr().unwrap();
+            let replica = Replica {
+                addr,
+                tasks: Mutex::new(None),
+            };
+            replica.serve(listener, inner.clone());
+            replicas.push(replica);
+        }
+        Replicas {
+            name,
+            inner,
+            replicas,
+        }
+    }
+
     /// A fixture whose URL points at a closed port: every request fails to connect.
     pub async fn start_unreachable(self) -> Fixture {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -389,6 +415,97 @@ struct Inner {
 
 /// Operations a fixture received that its own schema does not validate.
 pub type InvalidOperations = Arc<Mutex<Vec<String>>>;
+
+/// One fixture served by several replicas.
+pub struct Replicas {
+    name: String,
+    inner: Arc<Inner>,
+    replicas: Vec<Replica>,
+}
+
+struct Replica {
+    addr: std::net::SocketAddr,
+    tasks: Mutex<Option<Arc<Mutex<tokio::task::JoinSet<()>>>>>,
+}
+
+impl Replica {
+    fn serve(&self, listener: tokio::net::TcpListener, inner: Arc<Inner>) {
+        let app = axum::Router::new()
+            .route("/graphql", axum::routing::post(handle))
+            .with_state(inner);
+        let tasks = Arc::new(Mutex::new(tokio::task::JoinSet::new()));
+        let connections = tasks.clone();
+        tasks.lock().unwrap().spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                connections.lock().unwrap().spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        *self.tasks.lock().unwrap() = Some(tasks);
+    }
+
+    fn kill(&self) {
+        if let Some(tasks) = self.tasks.lock().unwrap().take() {
+            tasks.lock().unwrap().abort_all();
+        }
+    }
+}
+
+impl Drop for Replicas {
+    fn drop(&mut self) {
+        for replica in &self.replicas {
+            replica.kill();
+        }
+    }
+}
+
+impl Replicas {
+    pub fn urls(&self) -> Vec<String> {
+        self.replicas
+            .iter()
+            .map(|r| format!("http://{}/graphql", r.addr))
+            .collect()
+    }
+
+    /// The fixture as composition sees it (the first replica's URL).
+    pub fn fixture(&self) -> Fixture {
+        Fixture {
+            name: self.name.clone(),
+            url: self.urls()[0].clone(),
+            inner: self.inner.clone(),
+            task: None,
+        }
+    }
+
+    /// Requests received by all replicas together.
+    pub fn request_count(&self) -> usize {
+        self.inner.requests.lock().unwrap().len()
+    }
+
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        *self.inner.behaviour.lock().unwrap() = behaviour;
+    }
+
+    pub fn kill(&self, replica: usize) {
+        self.replicas[replica].kill();
+    }
+
+    /// Serves replica `replica` again, on its old port.
+    pub async fn revive(&self, replica: usize) {
+        let r = &self.replicas[replica];
+        let listener = tokio::net::TcpListener::bind(r.addr)
+            .await
+            .expect("rebind replica");
+        r.serve(listener, self.inner.clone());
+    }
+}
 
 /// A running fixture subgraph.
 pub struct Fixture {

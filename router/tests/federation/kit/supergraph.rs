@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::router::Router;
 use super::subgraph::{Fixture, InvalidOperations};
+use router::config::RouterConfig;
 
 /// No router call may take longer than this: a hang is a failure.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -76,9 +77,19 @@ impl Supergraph {
         Supergraph::over(sdl, fixtures)
     }
 
+    /// [`Supergraph::new`] with a router set up by `config`.
+    pub fn with_config(fixtures: &[&Fixture], config: RouterConfig) -> Supergraph {
+        let sdl = compose_fixtures(fixtures).unwrap_or_else(|e| panic!("{e}"));
+        Supergraph::over_with(sdl, fixtures, config)
+    }
+
     /// A router over `sdl`, which the fixtures serve.
     fn over(sdl: String, fixtures: &[&Fixture]) -> Supergraph {
-        let router = Router::new(&sdl)
+        Supergraph::over_with(sdl, fixtures, RouterConfig::default())
+    }
+
+    fn over_with(sdl: String, fixtures: &[&Fixture], config: RouterConfig) -> Supergraph {
+        let router = Router::with_config(&sdl, config)
             .unwrap_or_else(|e| panic!("router rejects the supergraph: {e}\n{sdl}"));
         let invalid = fixtures.iter().map(|f| f.invalid_operations()).collect();
         Supergraph {
