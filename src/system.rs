@@ -201,10 +201,7 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
             settings.orders.listen,
             orders_db,
             &orders::app::Services {
-                catalog: orders::app::CatalogSettings {
-                    url: products_url.clone(),
-                    timeout: settings.catalog_timeout,
-                },
+                catalog: orders::app::Endpoint::new(products_url.clone(), settings.catalog_timeout),
                 inventory: orders::app::Endpoint::new(
                     graphql_url(inventory.local_addr()),
                     settings.call_timeout,

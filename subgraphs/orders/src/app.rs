@@ -12,7 +12,6 @@ use subgraph_kit::database::{self, DatabaseError};
 use subgraph_kit::server::{self, Server};
 
 use crate::billing::HttpBilling;
-pub use crate::catalog::CatalogSettings;
 use crate::catalog::HttpCatalog;
 use crate::checkout::Checkout;
 pub use crate::checkout::CheckoutSettings;
@@ -38,7 +37,8 @@ pub struct Settings {
 /// The other services orders calls, and how the checkout paces itself.
 #[derive(Debug, Clone)]
 pub struct Services {
-    pub catalog: CatalogSettings,
+    /// The products subgraph, asked for current prices.
+    pub catalog: Endpoint,
     pub inventory: Endpoint,
     pub payments: Endpoint,
     pub checkout: CheckoutSettings,
@@ -47,7 +47,7 @@ pub struct Services {
 impl Default for Services {
     fn default() -> Self {
         Services {
-            catalog: CatalogSettings::default(),
+            catalog: crate::catalog::default_endpoint(),
             inventory: Endpoint::new(DEFAULT_INVENTORY_URL, Duration::from_secs(5)),
             payments: Endpoint::new(DEFAULT_PAYMENTS_URL, Duration::from_secs(10)),
             checkout: CheckoutSettings::default(),
@@ -63,6 +63,8 @@ pub enum StartError {
     Broker(#[from] BrokerError),
     #[error("cannot build an HTTP client for the other services")]
     HttpClient(#[source] reqwest::Error),
+    #[error("cannot set up a client for another service")]
+    Upstream(#[from] upstream::BuildError),
     #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
@@ -89,11 +91,15 @@ pub async fn build(
     services: &Services,
     broker: Arc<dyn Broker>,
 ) -> Result<Server, StartError> {
-    let catalog = HttpCatalog::new(&services.catalog).map_err(StartError::HttpClient)?;
-    let inventory =
-        Subgraph::connect("inventory", &services.inventory).map_err(StartError::HttpClient)?;
-    let payments =
-        Subgraph::connect("payments", &services.payments).map_err(StartError::HttpClient)?;
+    // One connection pool for every call to the other services.
+    let client = upstream::Upstream::default_client().map_err(StartError::HttpClient)?;
+    let catalog = HttpCatalog::new(Subgraph::connect(
+        "products",
+        &services.catalog,
+        client.clone(),
+    )?);
+    let inventory = Subgraph::connect("inventory", &services.inventory, client.clone())?;
+    let payments = Subgraph::connect("payments", &services.payments, client)?;
     let relay = Relay::new(db.clone(), broker.clone());
     let store = OrderStore::with_relay(db.clone(), relay.waker());
     let checkout = Checkout::new(

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use events::settings::BrokerSettings;
-use orders::app::{self, CatalogSettings, CheckoutSettings, Endpoint, Services, Settings};
+use orders::app::{self, CheckoutSettings, Endpoint, Services, Settings};
 use orders::catalog::DEFAULT_PRODUCTS_URL;
 use orders::remote::{DEFAULT_INVENTORY_URL, DEFAULT_PAYMENTS_URL};
 
@@ -16,18 +16,21 @@ struct Cli {
     /// sqlite:// or postgres:// URL of this service's own database.
     #[arg(long, env = "ORDERS_DATABASE_URL", default_value_t = subgraph_kit::database::default_sqlite_url(app::NAME))]
     database_url: String,
-    /// GraphQL endpoint of the products subgraph, asked for current prices.
-    #[arg(long, env = "ORDERS_PRODUCTS_URL", default_value = DEFAULT_PRODUCTS_URL)]
-    products_url: String,
+    /// GraphQL endpoint(s) of the products subgraph, asked for current prices
+    /// (comma-separated for several replicas).
+    #[arg(long, env = "ORDERS_PRODUCTS_URL", default_value = DEFAULT_PRODUCTS_URL, value_delimiter = ',')]
+    products_url: Vec<String>,
     /// How long to wait for the products subgraph, in milliseconds.
     #[arg(long, env = "ORDERS_PRODUCTS_TIMEOUT_MS", default_value_t = 5000)]
     products_timeout_ms: u64,
-    /// GraphQL endpoint of the inventory subgraph, where the checkout holds stock.
-    #[arg(long, env = "ORDERS_INVENTORY_URL", default_value = DEFAULT_INVENTORY_URL)]
-    inventory_url: String,
-    /// GraphQL endpoint of the payments subgraph, where the checkout charges.
-    #[arg(long, env = "ORDERS_PAYMENTS_URL", default_value = DEFAULT_PAYMENTS_URL)]
-    payments_url: String,
+    /// GraphQL endpoint(s) of the inventory subgraph, where the checkout holds
+    /// stock (comma-separated for several replicas).
+    #[arg(long, env = "ORDERS_INVENTORY_URL", default_value = DEFAULT_INVENTORY_URL, value_delimiter = ',')]
+    inventory_url: Vec<String>,
+    /// GraphQL endpoint(s) of the payments subgraph, where the checkout charges
+    /// (comma-separated for several replicas).
+    #[arg(long, env = "ORDERS_PAYMENTS_URL", default_value = DEFAULT_PAYMENTS_URL, value_delimiter = ',')]
+    payments_url: Vec<String>,
     /// How long one call to inventory or payments may take, in milliseconds.
     #[arg(long, env = "ORDERS_CALL_TIMEOUT_MS", default_value_t = 10000)]
     call_timeout_ms: u64,
@@ -57,15 +60,18 @@ async fn main() -> anyhow::Result<()> {
         listen: cli.listen,
         database_url: cli.database_url,
         services: Services {
-            catalog: CatalogSettings {
-                url: cli.products_url,
-                timeout: Duration::from_millis(cli.products_timeout_ms),
-            },
-            inventory: Endpoint::new(
+            catalog: Endpoint::replicas(
+                cli.products_url,
+                Duration::from_millis(cli.products_timeout_ms),
+            ),
+            inventory: Endpoint::replicas(
                 cli.inventory_url,
                 Duration::from_millis(cli.call_timeout_ms),
             ),
-            payments: Endpoint::new(cli.payments_url, Duration::from_millis(cli.call_timeout_ms)),
+            payments: Endpoint::replicas(
+                cli.payments_url,
+                Duration::from_millis(cli.call_timeout_ms),
+            ),
             checkout: CheckoutSettings::default(),
         },
         broker: BrokerSettings::from_nats_url(cli.nats_url),

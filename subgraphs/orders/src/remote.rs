@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio::time::Instant;
+use upstream::{BuildError, Request, TrafficPolicy, Upstream};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
@@ -46,53 +48,98 @@ impl CallError {
     }
 }
 
-/// Where another service's subgraph answers and how long one call may take.
+/// Where another service's subgraph answers (one URL per replica) and
+/// how long one call may take.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
-    pub url: String,
-    /// Upper bound for one call, connecting included.
+    pub urls: Vec<String>,
+    /// Upper bound for one call, connecting and its retries included.
     pub timeout: Duration,
 }
 
 impl Endpoint {
     pub fn new(url: impl Into<String>, timeout: Duration) -> Self {
-        Endpoint {
-            url: url.into(),
-            timeout,
-        }
+        Endpoint::replicas(vec![url.into()], timeout)
+    }
+
+    /// The replicas of one service, balanced across.
+    pub fn replicas(urls: Vec<String>, timeout: Duration) -> Self {
+        Endpoint { urls, timeout }
     }
 }
 
 pub const DEFAULT_INVENTORY_URL: &str = "http://127.0.0.1:4002/graphql";
 pub const DEFAULT_PAYMENTS_URL: &str = "http://127.0.0.1:4004/graphql";
 
-/// A subgraph endpoint with its own timeout and connection pool.
+/// Another service's subgraph, through the resilient client every call
+/// between parts uses (`upstream`): balanced over its replicas, with
+/// retries on another replica (safe: every call orders makes is
+/// idempotent by order id or is a read), ejection of failing replicas and
+/// a circuit breaker.
 #[derive(Clone)]
 pub struct Subgraph {
     service: &'static str,
-    http: reqwest::Client,
-    url: String,
+    upstream: Upstream,
+    timeout: Duration,
 }
 
 impl Subgraph {
-    pub fn connect(service: &'static str, endpoint: &Endpoint) -> Result<Self, reqwest::Error> {
-        Self::new(service, &endpoint.url, endpoint.timeout)
-    }
-
-    pub fn new(
+    /// `service` at `endpoint`, over the shared HTTP `client`.
+    pub fn connect(
         service: &'static str,
-        url: &str,
-        timeout: Duration,
-    ) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()?;
+        endpoint: &Endpoint,
+        client: reqwest::Client,
+    ) -> Result<Self, BuildError> {
+        let upstream = Upstream::new(
+            service,
+            &endpoint.urls,
+            endpoint.timeout,
+            &TrafficPolicy::default(),
+            client,
+        )?;
         Ok(Subgraph {
             service,
-            http,
-            url: url.to_owned(),
+            upstream,
+            timeout: endpoint.timeout,
         })
+    }
+
+    /// `service` at one `url`, with a client of its own (tests, tools).
+    pub fn new(service: &'static str, url: &str, timeout: Duration) -> Result<Self, BuildError> {
+        let client = Upstream::default_client().map_err(|err| BuildError::InvalidPolicy {
+            upstream: service.to_owned(),
+            message: format!("cannot build an HTTP client: {err}"),
+        })?;
+        Self::connect(service, &Endpoint::new(url, timeout), client)
+    }
+
+    /// Posts `{"query": …, "variables": …}` and returns the status and body,
+    /// whatever they are. `shareable`: a read that identical reads in flight
+    /// at once may share.
+    pub async fn post(
+        &self,
+        query: &str,
+        variables: Value,
+        shareable: bool,
+    ) -> Result<(u16, bytes::Bytes), CallError> {
+        let body =
+            serde_json::to_vec(&serde_json::json!({ "query": query, "variables": variables }))
+                .map_err(|e| self.unavailable(e.to_string()))?;
+        let mut request = Request::query(body, Instant::now() + self.timeout);
+        request.dedup = shareable;
+        let response = self
+            .upstream
+            .call(request)
+            .await
+            .map_err(|e| self.unavailable(e.to_string()))?;
+        Ok((response.status.as_u16(), response.body))
+    }
+
+    fn unavailable(&self, reason: String) -> CallError {
+        CallError::Unavailable {
+            service: self.service,
+            reason,
+        }
     }
 
     /// Runs `query` and returns `data.<field>` as `T`.
@@ -102,24 +149,9 @@ impl Subgraph {
         variables: Value,
         field: &str,
     ) -> Result<T, CallError> {
-        let unavailable = |reason: String| CallError::Unavailable {
-            service: self.service,
-            reason,
-        };
-        let response = self
-            .http
-            .post(&self.url)
-            .json(&serde_json::json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .map_err(|e| unavailable(e.to_string()))?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| unavailable(e.to_string()))?;
+        let (status, body) = self.post(query, variables, false).await?;
         let body: Value = serde_json::from_slice(&body)
-            .map_err(|_| unavailable(format!("HTTP {status} without a GraphQL response")))?;
+            .map_err(|_| self.unavailable(format!("HTTP {status} without a GraphQL response")))?;
         if let Some(error) = body["errors"].as_array().and_then(|e| e.first()) {
             let code = error["extensions"]["code"].as_str();
             let message = error["message"].as_str().unwrap_or("no message").to_owned();
@@ -132,13 +164,13 @@ impl Subgraph {
                         message,
                     }
                 }
-                _ => unavailable(message),
+                _ => self.unavailable(message),
             });
         }
-        if !status.is_success() {
-            return Err(unavailable(format!("HTTP {status}")));
+        if !(200..300).contains(&status) {
+            return Err(self.unavailable(format!("HTTP {status}")));
         }
         serde_json::from_value(body["data"][field].clone())
-            .map_err(|e| unavailable(format!("unexpected data.{field}: {e}")))
+            .map_err(|e| self.unavailable(format!("unexpected data.{field}: {e}")))
     }
 }

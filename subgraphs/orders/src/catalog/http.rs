@@ -5,29 +5,21 @@ use serde::Deserialize;
 use serde_json::json;
 use subgraph_kit::money::Money;
 
-use super::{Catalog, CatalogError, CatalogSettings};
+use super::{Catalog, CatalogError};
 use crate::domain::{CatalogProduct, ProductId};
+use crate::remote::Subgraph;
 
 const QUERY: &str = "query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { id sku price { amount currency } status } } }";
 
-/// Talks to the products subgraph. Cheap to clone; the HTTP client and its
-/// connection pool are shared.
+/// Talks to the products subgraph. Cheap to clone.
 #[derive(Clone)]
 pub struct HttpCatalog {
-    http: reqwest::Client,
-    url: String,
+    products: Subgraph,
 }
 
 impl HttpCatalog {
-    pub fn new(settings: &CatalogSettings) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
-            .build()?;
-        Ok(HttpCatalog {
-            http,
-            url: settings.url.clone(),
-        })
+    pub fn new(products: Subgraph) -> Self {
+        HttpCatalog { products }
     }
 }
 
@@ -41,18 +33,14 @@ impl Catalog for HttpCatalog {
             .iter()
             .map(|id| json!({ "__typename": "Product", "id": id.as_str() }))
             .collect();
-        let response = self
-            .http
-            .post(&self.url)
-            .json(&json!({ "query": QUERY, "variables": { "representations": representations } }))
-            .send()
+        let (status, body) = self
+            .products
+            .post(QUERY, json!({ "representations": representations }), true)
             .await
             .map_err(CatalogError::Unreachable)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(CatalogError::Status(status.as_u16()));
+        if !(200..300).contains(&status) {
+            return Err(CatalogError::Status(status));
         }
-        let body = response.bytes().await.map_err(CatalogError::Unreachable)?;
         parse(ids, &body)
     }
 }

@@ -9,34 +9,22 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::domain::{CatalogProduct, ProductId};
+use crate::remote::{CallError, Endpoint};
 pub use http::HttpCatalog;
 
 pub const DEFAULT_PRODUCTS_URL: &str = "http://127.0.0.1:4001/graphql";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Where the products subgraph answers and how long to wait for it.
-#[derive(Debug, Clone)]
-pub struct CatalogSettings {
-    /// The products subgraph's GraphQL endpoint.
-    pub url: String,
-    /// Upper bound for one catalog request, connecting included.
-    pub timeout: Duration,
-}
-
-impl Default for CatalogSettings {
-    fn default() -> Self {
-        CatalogSettings {
-            url: DEFAULT_PRODUCTS_URL.to_owned(),
-            timeout: DEFAULT_TIMEOUT,
-        }
-    }
+/// The products subgraph at its default address.
+pub fn default_endpoint() -> Endpoint {
+    Endpoint::new(DEFAULT_PRODUCTS_URL, DEFAULT_TIMEOUT)
 }
 
 /// Why the catalog gave no usable answer.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     #[error("products service unreachable or too slow")]
-    Unreachable(#[source] reqwest::Error),
+    Unreachable(#[source] CallError),
     #[error("products service answered HTTP {0}")]
     Status(u16),
     #[error("products service sent an unusable answer: {0}")]

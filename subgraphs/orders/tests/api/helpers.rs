@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use events::Broker;
 use events::broker::memory::MemoryBroker;
-use orders::app::{CatalogSettings, CheckoutSettings, Endpoint, Services};
+use orders::app::{CheckoutSettings, Endpoint, Services};
 use orders::checkout::Faults;
 use serde_json::{Value, json};
 use subgraph_kit::testing::{
@@ -175,10 +175,10 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestAp
     };
     let timeout = options.call_timeout;
     let services = Services {
-        catalog: CatalogSettings {
-            url: options.catalog_url.unwrap_or_else(|| products_url.clone()),
-            timeout: options.catalog_timeout,
-        },
+        catalog: Endpoint::new(
+            options.catalog_url.unwrap_or_else(|| products_url.clone()),
+            options.catalog_timeout,
+        ),
         inventory: Endpoint::new(inventory_url.clone(), timeout),
         payments: Endpoint::new(orders_payments_url, timeout),
         checkout: options.checkout,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use events::broker::memory::MemoryBroker;
 use orders::billing::{Billing, Card, HttpBilling, PaymentDetails, PaymentStatus};
 use orders::domain::{OrderId, ProductId};
-use orders::remote::{CallError, Subgraph};
+use orders::remote::{CallError, Endpoint, Subgraph};
 use orders::stock::{HttpStock, ReservationStatus, Stock};
 use serde_json::json;
 use subgraph_kit::money::Money;
@@ -18,6 +18,7 @@ struct Services {
     stock: HttpStock,
     billing: HttpBilling,
     inventory: GraphqlClient,
+    inventory_url: String,
     _dbs: (TestDatabase, TestDatabase),
 }
 
@@ -48,7 +49,8 @@ async fn services(backend: Backend) -> Option<Services> {
     Some(Services {
         stock: HttpStock::new(Subgraph::new("inventory", &inventory_url, timeout).unwrap()),
         billing: HttpBilling::new(Subgraph::new("payments", &payments_url, timeout).unwrap()),
-        inventory: GraphqlClient::new(inventory_url),
+        inventory: GraphqlClient::new(inventory_url.clone()),
+        inventory_url,
         _dbs: (inventory_db, payments_db),
     })
 }
@@ -188,7 +190,45 @@ async fn an_unreachable_service_is_an_outage_not_a_refusal() {
     assert_eq!(err.refusal(), None);
 }
 
+/// The checkout's calls are idempotent by order id: a replica that is
+/// gone costs no call, they go to one that answers.
+async fn calls_go_to_a_replica_that_answers(backend: Backend) {
+    let Some(services) = services(backend).await else {
+        return;
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}/graphql", listener.local_addr().unwrap());
+    drop(listener);
+    let client = upstream::Upstream::default_client().unwrap();
+    let endpoint = Endpoint::replicas(
+        vec![dead, services.inventory_url.clone()],
+        Duration::from_secs(5),
+    );
+    let stock = HttpStock::new(Subgraph::connect("inventory", &endpoint, client).unwrap());
+    let product = given_stock(&services, 20).await;
+    for _ in 0..20 {
+        let order = new_order();
+        assert_eq!(
+            stock
+                .reserve(&order, &[(product.clone(), 1)])
+                .await
+                .unwrap(),
+            ReservationStatus::Reserved
+        );
+    }
+    let refused = stock
+        .reserve(&new_order(), &[(product, 1)])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.refusal(),
+        Some("INSUFFICIENT_STOCK"),
+        "exactly 20 held: {refused}"
+    );
+}
+
 subgraph_kit::both_backends!(
+    calls_go_to_a_replica_that_answers,
     stock_calls_hold_sell_free_and_return_units,
     billing_calls_charge_once_and_undo,
 );
