@@ -29,6 +29,12 @@ pub enum ConfigError {
 pub struct RouterConfig {
     /// Address the HTTP server binds.
     pub listen: SocketAddr,
+    /// Address of the admin view (`GET /status`): loopback by default, as
+    /// it shows the system's inside.
+    pub admin_listen: SocketAddr,
+    /// `GET /ready` fails while a subgraph cannot be called (no endpoint
+    /// takes traffic, or its breaker is open); off: ready once serving.
+    pub ready_needs_subgraphs: bool,
     /// Timeout for a subgraph request when the subgraph sets none.
     pub timeout_ms: u64,
     /// Share one HTTP call among identical subgraph queries in flight at once.
@@ -99,6 +105,8 @@ impl Default for RouterConfig {
     fn default() -> Self {
         RouterConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 4100)),
+            ready_needs_subgraphs: true,
             timeout_ms: 10_000,
             dedup_queries: true,
             plan_cache_size: 1000,

@@ -167,6 +167,18 @@ impl Engine {
         self.transport.status()
     }
 
+    /// Subgraphs that cannot be called now: no endpoint takes traffic, or
+    /// the breaker is open.
+    pub fn unavailable_subgraphs(&self) -> Vec<String> {
+        self.upstreams()
+            .into_iter()
+            .filter(|u| {
+                u.available() == 0 || u.breaker == Some(upstream::status::BreakerState::Open)
+            })
+            .map(|u| u.name)
+            .collect()
+    }
+
     pub fn api_schema_sdl(&self) -> &str {
         &self.api_schema_sdl
     }

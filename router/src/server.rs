@@ -32,9 +32,36 @@ pub fn router(engine: Arc<Engine>, config: &RouterConfig) -> Router {
     Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
         .route("/health", get(health))
+        .route(
+            "/ready",
+            if config.ready_needs_subgraphs {
+                get(ready)
+            } else {
+                get(serving)
+            },
+        )
         .layer(DefaultBodyLimit::max(config.max_request_bytes))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(engine)
+}
+
+/// The admin routes: `GET /status`, each subgraph's endpoints, health,
+/// latency, load and breaker.
+pub fn admin_router(engine: Arc<Engine>) -> Router {
+    Router::new()
+        .route("/status", get(status))
+        .with_state(engine)
+}
+
+/// Serves the admin routes until `shutdown` completes.
+pub async fn serve_admin(
+    listener: TcpListener,
+    engine: Arc<Engine>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, admin_router(engine))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Serves until `shutdown` completes, then lets in-flight requests finish.
@@ -68,11 +95,21 @@ pub async fn run(
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let admin = TcpListener::bind(config.admin_listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (admin_listen)", config.admin_listen))?;
     tracing::info!(
-        "router listening on http://{}/graphql",
-        listener.local_addr()?
+        "router listening on http://{}/graphql (status on http://{}/status)",
+        listener.local_addr()?,
+        admin.local_addr()?
     );
+    let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
+    let admin_task = tokio::spawn(serve_admin(admin, engine.clone(), async {
+        let _ = admin_stopped.await;
+    }));
     serve(listener, engine, &config, shutdown).await?;
+    let _ = stop_admin.send(());
+    let _ = admin_task.await;
     tracing::info!("router stopped");
     Ok(())
 }
@@ -112,6 +149,35 @@ async fn health() -> Response {
         StatusCode::OK,
         APPLICATION_JSON,
         serde_json::json!({"status": "pass"}),
+    )
+}
+
+/// Ready when every subgraph can be called.
+async fn ready(State(engine): State<Arc<Engine>>) -> Response {
+    let unavailable = engine.unavailable_subgraphs();
+    if unavailable.is_empty() {
+        return serving().await;
+    }
+    json_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        APPLICATION_JSON,
+        serde_json::json!({"status": "unready", "unavailable": unavailable}),
+    )
+}
+
+async fn serving() -> Response {
+    json_response(
+        StatusCode::OK,
+        APPLICATION_JSON,
+        serde_json::json!({"status": "ready"}),
+    )
+}
+
+async fn status(State(engine): State<Arc<Engine>>) -> Response {
+    json_response(
+        StatusCode::OK,
+        APPLICATION_JSON,
+        serde_json::json!({ "subgraphs": engine.upstreams() }),
     )
 }
 
@@ -645,6 +711,21 @@ mod tests {
         let (status, _, body) = read(response).await;
         assert_eq!(status, 200);
         assert_eq!(body, json!({"status": "pass"}));
+    }
+
+    #[tokio::test]
+    async fn ready_once_every_subgraph_can_be_called() {
+        // The fake transport keeps no upstreams: nothing is unavailable.
+        // (Unavailable subgraphs: `suite::replicas` in the federation tests.)
+        let server = TestServer::start(RouterConfig::default()).await;
+        let response = server
+            .client
+            .get(server.url("/ready"))
+            .send()
+            .await
+            .unwrap();
+        let (status, _, body) = read(response).await;
+        assert_eq!((status, body), (200, json!({"status": "ready"})));
     }
 
     #[tokio::test]

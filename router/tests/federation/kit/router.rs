@@ -7,7 +7,7 @@ use router::engine::{Engine, HttpMethod, ResponseStatus};
 use router::graphql::{Request, Response};
 
 pub struct Router {
-    engine: Engine,
+    engine: std::sync::Arc<Engine>,
 }
 
 impl Router {
@@ -17,7 +17,13 @@ impl Router {
 
     pub fn with_config(supergraph_sdl: &str, config: RouterConfig) -> Result<Router, String> {
         let engine = Engine::over_http(supergraph_sdl, &config).map_err(|e| e.to_string())?;
-        Ok(Router { engine })
+        Ok(Router {
+            engine: std::sync::Arc::new(engine),
+        })
+    }
+
+    pub fn engine(&self) -> &std::sync::Arc<Engine> {
+        &self.engine
     }
 
     /// Runs one client request (POST); returns the response and the HTTP status

@@ -136,6 +136,11 @@ impl Supergraph {
         Supergraph::over(sdl, fixtures)
     }
 
+    /// The engine behind the router (for its health and status).
+    pub fn engine(&self) -> &std::sync::Arc<router::engine::Engine> {
+        self.router.engine()
+    }
+
     /// The router's query plan for `query`, as text.
     pub fn explain(&self, query: &str) -> String {
         self.router.explain(query, None)

@@ -121,6 +121,11 @@ async fn with_every_replica_down_the_rest_is_answered_then_the_breaker_fails_fas
         assert_eq!(code, "SUBGRAPH_UNAVAILABLE", "{:?}", outcome.errors());
     }
     assert_eq!(codes, ["SUBGRAPH_CIRCUIT_OPEN"], "the breaker opened");
+    assert_eq!(
+        supergraph.engine().unavailable_subgraphs(),
+        ["reviews"],
+        "not ready"
+    );
     // Fail-fast: a whole query (its catalog fetch included) in a few ms.
     // The median, not each one: this is a debug build on a shared machine;
     // the upstream's own test bounds every rejected call.
@@ -153,5 +158,65 @@ async fn with_every_replica_down_the_rest_is_answered_then_the_breaker_fails_fas
         let outcome = supergraph.query(QUERY).await;
         assert_eq!(outcome.errors(), Vec::<Value>::new());
         assert_eq!(outcome.data(), &answer());
+    }
+    assert_eq!(
+        supergraph.engine().unavailable_subgraphs(),
+        Vec::<String>::new(),
+        "ready again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_view_shows_each_replica() {
+    let catalog = catalog().await;
+    let reviews = reviews(2).await;
+    let supergraph = router(&catalog, &reviews, RouterConfig::default());
+    for _ in 0..10 {
+        assert_eq!(supergraph.query(QUERY).await.data(), &answer());
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let engine = supergraph.engine().clone();
+    tokio::spawn(router::server::serve_admin(
+        listener,
+        engine,
+        std::future::pending(),
+    ));
+    let status: Value = reqwest::get(format!("http://{addr}/status"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let subgraphs = status["subgraphs"].as_array().unwrap();
+    let names: Vec<&str> = subgraphs
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["catalog", "reviews"]);
+    let reviews_status = &subgraphs[1];
+    assert_eq!(reviews_status["breaker"], "closed");
+    let endpoints = reviews_status["endpoints"].as_array().unwrap();
+    let urls: Vec<&str> = endpoints
+        .iter()
+        .map(|e| e["url"].as_str().unwrap())
+        .collect();
+    let mut expected = reviews.urls();
+    expected.sort();
+    let mut urls = urls.into_iter().map(str::to_owned).collect::<Vec<_>>();
+    urls.sort();
+    assert_eq!(urls, expected);
+    let requests: u64 = endpoints
+        .iter()
+        .map(|e| e["requests"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        requests, 10,
+        "one entity fetch per query, counted per replica"
+    );
+    for endpoint in endpoints {
+        assert_eq!(endpoint["available"], true);
+        assert_eq!(endpoint["outstanding"], 0);
+        assert!(endpoint["latency_ms"].as_f64().is_some());
     }
 }
