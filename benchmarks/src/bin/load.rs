@@ -67,6 +67,10 @@ struct Args {
     /// without queueing: where single-client wall time goes).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     single_client_row: bool,
+    /// Also measure the replayed row with three replicas of every subgraph
+    /// (needs a router that reads `endpoints`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    replica_row: bool,
     /// The router binary; default: <workspace>/target/release/router.
     #[arg(long)]
     router_bin: Option<PathBuf>,
@@ -215,12 +219,31 @@ async fn main() -> anyhow::Result<()> {
         ));
     }
     let mut replays = Vec::new();
+    let mut replica_replays = Vec::new();
     if args.replay_rows {
         let mut overrides = Vec::new();
         for (name, url) in running.endpoints() {
             let replay = Replay::start(client.clone(), url).await?;
-            overrides.push((name.to_owned(), replay.url.clone()));
+            overrides.push((name.to_owned(), vec![replay.url.clone()]));
             replays.push(replay);
+        }
+        if args.replica_row {
+            // Three replicas of every subgraph, each its own replay server.
+            let mut replicated = Vec::new();
+            for (name, url) in running.endpoints() {
+                let mut urls = Vec::new();
+                for _ in 0..3 {
+                    let replay = Replay::start(client.clone(), url.clone()).await?;
+                    urls.push(replay.url.clone());
+                    replica_replays.push(replay);
+                }
+                replicated.push((name.to_owned(), urls));
+            }
+            variants.push(Variant::new(
+                "router, replayed subgraphs x3 replicas",
+                true,
+                replicated,
+            ));
         }
         variants.push(Variant::new(
             "router, replayed subgraphs",
@@ -307,14 +330,16 @@ async fn main() -> anyhow::Result<()> {
         if replayed {
             // What one client query costs the subgraphs: requests sent one at
             // a time, so nothing is shared between queries.
-            for replay in &replays {
+            // Every replay server: single ones and replicas (only the row's
+            // own receive anything).
+            let all = || replays.iter().chain(&replica_replays);
+            for replay in all() {
                 replay.traffic.reset();
             }
             for _ in 0..TRAFFIC_SAMPLES {
                 post_json(&client, &url, &body).await?;
             }
-            let total = replays
-                .iter()
+            let total = all()
                 .map(|r| r.traffic.read())
                 .fold(Traffic::default(), |a, b| a.add(b));
             row.traffic = Some(total.per(TRAFFIC_SAMPLES));
@@ -503,14 +528,15 @@ struct RouterProcess {
 }
 
 impl RouterProcess {
-    /// Starts the router; `urls` replace subgraph URLs by subgraph name.
+    /// Starts the router; `urls` replace subgraph URLs by subgraph name
+    /// (several: the subgraph's replicas).
     fn spawn(
         bin: &Path,
         supergraph: &Path,
         dir: &Path,
         index: usize,
         dedup: bool,
-        urls: &[(String, String)],
+        urls: &[(String, Vec<String>)],
     ) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
@@ -518,8 +544,14 @@ impl RouterProcess {
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let config = dir.join(format!("router-{index}.toml"));
         let mut text = format!("listen = \"{addr}\"\ndedup_queries = {dedup}\n");
-        for (name, url) in urls {
-            text.push_str(&format!("\n[subgraphs.{name}]\nurl = \"{url}\"\n"));
+        for (name, urls) in urls {
+            // One URL as `url`, which routers from before replicas read too.
+            match &urls[..] {
+                [url] => text.push_str(&format!("\n[subgraphs.{name}]\nurl = \"{url}\"\n")),
+                several => {
+                    text.push_str(&format!("\n[subgraphs.{name}]\nendpoints = {several:?}\n"))
+                }
+            }
         }
         std::fs::write(&config, text)?;
         let log = dir.join(format!("router-{index}.log"));
@@ -678,12 +710,12 @@ fn count(haystack: &[u8], needle: &[u8]) -> usize {
 struct Variant {
     label: &'static str,
     dedup: bool,
-    overrides: Vec<(String, String)>,
+    overrides: Vec<(String, Vec<String>)>,
     concurrency: Option<usize>,
 }
 
 impl Variant {
-    fn new(label: &'static str, dedup: bool, overrides: Vec<(String, String)>) -> Variant {
+    fn new(label: &'static str, dedup: bool, overrides: Vec<(String, Vec<String>)>) -> Variant {
         Variant {
             label,
             dedup,
