@@ -53,16 +53,17 @@ impl Balancer {
             upstream: self.upstream.clone(),
         };
         let mut balance = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        match balance.poll_ready(cx) {
-            Poll::Ready(Ok(())) => {
+        // Twice: a service woken while being polled can look pending once.
+        for _ in 0..2 {
+            if let Poll::Ready(Ok(())) = balance.poll_ready(cx) {
                 let request = request.take().ok_or_else(no_endpoint)?;
                 let call = balance.call(request);
-                Ok(Box::pin(
+                return Ok(Box::pin(
                     async move { call.await.map_err(into_upstream_error) },
-                ))
+                ));
             }
-            Poll::Ready(Err(_)) | Poll::Pending => Err(no_endpoint()),
         }
+        Err(no_endpoint())
     }
 }
 

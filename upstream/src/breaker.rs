@@ -200,6 +200,24 @@ impl Outcome {
     }
 }
 
+/// Records a call's outcome when it ends, however it ends: a call dropped
+/// before its answer (the caller's deadline, a client gone) counts as
+/// `Ignored`, so a probe cut short still frees its place.
+struct Recording {
+    breaker: Arc<Mutex<Breaker>>,
+    admission: Admission,
+    outcome: Outcome,
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        self.breaker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .record(Instant::now(), self.admission, self.outcome);
+    }
+}
+
 /// The breaker as a layer of the stack.
 #[derive(Clone)]
 pub(crate) struct CircuitBreaker<S> {
@@ -248,12 +266,15 @@ where
             return Box::pin(async move { Err(UpstreamError::CircuitOpen { upstream }) });
         }
         let call = self.inner.call(request);
+        let mut pending = Recording {
+            breaker,
+            admission,
+            outcome: Outcome::Ignored,
+        };
         Box::pin(async move {
             let result = call.await;
-            breaker
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .record(Instant::now(), admission, Outcome::of(&result));
+            pending.outcome = Outcome::of(&result);
+            drop(pending);
             result
         })
     }
@@ -376,6 +397,25 @@ mod tests {
         breaker.record(now, Admission::Probe, Outcome::Failure);
         assert_eq!(breaker.state(now), BreakerState::Open);
         assert_eq!(breaker.admit(now).0, Admission::Rejected);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_probe_cut_short_frees_its_place() {
+        let mut breaker = Breaker::new(config());
+        calls(&mut breaker, 20, Outcome::Failure);
+        tokio::time::advance(Duration::from_secs(5)).await;
+        let now = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(breaker.admit(now).0, Admission::Probe);
+            breaker.record(now, Admission::Probe, Outcome::Ignored);
+        }
+        assert_eq!(
+            breaker.admit(now).0,
+            Admission::Probe,
+            "dropped probes hold no place"
+        );
+        breaker.record(now, Admission::Probe, Outcome::Success);
+        assert_eq!(breaker.state(now), BreakerState::Closed);
     }
 
     #[tokio::test(start_paused = true)]

@@ -113,6 +113,9 @@ impl TrafficPolicy {
         if !(0.0..=1000.0).contains(&r.budget_percent) {
             return Err("retry.budget_percent must be between 0 and 1000".into());
         }
+        if r.min_per_second > 1_000_000 {
+            return Err("retry.min_per_second must be at most 1000000".into());
+        }
         if r.max_backoff_ms < r.backoff_ms {
             return Err("retry.max_backoff_ms must not be below retry.backoff_ms".into());
         }

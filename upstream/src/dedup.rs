@@ -22,15 +22,47 @@ type SharedCall = Shared<BoxFuture<'static, Result<Response, UpstreamError>>>;
 
 struct InFlight {
     id: u64,
-    /// Requests share a call only with equal headers too.
+    /// Requests share a call only with equal headers too...
     headers: HeaderMap,
+    /// ...and only if it runs about as long as they may wait (see `joins`).
+    deadline: tokio::time::Instant,
     call: SharedCall,
+}
+
+/// Takes a finished (or failed, or aborted) call out of the table.
+struct Leave {
+    table: Arc<Table>,
+    key: Bytes,
+    id: u64,
+}
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        let mut calls = self
+            .table
+            .calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if calls.get(&self.key).is_some_and(|c| c.id == self.id) {
+            calls.remove(&self.key);
+        }
+    }
 }
 
 #[derive(Default)]
 struct Table {
     calls: Mutex<HashMap<Bytes, InFlight, foldhash::fast::RandomState>>,
     next_id: AtomicU64,
+}
+
+/// A caller joins a call in flight when that call's deadline leaves it at
+/// least nine tenths of its own time: callers arriving together (the
+/// common case) share; one with much more time left starts its own call
+/// rather than fail at another's deadline.
+fn joins(leader: tokio::time::Instant, own: tokio::time::Instant) -> bool {
+    let now = tokio::time::Instant::now();
+    let own_left = own.saturating_duration_since(now);
+    leader.saturating_duration_since(now) >= own_left.mul_f64(0.9)
 }
 
 #[derive(Clone)]
@@ -64,7 +96,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        if !request.dedup {
+        if !(request.dedup && request.idempotent) {
             return Box::pin(self.inner.call(request));
         }
         let deadline = request.deadline;
@@ -76,7 +108,12 @@ where
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             match calls.get(&request.body) {
-                Some(existing) if existing.headers == request.headers => existing.call.clone(),
+                Some(existing)
+                    if existing.headers == request.headers
+                        && joins(existing.deadline, deadline) =>
+                {
+                    existing.call.clone()
+                }
                 _ => {
                     let id = self.table.next_id.fetch_add(1, Ordering::Relaxed);
                     let key = request.body.clone();
@@ -84,13 +121,14 @@ where
                     let table = self.table.clone();
                     let inner = self.inner.clone();
                     let task_key = key.clone();
+                    let leave = Leave {
+                        table,
+                        key: task_key,
+                        id,
+                    };
                     let task = tokio::spawn(async move {
-                        let result = inner.oneshot(request).await;
-                        let mut calls = table.calls.lock().unwrap_or_else(PoisonError::into_inner);
-                        if calls.get(&task_key).is_some_and(|c| c.id == id) {
-                            calls.remove(&task_key);
-                        }
-                        result
+                        let _leave = leave;
+                        inner.oneshot(request).await
                     });
                     let task_upstream = upstream.clone();
                     let call = async move {
@@ -108,6 +146,7 @@ where
                         InFlight {
                             id,
                             headers,
+                            deadline,
                             call: call.clone(),
                         },
                     );

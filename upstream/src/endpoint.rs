@@ -55,13 +55,19 @@ struct Health {
     returned_at: Option<Instant>,
     total_ejections: u64,
     latency_ms: Option<f64>,
+    /// Taken out of the pool by discovery.
+    removed: bool,
 }
 
 /// The endpoints of one upstream and how many of them are ejected.
+///
+/// Lock order: `endpoints` before any endpoint's `health`; code holding a
+/// `health` lock reads the endpoint count from `count`, never `endpoints`.
 pub(crate) struct Pool {
     pub(crate) upstream: Arc<str>,
     policy: OutlierConfig,
     endpoints: Mutex<Vec<Arc<EndpointState>>>,
+    count: AtomicUsize,
     ejected: AtomicUsize,
 }
 
@@ -75,6 +81,7 @@ impl Pool {
             upstream,
             policy,
             endpoints: Mutex::new(Vec::new()),
+            count: AtomicUsize::new(0),
             ejected: AtomicUsize::new(0),
         }
     }
@@ -88,15 +95,22 @@ impl Pool {
             failures: AtomicU64::new(0),
             waker: AtomicWaker::new(),
         });
-        lock(&self.endpoints).push(state.clone());
+        let mut endpoints = lock(&self.endpoints);
+        endpoints.push(state.clone());
+        self.count.store(endpoints.len(), Ordering::Release);
         state
     }
 
+    /// Takes the endpoint out. Calls still in flight on it finish, but
+    /// their outcomes no longer eject it (it holds no ejection slot).
     pub(crate) fn remove(&self, url: &str) {
         let mut endpoints = lock(&self.endpoints);
         if let Some(i) = endpoints.iter().position(|e| &*e.url == url) {
             let gone = endpoints.swap_remove(i);
-            if lock(&gone.health).ejected_until.take().is_some() {
+            self.count.store(endpoints.len(), Ordering::Release);
+            let mut health = lock(&gone.health);
+            health.removed = true;
+            if health.ejected_until.take().is_some() {
                 self.ejected.fetch_sub(1, Ordering::AcqRel);
             }
         }
@@ -123,7 +137,7 @@ impl Pool {
 
     /// Takes one ejection slot, if the cap leaves one.
     fn try_eject(&self) -> bool {
-        let endpoints = lock(&self.endpoints).len();
+        let endpoints = self.count.load(Ordering::Acquire);
         let share =
             (endpoints as f64 * f64::from(self.policy.max_ejected_percent) / 100.0) as usize;
         let cap = share.max(1);
@@ -192,6 +206,7 @@ impl EndpointState {
         if policy.consecutive_failures == 0
             || health.consecutive_failures < policy.consecutive_failures
             || health.ejected_until.is_some()
+            || health.removed
             || !pool.try_eject()
         {
             return;
@@ -454,6 +469,27 @@ mod tests {
             None,
             "the breaker's probe lets it back"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_removed_endpoint_holds_no_ejection_slot() {
+        let (pool, states) = pool_of(2);
+        pool.remove(&states[0].url);
+        // Calls that were in flight on it end in failures afterwards.
+        for _ in 0..3 {
+            states[0].record(&pool, true, Duration::ZERO);
+        }
+        assert_eq!(pool.ejected.load(Ordering::Acquire), 0);
+        for _ in 0..3 {
+            states[1].record(&pool, true, Duration::ZERO);
+        }
+        assert!(
+            ejected(&states[1], &pool).is_some(),
+            "the slot is still free"
+        );
+        // An ejected endpoint that is removed gives its slot back.
+        pool.remove(&states[1].url);
+        assert_eq!(pool.ejected.load(Ordering::Acquire), 0);
     }
 
     #[tokio::test(start_paused = true)]

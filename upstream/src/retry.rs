@@ -101,7 +101,8 @@ impl Policy<Request, Response, UpstreamError> for RetryPolicy {
             return None;
         }
         let delay = self.backoff(request.attempt + 1).max(at_least);
-        if Instant::now() + delay >= request.deadline {
+        // Compared, not added: a `Retry-After` of any size cannot overflow.
+        if delay >= request.deadline.saturating_duration_since(Instant::now()) {
             return None;
         }
         if !self.budget.withdraw() {
@@ -214,6 +215,12 @@ mod tests {
         );
 
         let mut late = Request::query("{}", Instant::now() + Duration::from_secs(1));
+        let huge = u64::MAX.to_string();
+        assert!(
+            policy
+                .retry(&mut late, &mut response(503, Some(&huge)))
+                .is_none()
+        );
         assert!(
             policy
                 .retry(&mut late, &mut response(503, Some("5")))

@@ -168,7 +168,8 @@ impl Upstream {
         }
         for url in parsed {
             let key: Arc<str> = Arc::from(url.as_str());
-            if current.contains(&key) {
+            // Listed twice (or spelt two ways that parse alike): once.
+            if !current.insert(key.clone()) {
                 continue;
             }
             let state = self.inner.pool.add(key.clone());
@@ -188,7 +189,7 @@ impl Upstream {
                 .changes
                 .unbounded_send(Ok(Change::Insert(key, service)));
         }
-        *current = wanted;
+        current.retain(|url| wanted.contains(url));
         Ok(())
     }
 

@@ -323,8 +323,8 @@ mod tests {
         let (base, _) = server().await;
         let (transport, endpoint) = products_at(format!("{base}/slow"), &RouterConfig::default());
         let started = std::time::Instant::now();
-        let due_soon = RequestContext::post_within(Duration::from_millis(200));
         for idempotent in [true, false] {
+            let due_soon = RequestContext::post_within(Duration::from_millis(200));
             let err = transport
                 .fetch(&endpoint, request("{ a }", idempotent), &due_soon)
                 .await

