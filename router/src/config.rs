@@ -97,6 +97,9 @@ pub struct SubgraphConfig {
     pub url: Option<String>,
     /// Replicas of the subgraph, balanced across (instead of `url`).
     pub endpoints: Vec<String>,
+    /// A file listing the replicas, one URL a line, watched for changes
+    /// (instead of `url` or `endpoints`).
+    pub endpoints_file: Option<PathBuf>,
     /// Replaces the default `timeout_ms`.
     pub timeout_ms: Option<u64>,
 }
@@ -187,9 +190,12 @@ impl RouterConfig {
                     "subgraphs.{name}.timeout_ms must be greater than 0"
                 ));
             }
-            if subgraph.url.is_some() && !subgraph.endpoints.is_empty() {
+            let sources = usize::from(subgraph.url.is_some())
+                + usize::from(!subgraph.endpoints.is_empty())
+                + usize::from(subgraph.endpoints_file.is_some());
+            if sources > 1 {
                 return Err(format!(
-                    "subgraphs.{name} sets both url and endpoints; use endpoints"
+                    "subgraphs.{name} sets more than one of url, endpoints and endpoints_file"
                 ));
             }
             let key = if subgraph.url.is_some() {
@@ -277,6 +283,13 @@ mod tests {
         assert!(RouterConfig::from_toml("[traffic]\ndeadline_ms = 0").is_err());
         let err = RouterConfig::from_toml("[subgraphs.a]\nurl = \"ftp://x\"").unwrap_err();
         assert!(err.to_string().contains("subgraphs.a.url"), "{err}");
+        let err = RouterConfig::from_toml(
+            "[subgraphs.a]\nurl = \"http://x\"\nendpoints_file = \"/etc/a\"",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("more than one of"), "{err}");
+        let err = RouterConfig::from_toml("[subgraphs.a]\nendpoints = [\"x\"]").unwrap_err();
+        assert!(err.to_string().contains("subgraphs.a.endpoints"), "{err}");
     }
 
     #[test]

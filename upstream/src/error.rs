@@ -55,4 +55,10 @@ pub enum BuildError {
     },
     #[error("upstream {upstream}: {message}")]
     InvalidPolicy { upstream: String, message: String },
+    #[error("upstream {upstream}: endpoint file {}: {message}", path.display())]
+    Discovery {
+        upstream: String,
+        path: std::path::PathBuf,
+        message: String,
+    },
 }

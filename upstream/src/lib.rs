@@ -15,8 +15,9 @@
 //!    cost the balancer reads, around tower's `PeakEwma` and the HTTP call
 //!    (`http`).
 //!
-//! `config` holds the policies with their defaults; `status` is what an
-//! operator sees of it all.
+//! Endpoints come from a list (`Upstream::set_endpoints`) or a watched file
+//! (`discovery`). `config` holds the policies with their defaults; `status`
+//! is what an operator sees of it all.
 
 #![forbid(unsafe_code)]
 
@@ -25,6 +26,7 @@ mod breaker;
 pub mod config;
 mod deadline;
 mod dedup;
+mod discovery;
 mod endpoint;
 mod error;
 mod http;

@@ -35,10 +35,10 @@ type Stack = Dedup<Deadline<Retry<RetryPolicy, CircuitBreaker<Balancer>>>>;
 /// A resilient client to one named service. Cheap to clone.
 #[derive(Clone)]
 pub struct Upstream {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     name: Arc<str>,
     stack: Stack,
     pool: Arc<Pool>,
@@ -47,6 +47,8 @@ struct Inner {
     timeout: Duration,
     changes: UnboundedSender<Result<Change<Arc<str>, EndpointService>, std::convert::Infallible>>,
     endpoints: Mutex<HashSet<Arc<str>>>,
+    /// Files the endpoints come from, watched while the upstream lives.
+    pub(crate) watches: Mutex<Vec<crate::discovery::FileWatch>>,
 }
 
 impl Upstream {
@@ -109,6 +111,7 @@ impl Upstream {
                 timeout,
                 changes,
                 endpoints: Mutex::new(HashSet::new()),
+                watches: Mutex::new(Vec::new()),
             }),
         };
         upstream.set_endpoints(endpoints)?;

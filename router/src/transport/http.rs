@@ -49,6 +49,13 @@ impl HttpTransport {
                 &policy,
                 client.clone(),
             )?;
+            if let Some(file) = config
+                .subgraphs
+                .get(&subgraph.name)
+                .and_then(|s| s.endpoints_file.as_ref())
+            {
+                upstream.watch_file(file)?;
+            }
             upstreams.insert(subgraph.name.clone(), upstream);
         }
         Ok(HttpTransport {
@@ -373,6 +380,41 @@ mod tests {
         let status = transport.status();
         assert_eq!(status[0].name, "products");
         assert_eq!(status[0].endpoints[0].url, format!("{base}/graphql"));
+    }
+
+    #[tokio::test]
+    async fn endpoints_can_come_from_a_watched_file() {
+        let (base, hits) = server().await;
+        let dir = std::env::temp_dir().join(format!("router-endpoints-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("products");
+        std::fs::write(&file, format!("{base}/graphql\n")).unwrap();
+        let mut config = RouterConfig::default();
+        config.subgraphs.insert(
+            "products".into(),
+            SubgraphConfig {
+                endpoints_file: Some(file.clone()),
+                ..SubgraphConfig::default()
+            },
+        );
+        let (transport, endpoint) = products_at("http://127.0.0.1:1/nowhere".into(), &config);
+        transport
+            .fetch(&endpoint, request("{ a }", false), &context())
+            .await
+            .unwrap();
+        assert_eq!(hits.count(), 1);
+        assert_eq!(transport.status()[0].endpoints.len(), 1);
+
+        std::fs::write(&file, "# nothing listed\n").unwrap();
+        let err = HttpTransport::new(&config, std::slice::from_ref(&endpoint))
+            .err()
+            .expect("an empty endpoint file is refused at start-up")
+            .to_string();
+        assert!(
+            err.contains("products") && err.contains("no endpoints"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

@@ -388,3 +388,82 @@ async fn no_call_outlives_its_deadline() {
         "past its deadline nothing is sent"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoints_follow_a_watched_file_under_load() {
+    let replicas = replicas(3).await;
+    let dir = std::env::temp_dir().join(format!("upstream-watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("reviews.endpoints");
+    let write = |urls: &[String]| {
+        // Written aside and renamed over, as deploy tools do.
+        let next = dir.join("reviews.endpoints.next");
+        std::fs::write(&next, format!("# reviews\n{}\n", urls.join("\n"))).unwrap();
+        std::fs::rename(&next, &file).unwrap();
+    };
+    write(&urls(&replicas[..1]));
+    let client = upstream::Upstream::default_client().unwrap();
+    let upstream = upstream::Upstream::new(
+        "svc",
+        &[replicas[0].url()],
+        Duration::from_secs(5),
+        &TrafficPolicy::default(),
+        client,
+    )
+    .unwrap();
+    upstream.watch_file(&file).unwrap();
+    let endpoints = |upstream: &upstream::Upstream| upstream.status().endpoints.len();
+
+    let running = {
+        let upstream = upstream.clone();
+        tokio::spawn(async move { load(&upstream, 3_000, 8, |_| {}).await })
+    };
+    let until = |want: usize| {
+        let upstream = upstream.clone();
+        async move {
+            let started = Instant::now();
+            while endpoints(&upstream) != want {
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "never saw {want} endpoints"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    write(&urls(&replicas));
+    until(3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A broken file keeps the last good set.
+    std::fs::write(&file, "not a url\n").unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(endpoints(&upstream), 3);
+    write(&urls(&replicas[2..]));
+    until(1).await;
+    let outcomes = running.await.unwrap();
+    assert_eq!(failures(&outcomes), Vec::<&String>::new());
+    for replica in &replicas {
+        assert!(
+            replica.hits() > 0,
+            "every replica took traffic while listed"
+        );
+    }
+    let before = replicas[0].hits() + replicas[1].hits();
+    let after = load(&upstream, 200, 4, |_| {}).await;
+    assert_eq!(failures(&after), Vec::<&String>::new());
+    assert_eq!(
+        replicas[0].hits() + replicas[1].hits(),
+        before,
+        "removed ones get nothing"
+    );
+
+    // At start-up a bad file is an error that names it.
+    std::fs::write(&file, "").unwrap();
+    let err = upstream.watch_file(&file).unwrap_err().to_string();
+    assert!(
+        err.contains("no endpoints") && err.contains("reviews.endpoints"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
