@@ -161,7 +161,6 @@ impl Engine {
         &self.api_schema
     }
 
-    /// The API schema as SDL.
     /// Each subgraph's endpoints, health and breaker.
     pub fn upstreams(&self) -> Vec<upstream::status::UpstreamStatus> {
         self.transport.status()
@@ -179,6 +178,7 @@ impl Engine {
             .collect()
     }
 
+    /// The API schema as SDL.
     pub fn api_schema_sdl(&self) -> &str {
         &self.api_schema_sdl
     }

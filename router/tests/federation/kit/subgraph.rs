@@ -484,15 +484,6 @@ impl Replicas {
         }
     }
 
-    /// Requests received by all replicas together.
-    pub fn request_count(&self) -> usize {
-        self.inner.requests.lock().unwrap().len()
-    }
-
-    pub fn set_behaviour(&self, behaviour: Behaviour) {
-        *self.inner.behaviour.lock().unwrap() = behaviour;
-    }
-
     pub fn kill(&self, replica: usize) {
         self.replicas[replica].kill();
     }
