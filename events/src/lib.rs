@@ -6,7 +6,8 @@
 //! - `subject`: NATS-style subject filters (`*` one token, `>` the rest).
 //! - `outbox`: appending events inside a transaction; `relay` publishes them
 //!   in order and marks them published only once the broker has them, so
-//!   nothing is lost while the broker is down.
+//!   nothing is lost while the broker is down; of several replicas over one
+//!   outbox, only the holder of the relay lease (`relay::lease`) publishes.
 //! - `broker`: the [`Broker`] trait with NATS JetStream (`broker::nats`) and an
 //!   in-process bus (`broker::memory`) for the all-in-one run and tests.
 //! - `inbox`: idempotent handling: an event id is recorded per consumer in the
@@ -16,8 +17,14 @@
 //!   acknowledges.
 //! - `settings`: NATS (`NATS_URL`) or in-process, and the stream they share.
 //!
-//! The tables (`event_outbox`, `event_inbox`) are created by each service's
-//! migrator (`migrations::events`).
+//! The tables (`event_outbox`, `event_inbox`, `event_relay`) are created by
+//! each service's migrator (`migrations::event_tables`, `event_relay`).
+//!
+//! Consumers of one name share the work however many replicas subscribe
+//! (a JetStream durable consumer is a queue group), and the inbox makes each
+//! event's effects happen once. `Broker::watch` is the other kind of
+//! reader: a live, unacknowledged view for pushing changes to clients
+//! connected to any replica.
 
 pub mod broker;
 pub mod consumer;
@@ -28,5 +35,5 @@ pub mod relay;
 pub mod settings;
 pub mod subject;
 
-pub use broker::{Broker, BrokerError, Delivery, Subscription};
+pub use broker::{Broker, BrokerError, Delivery, Subscription, Watch};
 pub use event::Event;

@@ -11,7 +11,10 @@
 //! - `payments`: payments and their gateway references.
 //! - `event_tables`: the outbox and inbox of domain events, in every service's
 //!   database (the same migration in each migrator).
+//! - `event_relay`: the lease that lets one replica's relay publish an
+//!   outbox at a time.
 
+pub mod event_relay;
 pub mod event_tables;
 pub mod inventory;
 pub mod orders;

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use tokio::sync::{Notify, oneshot};
 use uuid::Uuid;
 
-use super::{Acker, Broker, BrokerError, Delivery, Subscription};
+use super::{Acker, Broker, BrokerError, Delivery, Subscription, Watch};
 use crate::{Event, subject};
 
 /// How long a delivery dropped without an answer waits before it is sent again.
@@ -202,6 +202,33 @@ impl Broker for MemoryBroker {
         });
         Ok(stream.boxed())
     }
+
+    async fn watch(&self, filter: &str) -> Result<Watch, BrokerError> {
+        let shared = self.shared.clone();
+        let next = shared.lock().log.len();
+        let filter = filter.to_owned();
+        let stream = futures::stream::unfold(next, move |mut next| {
+            let (shared, filter) = (shared.clone(), filter.clone());
+            async move {
+                loop {
+                    let published = shared.published.notified();
+                    tokio::pin!(published);
+                    published.as_mut().enable();
+                    {
+                        let state = shared.lock();
+                        while let Some(event) = state.log.get(next) {
+                            next += 1;
+                            if subject::matches(&filter, &event.subject) {
+                                return Some((Ok(event.clone()), next));
+                            }
+                        }
+                    }
+                    published.await;
+                }
+            }
+        });
+        Ok(stream.boxed())
+    }
 }
 
 /// A subscription's state between deliveries.
@@ -244,6 +271,35 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(second.event, expected);
+    }
+
+    #[tokio::test]
+    async fn a_watch_sees_matching_events_published_from_then_on() {
+        let broker = MemoryBroker::new();
+        broker
+            .publish(&event("shop.orders.order.placed", "o1"))
+            .await
+            .unwrap();
+        let mut watch = broker.watch("shop.orders.>").await.unwrap();
+        let confirmed = event("shop.orders.order.confirmed", "o1");
+        broker.publish(&confirmed).await.unwrap();
+        broker.publish(&confirmed).await.unwrap();
+        broker
+            .publish(&event("shop.payments.payment.captured", "p1"))
+            .await
+            .unwrap();
+        let shipped = event("shop.orders.order.shipped", "o1");
+        let publisher = broker.clone();
+        let later = shipped.clone();
+        tokio::spawn(async move { publisher.publish(&later).await.unwrap() });
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let next = tokio::time::timeout(Duration::from_secs(2), watch.next())
+                .await
+                .expect("seen when published");
+            seen.push(next.unwrap().unwrap());
+        }
+        assert_eq!(seen, vec![confirmed, shipped]);
     }
 
     #[tokio::test]

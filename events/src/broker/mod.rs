@@ -30,7 +30,17 @@ pub trait Broker: Send + Sync + 'static {
     /// name carries on where the last one stopped acknowledging. It sees
     /// every event, past and future, whose subject matches `filter`.
     async fn subscribe(&self, consumer: &str, filter: &str) -> Result<Subscription, BrokerError>;
+
+    /// Events published from now on whose subject matches `filter`, for
+    /// live views (the changes a replica pushes to its WebSocket clients,
+    /// whichever replica committed them): nothing is acknowledged or kept
+    /// for the watcher. After a lost connection the stream ends; the caller
+    /// watches again and treats the gap as changes it may have missed.
+    async fn watch(&self, filter: &str) -> Result<Watch, BrokerError>;
 }
+
+/// A live view of published events (see [`Broker::watch`]).
+pub type Watch = BoxStream<'static, Result<Event, BrokerError>>;
 
 /// Deliveries in order; an error item is one message that could not be read
 /// (the stream goes on) or a lost connection (the stream ends after it).

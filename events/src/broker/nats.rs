@@ -16,7 +16,7 @@ use async_nats::jetstream::{
 use futures::StreamExt;
 use tokio::sync::OnceCell;
 
-use super::{Acker, Broker, BrokerError, Delivery, Subscription};
+use super::{Acker, Broker, BrokerError, Delivery, Subscription, Watch};
 use crate::Event;
 
 /// How long an unacknowledged delivery waits before JetStream sends it again.
@@ -156,5 +156,38 @@ impl Broker for NatsBroker {
             }
         });
         Ok(deliveries.boxed())
+    }
+
+    /// An ordered consumer (ephemeral, unacknowledged, recreated by the
+    /// client after a gap) from the next message on: it reads the stream,
+    /// so a publication JetStream dropped as a duplicate is not seen twice.
+    async fn watch(&self, filter: &str) -> Result<Watch, BrokerError> {
+        let unavailable = |err: &dyn std::fmt::Display| {
+            BrokerError::Unavailable(format!("watching {filter}: {err}"))
+        };
+        self.ensure_stream().await?;
+        let stream = self
+            .jetstream
+            .get_stream(&self.config.name)
+            .await
+            .map_err(|err| unavailable(&err))?;
+        let messages = stream
+            .create_consumer(pull::OrderedConfig {
+                filter_subject: filter.to_owned(),
+                deliver_policy: DeliverPolicy::New,
+                ..Default::default()
+            })
+            .await
+            .map_err(|err| unavailable(&err))?
+            .messages()
+            .await
+            .map_err(|err| unavailable(&err))?;
+        Ok(messages
+            .map(|message| {
+                let message = message.map_err(|err| BrokerError::Unavailable(err.to_string()))?;
+                Event::from_json(&message.payload)
+                    .map_err(|err| BrokerError::Malformed(err.to_string()))
+            })
+            .boxed())
     }
 }

@@ -49,4 +49,8 @@ impl Broker for FlakyBroker {
     ) -> Result<events::Subscription, BrokerError> {
         self.inner.subscribe(consumer, filter).await
     }
+
+    async fn watch(&self, filter: &str) -> Result<events::Watch, BrokerError> {
+        self.inner.watch(filter).await
+    }
 }

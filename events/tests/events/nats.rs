@@ -82,6 +82,87 @@ async fn publishes_delivers_redelivers_and_drops_duplicates() {
     assert_eq!(seen, vec![placed, captured, confirmed]);
 }
 
+#[tokio::test]
+async fn a_watch_sees_each_event_published_from_then_on_once() {
+    let Some(url) = nats_url("a_watch_sees_each_event_published_from_then_on_once").await else {
+        return;
+    };
+    let topic = unique("t");
+    let broker = NatsBroker::connect(&url, &unique("TEST_"), &format!("{topic}.>"))
+        .await
+        .unwrap();
+    let before = event(&format!("{topic}.orders.order.placed"), "o1");
+    broker.publish(&before).await.unwrap();
+    let mut watch = broker.watch(&format!("{topic}.orders.>")).await.unwrap();
+    let confirmed = event(&format!("{topic}.orders.order.confirmed"), "o1");
+    let other = event(&format!("{topic}.payments.payment.captured"), "p1");
+    let shipped = event(&format!("{topic}.orders.order.shipped"), "o1");
+    for e in [&confirmed, &confirmed, &other, &shipped] {
+        broker.publish(e).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let next = tokio::time::timeout(Duration::from_secs(10), watch.next())
+            .await
+            .expect("an event within 10 s")
+            .expect("the watch is open")
+            .expect("a readable event");
+        seen.push(next);
+    }
+    assert_eq!(
+        seen,
+        vec![confirmed, shipped],
+        "not the past, not other subjects"
+    );
+    let nothing = tokio::time::timeout(Duration::from_millis(300), watch.next()).await;
+    assert!(
+        nothing.is_err(),
+        "the duplicate publication is seen once: {nothing:?}"
+    );
+}
+
+/// Replicas subscribe under one consumer name: JetStream hands each event
+/// to one of them (a queue group), and each event is handled once.
+#[tokio::test]
+async fn replicas_under_one_consumer_name_share_the_events() {
+    let Some(url) = nats_url("replicas_under_one_consumer_name_share_the_events").await else {
+        return;
+    };
+    let topic = unique("t");
+    let broker = NatsBroker::connect(&url, &unique("TEST_"), &format!("{topic}.>"))
+        .await
+        .unwrap();
+    let filter = format!("{topic}.>");
+    let sent: Vec<Event> = (0..20)
+        .map(|i| event(&format!("{topic}.orders.order.placed"), &format!("o{i}")))
+        .collect();
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let mut sub = broker.subscribe("shared", &filter).await.unwrap();
+        replicas.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Ok(Some(Ok(delivery))) =
+                tokio::time::timeout(Duration::from_secs(2), sub.next()).await
+            {
+                got.push(delivery.event.id);
+                delivery.ack().await.unwrap();
+            }
+            got
+        }));
+    }
+    for e in &sent {
+        broker.publish(e).await.unwrap();
+    }
+    let mut handled = Vec::new();
+    for replica in replicas {
+        handled.extend(replica.await.unwrap());
+    }
+    handled.sort();
+    let mut expected: Vec<_> = sent.iter().map(|e| e.id).collect();
+    expected.sort();
+    assert_eq!(handled, expected, "every event, each to one replica");
+}
+
 /// A nats-server of our own, so the test can stop and start it.
 struct PrivateNats {
     child: Option<Child>,

@@ -91,7 +91,60 @@ async fn events_wait_in_the_outbox_while_the_broker_is_down(backend: Backend) {
     assert_eq!(broker.inner.published().len(), 5);
 }
 
+/// Replicas of a service run a relay each over their one outbox: only the
+/// lease holder publishes, and when it stops a standby publishes the rest,
+/// in order, nothing twice.
+async fn one_relay_of_several_replicas_publishes_and_a_standby_takes_over(backend: Backend) {
+    let Some((_guard, db)) = database(backend, "relay_lease").await else {
+        return;
+    };
+    let broker = FlakyBroker::default();
+    let lease = Duration::from_millis(300);
+    let first = Relay::new(db.clone(), Arc::new(broker.clone())).with_lease(lease);
+    let standby = Relay::new(db.clone(), Arc::new(broker.clone())).with_lease(lease);
+    let sent: Vec<_> = (0..6)
+        .map(|i| event("shop.orders.order.placed", &format!("o{i}")))
+        .collect();
+    for e in &sent[..3] {
+        outbox::append(&db, e).await.unwrap();
+    }
+    assert_eq!(
+        first.drain().await.unwrap(),
+        3,
+        "the first relay takes the lease"
+    );
+    for e in &sent[3..] {
+        outbox::append(&db, e).await.unwrap();
+    }
+    assert_eq!(standby.drain().await.unwrap(), 0, "the lease is held");
+    assert_eq!(outbox::backlog(&db).await.unwrap(), 3);
+
+    // The holder goes quiet (it died): once its lease runs out, the standby
+    // takes over, and the holder, were it to wake, publishes nothing.
+    tokio::time::sleep(lease + Duration::from_millis(100)).await;
+    assert_eq!(standby.drain().await.unwrap(), 3);
+    assert_eq!(first.drain().await.unwrap(), 0, "the lease moved on");
+    assert_eq!(broker.inner.published(), sent, "each once, in order");
+
+    // A holder that stops cleanly hands over at once.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(standby.run(async {
+        let _ = stopped.await;
+    }));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let _ = stop.send(());
+    running.await.unwrap();
+    let last = event("shop.orders.order.placed", "o6");
+    outbox::append(&db, &last).await.unwrap();
+    assert_eq!(
+        first.drain().await.unwrap(),
+        1,
+        "released, so taken at once"
+    );
+}
+
 subgraph_kit::both_backends!(
     events_are_published_only_if_their_transaction_commits,
     events_wait_in_the_outbox_while_the_broker_is_down,
+    one_relay_of_several_replicas_publishes_and_a_standby_takes_over,
 );

@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_create_inventory::Migration),
             Box::new(crate::event_tables::Migration),
+            Box::new(crate::event_relay::Migration),
         ]
     }
 

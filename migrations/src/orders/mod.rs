@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_orders::Migration),
             Box::new(crate::event_tables::Migration),
             Box::new(m20261127_000002_add_checkout::Migration),
+            Box::new(crate::event_relay::Migration),
         ]
     }
 

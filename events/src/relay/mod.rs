@@ -3,6 +3,15 @@
 //! is down the relay backs off and tries again, and the events wait in the
 //! outbox. A crash between publishing and marking publishes that event again
 //! on restart: the broker's duplicate window and the consumers' inbox absorb it.
+//!
+//! Every replica of a service runs a relay over the one outbox they share;
+//! only the holder of the relay lease (`lease`) publishes, so events leave
+//! once and in `seq` order whichever replica committed them, and a standby
+//! takes over within a lease length when the holder dies. (Events of one
+//! aggregate are in `seq` order because a change locks its aggregate's row
+//! before appending its event, in the same transaction.)
+
+pub mod lease;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +21,7 @@ use tokio::sync::Notify;
 
 use crate::broker::{Broker, BrokerError};
 use crate::outbox;
+use lease::RelayLease;
 
 const BATCH: u64 = 256;
 
@@ -38,8 +48,10 @@ pub struct Relay {
     db: DatabaseConnection,
     broker: Arc<dyn Broker>,
     wake: Wake,
-    /// Checked this often even without a wake-up (another process may write).
+    /// Checked this often even without a wake-up: another replica may have
+    /// committed events, or given up the lease.
     poll: Duration,
+    lease: RelayLease,
 }
 
 impl Relay {
@@ -48,8 +60,16 @@ impl Relay {
             db,
             broker,
             wake: Wake::default(),
-            poll: Duration::from_millis(500),
+            poll: Duration::from_millis(200),
+            lease: RelayLease::new(Duration::from_secs(10)),
         }
+    }
+
+    /// How long the relay lease lasts without renewal: how long a dead
+    /// holder's events wait before a standby replica publishes them.
+    pub fn with_lease(mut self, length: Duration) -> Self {
+        self.lease = RelayLease::new(length);
+        self
     }
 
     pub fn with_poll_interval(mut self, poll: Duration) -> Self {
@@ -64,14 +84,22 @@ impl Relay {
 
     /// Publishes every pending event in order and returns how many; stops at
     /// the first the broker does not take, leaving it and the rest pending.
+    /// Publishes nothing while another relay holds the lease.
     pub async fn drain(&self) -> Result<usize, RelayError> {
         let mut published = 0;
         loop {
+            if !self.lease.hold(&self.db).await? {
+                return Ok(published);
+            }
             let batch = outbox::pending(&self.db, BATCH).await?;
             if batch.is_empty() {
                 return Ok(published);
             }
             for (seq, event) in batch {
+                // A slow broker must not let the lease run out mid-batch.
+                if !self.lease.hold(&self.db).await? {
+                    return Ok(published);
+                }
                 self.broker.publish(&event).await?;
                 outbox::mark_published(&self.db, seq).await?;
                 published += 1;
@@ -98,10 +126,13 @@ impl Relay {
                 }
             };
             tokio::select! {
-                _ = &mut shutdown => return,
+                _ = &mut shutdown => break,
                 _ = self.wake.0.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
             }
+        }
+        if let Err(err) = self.lease.release(&self.db).await {
+            tracing::warn!(error = %err, "cannot give up the relay lease; a peer takes over when it runs out");
         }
     }
 }
