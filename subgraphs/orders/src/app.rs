@@ -15,6 +15,7 @@ use crate::billing::HttpBilling;
 use crate::catalog::HttpCatalog;
 use crate::checkout::Checkout;
 pub use crate::checkout::CheckoutSettings;
+use crate::feed::StatusFeed;
 use crate::graphql;
 pub use crate::remote::Endpoint;
 use crate::remote::{DEFAULT_INVENTORY_URL, DEFAULT_PAYMENTS_URL, Subgraph};
@@ -84,7 +85,8 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
 
 /// Binds the listener over an open, migrated database, calling the other
 /// `services`. Beside it run the outbox relay (publishing to `broker`), the
-/// consumer of payment outcomes (from `broker`) and checkout recovery.
+/// consumer of payment outcomes (from `broker`), the status feed of this
+/// replica's subscribers (watching `broker`) and checkout recovery.
 pub async fn build(
     listen: SocketAddr,
     db: DatabaseConnection,
@@ -108,7 +110,8 @@ pub async fn build(
         Arc::new(HttpBilling::new(payments)),
         services.checkout.clone(),
     );
-    let service = OrderService::new(store, Arc::new(catalog), checkout.clone());
+    let feed = StatusFeed::new();
+    let service = OrderService::new(store, Arc::new(catalog), checkout.clone(), feed.clone());
     let routes = server::routes(NAME, graphql::schema(service), db.clone());
     let server = Server::bind(NAME, listen, routes)
         .await
@@ -117,8 +120,10 @@ pub async fn build(
             source,
         })?;
     let recovery = checkout.clone();
+    let watched = broker.clone();
     Ok(server
         .with_background(move |stopping| relay.run(stopping))
+        .with_background(move |stopping| feed.run(watched, stopping))
         .with_background(move |stopping| checkout.run_outcomes(db, broker, stopping))
         .with_background(move |stopping| recovery.run_recovery(stopping)))
 }

@@ -13,6 +13,7 @@ use crate::domain::{
     IdempotencyKey, Order, OrderError, OrderId, OrderRequest, OrderStatus, Shipment, Transition,
     placement,
 };
+use crate::feed::StatusFeed;
 use crate::store::{OrderStore, StatusUpdate};
 
 /// The longest path through the status graph; a change can lose a race to a
@@ -24,19 +25,31 @@ pub struct OrderService {
     store: OrderStore,
     catalog: Arc<dyn Catalog>,
     checkout: Checkout,
+    feed: StatusFeed,
 }
 
 impl OrderService {
-    pub fn new(store: OrderStore, catalog: Arc<dyn Catalog>, checkout: Checkout) -> Self {
+    pub fn new(
+        store: OrderStore,
+        catalog: Arc<dyn Catalog>,
+        checkout: Checkout,
+        feed: StatusFeed,
+    ) -> Self {
         OrderService {
             store,
             catalog,
             checkout,
+            feed,
         }
     }
 
     pub fn store(&self) -> &OrderStore {
         &self.store
+    }
+
+    /// Status changes committed by any replica, as they reach the broker.
+    pub fn feed(&self) -> &StatusFeed {
+        &self.feed
     }
 
     /// Prices the request at the catalog's current prices, stores a PENDING

@@ -1,5 +1,6 @@
 //! `orderStatusChanged`: an order's status changes, pushed over WebSocket
-//! (graphql-transport-ws or graphql-ws) as they commit.
+//! (graphql-transport-ws or graphql-ws) as they reach the broker, whichever
+//! replica committed them (see `feed`).
 
 use async_graphql::{Context, ID, Result, Subscription as SubscriptionObject};
 use futures::Stream;
@@ -8,6 +9,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::types::OrderObject;
 use crate::domain::{OrderError, OrderId};
+use crate::feed::FeedItem;
 use crate::service::OrderService;
 
 pub struct Subscription;
@@ -27,7 +29,7 @@ impl Subscription {
         let not_found = || OrderError::NotFound(order_id.to_string());
         let id = OrderId::parse(&order_id).ok_or_else(not_found).gql()?;
         // Subscribe before reading, so no change falls between the two.
-        let changes = service.store().feed().subscribe();
+        let changes = service.feed().subscribe();
         let order = service
             .store()
             .get(&id)
@@ -38,25 +40,28 @@ impl Subscription {
         if order.status.is_final() {
             return Err(OrderError::AlreadyFinal(order.status.as_str().to_owned())).gql();
         }
-        let state = (changes, service, id, false);
+        // The status last sent: a re-read after a gap sends only news.
+        let state = (changes, service, id, Some(order.status));
         Ok(futures::stream::unfold(
             state,
-            |(mut changes, service, id, done)| async move {
-                if done {
-                    return None;
-                }
+            |(mut changes, service, id, last)| async move {
+                let last = last?;
                 loop {
                     match changes.recv().await {
-                        Ok(change) if change.order_id == id.as_str() => break,
-                        Ok(_) => continue,
-                        // Fell behind: the order's current state is what counts.
-                        Err(RecvError::Lagged(_)) => break,
+                        Ok(FeedItem::Changed(change)) if change.order_id == id.as_str() => {}
+                        Ok(FeedItem::Changed(_)) => continue,
+                        // Changes may be lost: the order's current state is
+                        // what counts.
+                        Ok(FeedItem::Missed) | Err(RecvError::Lagged(_)) => {}
                         Err(RecvError::Closed) => return None,
                     }
+                    let order = service.store().get(&id).await.ok().flatten()?;
+                    if order.status == last {
+                        continue;
+                    }
+                    let next = (!order.status.is_final()).then_some(order.status);
+                    return Some((OrderObject(order), (changes, service, id, next)));
                 }
-                let order = service.store().get(&id).await.ok().flatten()?;
-                let done = order.status.is_final();
-                Some((OrderObject(order), (changes, service, id, done)))
             },
         ))
     }

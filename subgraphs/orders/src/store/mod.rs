@@ -21,7 +21,6 @@ use crate::domain::{
     OrderStatus, PricedOrder, Shipment, StatusChange,
 };
 use crate::domain_events::{self, OrderStatusChanged};
-use crate::feed::StatusFeed;
 use entity::{order, order_item, status_history};
 
 pub use checkout::{Advance, Guard, Lease, Outcome};
@@ -47,8 +46,6 @@ pub struct OrderStore {
     db: DatabaseConnection,
     /// Tells the outbox relay when a commit added events.
     relay: Wake,
-    /// Committed status changes, for subscribers in this process.
-    feed: StatusFeed,
 }
 
 impl OrderStore {
@@ -58,20 +55,11 @@ impl OrderStore {
     }
 
     pub fn with_relay(db: DatabaseConnection, relay: Wake) -> Self {
-        OrderStore {
-            db,
-            relay,
-            feed: StatusFeed::new(),
-        }
-    }
-
-    /// Committed status changes as they happen.
-    pub fn feed(&self) -> &StatusFeed {
-        &self.feed
+        OrderStore { db, relay }
     }
 
     /// Appends `change`'s event to the outbox, commits `txn`, then tells the
-    /// relay and this process's subscribers.
+    /// relay (subscribers hear of it from the broker, see `feed`).
     async fn commit_with_change(
         &self,
         txn: DatabaseTransaction,
@@ -82,7 +70,6 @@ impl OrderStore {
         outbox::append(&txn, &event).await?;
         txn.commit().await?;
         self.relay.wake();
-        self.feed.publish(change);
         Ok(())
     }
 

@@ -36,6 +36,12 @@ pub struct TestApp {
     _dbs: Vec<TestDatabase>,
 }
 
+/// A second orders replica (see `TestApp::start_orders_replica`).
+pub struct OrdersReplica {
+    pub addr: SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
 /// How to start the orders service under test.
 #[derive(Clone)]
 pub struct Options {
@@ -243,6 +249,28 @@ impl TestApp {
         self.stop = Some(stop);
         self.addr = addr;
         self.client = GraphqlClient::new(format!("http://{addr}/graphql"));
+    }
+
+    /// Another replica of the orders service, over the same database and
+    /// broker; it serves until dropped.
+    pub async fn start_orders_replica(&self) -> OrdersReplica {
+        let db = orders::app::open_database(&self.orders_db_url)
+            .await
+            .expect("open orders database");
+        let server = orders::app::build(
+            "127.0.0.1:0".parse().expect("addr"),
+            db,
+            &self.services,
+            Arc::new(self.broker.clone()),
+        )
+        .await
+        .expect("bind orders replica");
+        let addr = server.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(server.run_until(async move {
+            let _ = stopped.await;
+        }));
+        OrdersReplica { addr, _stop: stop }
     }
 
     /// Stops the orders service (as if its process died: what it was doing

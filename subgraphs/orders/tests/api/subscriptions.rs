@@ -1,7 +1,9 @@
 //! `orderStatusChanged` over WebSocket (graphql-transport-ws): a client
-//! connected to the orders service sees each change of its order as it
-//! commits, and the stream ends at a final status.
+//! connected to any orders replica sees each change of its order as it
+//! commits, whichever replica committed it, and the stream ends at a final
+//! status.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -19,7 +21,11 @@ type Socket =
 
 /// A graphql-transport-ws connection with one subscription started.
 async fn subscribe(app: &TestApp, query: &str, variables: Value) -> Socket {
-    let mut request = format!("ws://{}/graphql", app.addr)
+    subscribe_at(app.addr, query, variables).await
+}
+
+async fn subscribe_at(addr: SocketAddr, query: &str, variables: Value) -> Socket {
+    let mut request = format!("ws://{addr}/graphql")
         .into_client_request()
         .unwrap();
     request.headers_mut().insert(
@@ -125,7 +131,28 @@ async fn unknown_and_final_orders_are_errors(backend: Backend) {
     );
 }
 
+/// The change commits on one replica; the client is connected to another,
+/// which hears of it through the broker.
+async fn a_client_on_another_replica_sees_the_change(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let replica = app.start_orders_replica().await;
+    let id = app.given_pending_order().await;
+    let mut socket = subscribe_at(replica.addr, SUBSCRIPTION, json!({"id": id})).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.change("cancelOrder(id: $id)", &id).await.data();
+    let next = receive(&mut socket).await;
+    assert_eq!(next["type"], "next", "{next}");
+    assert_eq!(
+        next["payload"]["data"]["orderStatusChanged"]["status"],
+        "CANCELLED"
+    );
+    assert_eq!(receive(&mut socket).await["type"], "complete");
+}
+
 subgraph_kit::both_backends!(
+    a_client_on_another_replica_sees_the_change,
     a_client_sees_each_change_until_a_final_status,
     unknown_and_final_orders_are_errors,
 );
