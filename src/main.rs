@@ -47,18 +47,34 @@ struct RunArgs {
     /// inside this process.
     #[arg(long, env = "NATS_URL")]
     nats_url: Option<String>,
+    /// Instances of each service, each on its own port over the service's
+    /// one database; the router and the services balance across them.
+    #[arg(long, env = "SHOP_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    replicas: u16,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Run every service (the default).
     Run,
+    /// Run one service on its own, as its own binary would (one process per
+    /// replica when deploying several; see the README).
+    #[command(subcommand)]
+    Service(Service),
     /// Render schema/ (subgraph SDLs and the composed supergraph) from the code.
     Compose {
         /// Directory to write into.
         #[arg(long, default_value = "schema")]
         dir: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum Service {
+    Products(products::cli::Cli),
+    Inventory(inventory::cli::Cli),
+    Orders(orders::cli::Cli),
+    Payments(payments::cli::Cli),
 }
 
 #[tokio::main]
@@ -75,6 +91,12 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Run => run(cli.run).await?,
+        Command::Service(service) => match service {
+            Service::Products(cli) => cli.run().await?,
+            Service::Inventory(cli) => cli.run().await?,
+            Service::Orders(cli) => cli.run().await?,
+            Service::Payments(cli) => cli.run().await?,
+        },
     }
     Ok(())
 }
@@ -112,6 +134,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         }
     }
     settings.broker = events::settings::BrokerSettings::from_nats_url(args.nats_url);
+    settings.replicas = usize::from(args.replicas);
     let running = system::start(&settings).await?;
     if running.seeded > 0 {
         println!(
@@ -124,8 +147,10 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         running.router_url()
     );
     println!("Subgraph services:");
-    for (name, url) in running.endpoints() {
-        println!("  {name:<10} {url}");
+    for (name, addrs) in &running.replicas {
+        for addr in addrs {
+            println!("  {name:<10} {}", system::graphql_url(*addr));
+        }
     }
     match &settings.broker {
         events::settings::BrokerSettings::Nats { url } => {

@@ -3,6 +3,9 @@
 //!
 //! Each service still gets its own listener and its own database, and they
 //! reach each other only over HTTP, exactly as when run as separate binaries.
+//! With `replicas` above one, each service runs that many times, each replica
+//! on its own port over the service's one database (and one connection
+//! pool), and the router and orders balance across them.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -47,6 +50,9 @@ pub struct SystemSettings {
     /// The broker every service's events go to: in-process (shared by the
     /// services, which all run here) unless NATS is configured.
     pub broker: BrokerSettings,
+    /// Instances of each service; the first listens where its settings say,
+    /// the others on free ports of the same address.
+    pub replicas: usize,
 }
 
 impl SystemSettings {
@@ -70,6 +76,7 @@ impl SystemSettings {
             checkout: orders::app::CheckoutSettings::default(),
             slow_card_delay: Duration::from_secs(3),
             broker: BrokerSettings::InProcess,
+            replicas: 1,
         }
     }
 
@@ -139,9 +146,11 @@ pub struct RunningSystem {
     /// Where the services' events go.
     pub broker: Arc<dyn Broker>,
     stop: watch::Sender<bool>,
-    /// One stop switch per task, so a single service can be stopped (tests
-    /// use it to show partial failure).
-    service_stops: Vec<(&'static str, watch::Sender<bool>)>,
+    /// Every replica's address, per service (the fields above are the first's).
+    pub replicas: Vec<(&'static str, Vec<SocketAddr>)>,
+    /// One stop switch per replica, so a single service or replica can be
+    /// stopped (tests use it to show partial failure).
+    service_stops: Vec<(&'static str, SocketAddr, watch::Sender<bool>)>,
     stopped_on_purpose: Vec<&'static str>,
     tasks: JoinSet<(&'static str, std::io::Result<()>)>,
 }
@@ -170,70 +179,86 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
     )
     .await?;
 
-    let products = bound(
+    let replicas = settings.replicas.max(1);
+    let products = replicated(
         products::app::NAME,
         settings.products.listen,
-        products::app::build(settings.products.listen, products_db).await,
-    )?;
-    let inventory = bound(
+        replicas,
+        |listen| products::app::build(listen, products_db.clone()),
+    )
+    .await?;
+    let inventory = replicated(
         inventory::app::NAME,
         settings.inventory.listen,
-        inventory::app::build(settings.inventory.listen, inventory_db, broker.clone()).await,
-    )?;
-    let payments = bound(
+        replicas,
+        |listen| inventory::app::build(listen, inventory_db.clone(), broker.clone()),
+    )
+    .await?;
+    let gateways = payments::gateway::GatewaySettings {
+        slow_card_delay: settings.slow_card_delay,
+    };
+    let payments = replicated(
         payments::app::NAME,
         settings.payments.listen,
-        payments::app::build(
-            settings.payments.listen,
-            payments_db,
-            &payments::gateway::GatewaySettings {
-                slow_card_delay: settings.slow_card_delay,
-            },
-            broker.clone(),
-        )
-        .await,
-    )?;
-    let products_url = graphql_url(products.local_addr());
-    let orders = bound(
+        replicas,
+        |listen| payments::app::build(listen, payments_db.clone(), &gateways, broker.clone()),
+    )
+    .await?;
+    let urls = |servers: &[Server]| -> Vec<String> {
+        servers
+            .iter()
+            .map(|s| graphql_url(s.local_addr()))
+            .collect()
+    };
+    let order_services = orders::app::Services {
+        catalog: orders::app::Endpoint::replicas(urls(&products), settings.catalog_timeout),
+        inventory: orders::app::Endpoint::replicas(urls(&inventory), settings.call_timeout),
+        // Long enough for the slow test card.
+        payments: orders::app::Endpoint::replicas(
+            urls(&payments),
+            settings.call_timeout.max(settings.slow_card_delay * 2),
+        ),
+        checkout: settings.checkout.clone(),
+    };
+    let orders = replicated(
         orders::app::NAME,
         settings.orders.listen,
-        orders::app::build(
-            settings.orders.listen,
-            orders_db,
-            &orders::app::Services {
-                catalog: orders::app::Endpoint::new(products_url.clone(), settings.catalog_timeout),
-                inventory: orders::app::Endpoint::new(
-                    graphql_url(inventory.local_addr()),
-                    settings.call_timeout,
-                ),
-                // Long enough for the slow test card.
-                payments: orders::app::Endpoint::new(
-                    graphql_url(payments.local_addr()),
-                    settings.call_timeout.max(settings.slow_card_delay * 2),
-                ),
-                checkout: settings.checkout.clone(),
-            },
-            broker.clone(),
-        )
-        .await,
-    )?;
+        replicas,
+        |listen| orders::app::build(listen, orders_db.clone(), &order_services, broker.clone()),
+    )
+    .await?;
+    let products_url = graphql_url(products[0].local_addr());
 
     // The router gets a supergraph composed from the services' own SDL and
-    // the addresses they really bound, so it always matches the running code.
+    // the addresses they really bound, so it always matches the running code;
+    // with replicas, it balances across every one of them.
+    let replicas_of: Vec<(&'static str, Vec<String>)> = vec![
+        (products::app::NAME, urls(&products)),
+        (inventory::app::NAME, urls(&inventory)),
+        (orders::app::NAME, urls(&orders)),
+        (payments::app::NAME, urls(&payments)),
+    ];
     let mut subgraphs = crate::schema_files::subgraphs();
-    for subgraph in &mut subgraphs {
-        subgraph.url = match subgraph.name.as_str() {
-            name if name == products::app::NAME => graphql_url(products.local_addr()),
-            name if name == inventory::app::NAME => graphql_url(inventory.local_addr()),
-            name if name == orders::app::NAME => graphql_url(orders.local_addr()),
-            _ => graphql_url(payments.local_addr()),
-        };
-    }
-    let supergraph = router::compose::compose(&subgraphs)?.supergraph_sdl;
-    let router_config = router::config::RouterConfig {
+    let mut router_config = router::config::RouterConfig {
         listen: settings.router_listen,
         ..router::config::RouterConfig::default()
     };
+    for subgraph in &mut subgraphs {
+        let Some((name, urls)) = replicas_of.iter().find(|(name, _)| *name == subgraph.name) else {
+            continue;
+        };
+        subgraph.url = urls[0].clone();
+        if urls.len() > 1 {
+            router_config.subgraphs.insert(
+                (*name).to_owned(),
+                router::config::SubgraphConfig {
+                    endpoints: urls.clone(),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+    let supergraph = router::compose::compose(&subgraphs)?.supergraph_sdl;
     let engine = router::engine::Engine::over_http(&supergraph, &router_config)
         .map_err(|e| SystemError::Router(e.to_string()))?;
     let router_listener = tokio::net::TcpListener::bind(settings.router_listen)
@@ -250,11 +275,20 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
         })?;
 
     let (stop, stopped) = watch::channel(false);
+    let addrs = |servers: &[Server]| -> Vec<SocketAddr> {
+        servers.iter().map(Server::local_addr).collect()
+    };
     let mut system = RunningSystem {
-        products: products.local_addr(),
-        inventory: inventory.local_addr(),
-        orders: orders.local_addr(),
-        payments: payments.local_addr(),
+        products: products[0].local_addr(),
+        inventory: inventory[0].local_addr(),
+        orders: orders[0].local_addr(),
+        payments: payments[0].local_addr(),
+        replicas: vec![
+            (products::app::NAME, addrs(&products)),
+            (inventory::app::NAME, addrs(&inventory)),
+            (orders::app::NAME, addrs(&orders)),
+            (payments::app::NAME, addrs(&payments)),
+        ],
         router: router_addr,
         seeded: 0,
         broker,
@@ -275,11 +309,16 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
             ("router", result)
         });
     }
-    for server in [products, inventory, orders, payments] {
+    for server in [products, inventory, orders, payments]
+        .into_iter()
+        .flatten()
+    {
         let mut stopped = stopped.clone();
         let (own_stop, mut own_stopped) = watch::channel(false);
         let name = server.name();
-        system.service_stops.push((name, own_stop));
+        system
+            .service_stops
+            .push((name, server.local_addr(), own_stop));
         system.tasks.spawn(async move {
             let result = server
                 .run_until(async move {
@@ -312,16 +351,33 @@ async fn open<T>(
         .map_err(|source| SystemError::Database { service, source })
 }
 
-fn bound<E: std::error::Error + Send + Sync + 'static>(
+/// `replicas` servers of one service from `build`: the first on `listen`,
+/// the others on free ports of the same address.
+async fn replicated<F, Fut, E>(
     service: &'static str,
-    addr: SocketAddr,
-    result: Result<Server, E>,
-) -> Result<Server, SystemError> {
-    result.map_err(|source| SystemError::Bind {
-        service,
-        addr,
-        source: Box::new(source),
-    })
+    listen: SocketAddr,
+    replicas: usize,
+    build: F,
+) -> Result<Vec<Server>, SystemError>
+where
+    F: Fn(SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = Result<Server, E>>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let mut servers = Vec::with_capacity(replicas);
+    for replica in 0..replicas {
+        let mut addr = listen;
+        if replica > 0 {
+            addr.set_port(0);
+        }
+        let server = build(addr).await.map_err(|source| SystemError::Bind {
+            service,
+            addr,
+            source: Box::new(source),
+        })?;
+        servers.push(server);
+    }
+    Ok(servers)
 }
 
 pub fn graphql_url(addr: SocketAddr) -> String {
@@ -344,11 +400,24 @@ impl RunningSystem {
         ]
     }
 
-    /// Stops one service (its listener closes) while the rest keep running.
+    /// Stops every replica of one service (their listeners close) while the
+    /// rest keep running.
     pub fn stop_service(&mut self, name: &str) {
-        if let Some((name, stop)) = self.service_stops.iter().find(|(n, _)| *n == name) {
-            self.stopped_on_purpose.push(name);
-            let _ = stop.send(true);
+        for (service, _, stop) in &self.service_stops {
+            if *service == name {
+                self.stopped_on_purpose.push(service);
+                let _ = stop.send(true);
+            }
+        }
+    }
+
+    /// Stops the replica of a service listening on `addr`.
+    pub fn stop_replica(&mut self, addr: SocketAddr) {
+        for (service, at, stop) in &self.service_stops {
+            if *at == addr {
+                self.stopped_on_purpose.push(service);
+                let _ = stop.send(true);
+            }
         }
     }
 

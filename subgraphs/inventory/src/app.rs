@@ -21,6 +21,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:4002";
 pub struct Settings {
     pub listen: SocketAddr,
     pub database_url: String,
+    /// The most PostgreSQL connections this process opens.
+    pub database_max_connections: u32,
     /// Where the outbox relay publishes.
     pub broker: BrokerSettings,
 }
@@ -73,7 +75,11 @@ pub async fn build(
 
 /// Opens the database and binds the listener.
 pub async fn start(settings: &Settings) -> Result<Server, StartError> {
-    let db = open_database(&settings.database_url).await?;
+    let db = database::open_migrated_with::<migrations::inventory::Migrator>(
+        &settings.database_url,
+        settings.database_max_connections,
+    )
+    .await?;
     let broker = settings.broker.connect().await?;
     build(settings.listen, db, broker).await
 }

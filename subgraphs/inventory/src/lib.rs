@@ -14,6 +14,7 @@
 //!   outbox relay and the `reorder` consumer beside it.
 
 pub mod app;
+pub mod cli;
 pub mod domain;
 pub mod domain_events;
 pub mod graphql;

@@ -40,8 +40,22 @@ pub fn is_sqlite(url: &str) -> bool {
     url.starts_with("sqlite:")
 }
 
+/// How many PostgreSQL connections one service process opens at most by
+/// default. Replicas multiply it: size it so that replicas x services stay
+/// below the server's `max_connections` (100 by default).
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+
 /// Connects to `url`, creating a SQLite file (and its directory) if missing.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DatabaseError> {
+    connect_with(url, DEFAULT_MAX_CONNECTIONS).await
+}
+
+/// [`connect`] with a PostgreSQL pool of at most `max_connections` (SQLite
+/// always has one connection, see the module's comment).
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+) -> Result<DatabaseConnection, DatabaseError> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -57,7 +71,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DatabaseError> {
                 .foreign_keys(true)
         });
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        options.max_connections(16).min_connections(1);
+        options
+            .max_connections(max_connections.max(1))
+            .min_connections(1);
     } else {
         return Err(DatabaseError::UnsupportedUrl { url: redact(url) });
     }
@@ -88,8 +104,21 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), DatabaseError> {
 pub async fn open_migrated<M: MigratorTrait>(
     url: &str,
 ) -> Result<DatabaseConnection, DatabaseError> {
-    let db = connect(url).await?;
-    migrate::<M>(&db).await?;
+    open_migrated_with::<M>(url, DEFAULT_MAX_CONNECTIONS).await
+}
+
+/// [`open_migrated`] with at most `max_connections` (see [`connect_with`]).
+/// Replicas starting together over one database may race to migrate it;
+/// the migrator's bookkeeping table and `IF NOT EXISTS` let the loser
+/// find the work done, so a failed first attempt is tried once more.
+pub async fn open_migrated_with<M: MigratorTrait>(
+    url: &str,
+    max_connections: u32,
+) -> Result<DatabaseConnection, DatabaseError> {
+    let db = connect_with(url, max_connections).await?;
+    if migrate::<M>(&db).await.is_err() {
+        migrate::<M>(&db).await?;
+    }
     Ok(db)
 }
 

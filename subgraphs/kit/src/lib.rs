@@ -9,9 +9,11 @@
 //! - `database`: opening a service's own SQLite or PostgreSQL database.
 //! - `server`: `/graphql`, `/health`, `/ready`, binding and graceful shutdown.
 //! - `telemetry`: log set-up for binaries.
+//! - `cli`: what a service binary does with its command (serve, migrate, sdl).
 //! - `pagination`: validating `first`/`after` arguments.
 //! - `testing` (feature `testing`): fresh test databases and a GraphQL client for tests.
 
+pub mod cli;
 pub mod cursor;
 pub mod database;
 pub mod entities;

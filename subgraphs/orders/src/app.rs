@@ -30,6 +30,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:4003";
 pub struct Settings {
     pub listen: SocketAddr,
     pub database_url: String,
+    /// The most PostgreSQL connections this process opens.
+    pub database_max_connections: u32,
     pub services: Services,
     /// Where the outbox relay publishes and payment outcomes come from.
     pub broker: BrokerSettings,
@@ -130,7 +132,11 @@ pub async fn build(
 
 /// Opens the database and binds the listener.
 pub async fn start(settings: &Settings) -> Result<Server, StartError> {
-    let db = open_database(&settings.database_url).await?;
+    let db = database::open_migrated_with::<migrations::orders::Migrator>(
+        &settings.database_url,
+        settings.database_max_connections,
+    )
+    .await?;
     let broker = settings.broker.connect().await?;
     build(settings.listen, db, &settings.services, broker).await
 }

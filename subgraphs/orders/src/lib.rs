@@ -25,6 +25,7 @@ pub mod app;
 pub mod billing;
 pub mod catalog;
 pub mod checkout;
+pub mod cli;
 pub mod domain;
 pub mod domain_events;
 pub mod feed;

@@ -16,6 +16,7 @@
 //!   outbox relay beside it.
 
 pub mod app;
+pub mod cli;
 pub mod domain;
 pub mod domain_events;
 pub mod gateway;

@@ -16,6 +16,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:4001";
 pub struct Settings {
     pub listen: SocketAddr,
     pub database_url: String,
+    /// The most PostgreSQL connections this process opens.
+    pub database_max_connections: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,10 @@ pub async fn build(listen: SocketAddr, db: DatabaseConnection) -> Result<Server,
 
 /// Opens the database and binds the listener.
 pub async fn start(settings: &Settings) -> Result<Server, StartError> {
-    let db = open_database(&settings.database_url).await?;
+    let db = database::open_migrated_with::<migrations::products::Migrator>(
+        &settings.database_url,
+        settings.database_max_connections,
+    )
+    .await?;
     build(settings.listen, db).await
 }

@@ -7,6 +7,7 @@
 //! - `app`: settings, database opening, binding the HTTP server.
 
 pub mod app;
+pub mod cli;
 pub mod domain;
 pub mod graphql;
 pub mod store;

@@ -1,54 +1,8 @@
-use clap::{Parser, Subcommand};
-use products::app::{self, Settings};
-
-/// The products subgraph service.
-#[derive(Parser)]
-#[command(version)]
-struct Cli {
-    /// Address to listen on.
-    #[arg(long, env = "PRODUCTS_LISTEN", default_value = app::DEFAULT_LISTEN)]
-    listen: std::net::SocketAddr,
-    /// sqlite:// or postgres:// URL of this service's own database.
-    #[arg(long, env = "PRODUCTS_DATABASE_URL", default_value_t = subgraph_kit::database::default_sqlite_url(app::NAME))]
-    database_url: String,
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Serve the subgraph (the default).
-    Serve,
-    /// Apply pending migrations and exit.
-    Migrate,
-    /// Print the subgraph SDL and exit.
-    Sdl,
-}
+use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     subgraph_kit::telemetry::init();
-    let cli = Cli::parse();
-    let settings = Settings {
-        listen: cli.listen,
-        database_url: cli.database_url,
-    };
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Sdl => print!("{}", products::graphql::sdl()),
-        Command::Migrate => {
-            app::open_database(&settings.database_url).await?;
-            println!("products: migrations applied");
-        }
-        Command::Serve => {
-            let server = app::start(&settings).await?;
-            println!(
-                "products subgraph on http://{}/graphql",
-                server.local_addr()
-            );
-            server
-                .run_until(subgraph_kit::server::shutdown_signal())
-                .await?;
-        }
-    }
+    products::cli::Cli::parse().run().await?;
     Ok(())
 }

@@ -1,0 +1,107 @@
+//! The orders service's command line: its flags (each with an environment
+//! variable) and what it runs. Used by its own binary and by
+//! `shop service orders`.
+
+use std::time::Duration;
+
+use events::settings::BrokerSettings;
+use subgraph_kit::cli::{self, Command, RunError};
+
+use crate::app::{self, CheckoutSettings, Endpoint, Services, Settings};
+use crate::catalog::DEFAULT_PRODUCTS_URL;
+use crate::remote::{DEFAULT_INVENTORY_URL, DEFAULT_PAYMENTS_URL};
+
+/// The orders subgraph service.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "orders", version)]
+pub struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "ORDERS_LISTEN", default_value = app::DEFAULT_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    /// sqlite:// or postgres:// URL of this service's own database.
+    #[arg(long, env = "ORDERS_DATABASE_URL", default_value_t = subgraph_kit::database::default_sqlite_url(app::NAME))]
+    pub database_url: String,
+    /// The most PostgreSQL connections this process opens (replicas x this
+    /// must stay below the server's limit).
+    #[arg(long, env = "ORDERS_DATABASE_MAX_CONNECTIONS", default_value_t = subgraph_kit::database::DEFAULT_MAX_CONNECTIONS)]
+    pub database_max_connections: u32,
+    /// GraphQL endpoint(s) of the products subgraph, asked for current prices
+    /// (comma-separated for several replicas).
+    #[arg(long, env = "ORDERS_PRODUCTS_URL", default_value = DEFAULT_PRODUCTS_URL, value_delimiter = ',')]
+    pub products_url: Vec<String>,
+    /// How long to wait for the products subgraph, in milliseconds.
+    #[arg(long, env = "ORDERS_PRODUCTS_TIMEOUT_MS", default_value_t = 5000)]
+    pub products_timeout_ms: u64,
+    /// GraphQL endpoint(s) of the inventory subgraph, where the checkout holds
+    /// stock (comma-separated for several replicas).
+    #[arg(long, env = "ORDERS_INVENTORY_URL", default_value = DEFAULT_INVENTORY_URL, value_delimiter = ',')]
+    pub inventory_url: Vec<String>,
+    /// GraphQL endpoint(s) of the payments subgraph, where the checkout charges
+    /// (comma-separated for several replicas).
+    #[arg(long, env = "ORDERS_PAYMENTS_URL", default_value = DEFAULT_PAYMENTS_URL, value_delimiter = ',')]
+    pub payments_url: Vec<String>,
+    /// How long one call to inventory or payments may take, in milliseconds.
+    #[arg(long, env = "ORDERS_CALL_TIMEOUT_MS", default_value_t = 10000)]
+    pub call_timeout_ms: u64,
+    /// How long a checkout's runner owns its order without renewing: how
+    /// soon another replica's recovery takes over the checkouts of a replica
+    /// that died, in milliseconds.
+    #[arg(long, env = "ORDERS_CHECKOUT_LEASE_MS", default_value_t = 30_000)]
+    pub checkout_lease_ms: u64,
+    /// How often recovery looks for checkouts nobody is running, in milliseconds.
+    #[arg(long, env = "ORDERS_RECOVERY_SWEEP_MS", default_value_t = 5_000)]
+    pub recovery_sweep_ms: u64,
+    /// How long a checkout that could not reach a service waits before
+    /// recovery tries it again, in milliseconds.
+    #[arg(long, env = "ORDERS_STALL_PAUSE_MS", default_value_t = 5_000)]
+    pub stall_pause_ms: u64,
+    /// NATS JetStream for the service's events; without it they stay in
+    /// this process.
+    #[arg(long, env = "NATS_URL")]
+    pub nats_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            listen: self.listen,
+            database_url: self.database_url.clone(),
+            database_max_connections: self.database_max_connections,
+            services: Services {
+                catalog: Endpoint::replicas(
+                    self.products_url.clone(),
+                    Duration::from_millis(self.products_timeout_ms),
+                ),
+                inventory: Endpoint::replicas(
+                    self.inventory_url.clone(),
+                    Duration::from_millis(self.call_timeout_ms),
+                ),
+                payments: Endpoint::replicas(
+                    self.payments_url.clone(),
+                    Duration::from_millis(self.call_timeout_ms),
+                ),
+                checkout: CheckoutSettings {
+                    lease: Duration::from_millis(self.checkout_lease_ms),
+                    sweep_every: Duration::from_millis(self.recovery_sweep_ms),
+                    stall_pause: Duration::from_millis(self.stall_pause_ms),
+                    ..CheckoutSettings::default()
+                },
+            },
+            broker: BrokerSettings::from_nats_url(self.nats_url.clone()),
+        }
+    }
+
+    pub async fn run(self) -> Result<(), RunError> {
+        let settings = self.settings();
+        cli::run(
+            app::NAME,
+            self.command.unwrap_or_default(),
+            crate::graphql::sdl,
+            || async { app::open_database(&settings.database_url).await.map(drop) },
+            || app::start(&settings),
+        )
+        .await
+    }
+}

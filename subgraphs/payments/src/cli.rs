@@ -1,0 +1,62 @@
+//! The payments service's command line: its flags (each with an environment
+//! variable) and what it runs. Used by its own binary and by
+//! `shop service payments`.
+
+use std::time::Duration;
+
+use events::settings::BrokerSettings;
+use subgraph_kit::cli::{self, Command, RunError};
+
+use crate::app::{self, Settings};
+use crate::gateway::GatewaySettings;
+
+/// The payments subgraph service.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "payments", version)]
+pub struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "PAYMENTS_LISTEN", default_value = app::DEFAULT_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    /// sqlite:// or postgres:// URL of this service's own database.
+    #[arg(long, env = "PAYMENTS_DATABASE_URL", default_value_t = subgraph_kit::database::default_sqlite_url(app::NAME))]
+    pub database_url: String,
+    /// The most PostgreSQL connections this process opens (replicas x this
+    /// must stay below the server's limit).
+    #[arg(long, env = "PAYMENTS_DATABASE_MAX_CONNECTIONS", default_value_t = subgraph_kit::database::DEFAULT_MAX_CONNECTIONS)]
+    pub database_max_connections: u32,
+    /// How long the test-card gateway takes for its slow card, in milliseconds.
+    #[arg(long, env = "PAYMENTS_SLOW_CARD_DELAY_MS", default_value_t = 3000)]
+    pub slow_card_delay_ms: u64,
+    /// NATS JetStream for the service's events; without it they stay in
+    /// this process.
+    #[arg(long, env = "NATS_URL")]
+    pub nats_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            listen: self.listen,
+            database_url: self.database_url.clone(),
+            database_max_connections: self.database_max_connections,
+            gateways: GatewaySettings {
+                slow_card_delay: Duration::from_millis(self.slow_card_delay_ms),
+            },
+            broker: BrokerSettings::from_nats_url(self.nats_url.clone()),
+        }
+    }
+
+    pub async fn run(self) -> Result<(), RunError> {
+        let settings = self.settings();
+        cli::run(
+            app::NAME,
+            self.command.unwrap_or_default(),
+            crate::graphql::sdl,
+            || async { app::open_database(&settings.database_url).await.map(drop) },
+            || app::start(&settings),
+        )
+        .await
+    }
+}

@@ -1,0 +1,47 @@
+//! The products service's command line: its flags (each with an environment
+//! variable) and what it runs. Used by its own binary and by
+//! `shop service products`.
+
+use subgraph_kit::cli::{self, Command, RunError};
+
+use crate::app::{self, Settings};
+
+/// The products subgraph service.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "products", version)]
+pub struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "PRODUCTS_LISTEN", default_value = app::DEFAULT_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    /// sqlite:// or postgres:// URL of this service's own database.
+    #[arg(long, env = "PRODUCTS_DATABASE_URL", default_value_t = subgraph_kit::database::default_sqlite_url(app::NAME))]
+    pub database_url: String,
+    /// The most PostgreSQL connections this process opens (replicas x this
+    /// must stay below the server's limit).
+    #[arg(long, env = "PRODUCTS_DATABASE_MAX_CONNECTIONS", default_value_t = subgraph_kit::database::DEFAULT_MAX_CONNECTIONS)]
+    pub database_max_connections: u32,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            listen: self.listen,
+            database_url: self.database_url.clone(),
+            database_max_connections: self.database_max_connections,
+        }
+    }
+
+    pub async fn run(self) -> Result<(), RunError> {
+        let settings = self.settings();
+        cli::run(
+            app::NAME,
+            self.command.unwrap_or_default(),
+            crate::graphql::sdl,
+            || async { app::open_database(&settings.database_url).await.map(drop) },
+            || app::start(&settings),
+        )
+        .await
+    }
+}
