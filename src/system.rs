@@ -238,27 +238,7 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
         (orders::app::NAME, urls(&orders)),
         (payments::app::NAME, urls(&payments)),
     ];
-    let mut subgraphs = crate::schema_files::subgraphs();
-    let mut router_config = router::config::RouterConfig {
-        listen: settings.router_listen,
-        ..router::config::RouterConfig::default()
-    };
-    for subgraph in &mut subgraphs {
-        let Some((name, urls)) = replicas_of.iter().find(|(name, _)| *name == subgraph.name) else {
-            continue;
-        };
-        subgraph.url = urls[0].clone();
-        if urls.len() > 1 {
-            router_config.subgraphs.insert(
-                (*name).to_owned(),
-                router::config::SubgraphConfig {
-                    endpoints: urls.clone(),
-                    ..Default::default()
-                },
-            );
-        }
-    }
-    let supergraph = router::compose::compose(&subgraphs)?.supergraph_sdl;
+    let (supergraph, router_config) = router_over(&replicas_of, settings.router_listen)?;
     let engine = router::engine::Engine::over_http(&supergraph, &router_config)
         .map_err(|e| SystemError::Router(e.to_string()))?;
     let router_listener = tokio::net::TcpListener::bind(settings.router_listen)
@@ -349,6 +329,41 @@ async fn open<T>(
     opening
         .await
         .map_err(|source| SystemError::Database { service, source })
+}
+
+/// The supergraph composed from the services' own SDL with the first
+/// replica's URL as each routing URL, and a router config listening on
+/// `listen` that balances across every replica in `replicas_of` (service
+/// name, GraphQL URLs).
+pub fn router_over(
+    replicas_of: &[(&str, Vec<String>)],
+    listen: SocketAddr,
+) -> Result<(String, router::config::RouterConfig), SystemError> {
+    let mut subgraphs = crate::schema_files::subgraphs();
+    let mut config = router::config::RouterConfig {
+        listen,
+        ..router::config::RouterConfig::default()
+    };
+    for subgraph in &mut subgraphs {
+        let Some((name, urls)) = replicas_of.iter().find(|(name, _)| *name == subgraph.name) else {
+            continue;
+        };
+        let Some(first) = urls.first() else {
+            continue;
+        };
+        subgraph.url = first.clone();
+        if urls.len() > 1 {
+            config.subgraphs.insert(
+                (*name).to_owned(),
+                router::config::SubgraphConfig {
+                    endpoints: urls.clone(),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+    let supergraph = router::compose::compose(&subgraphs)?.supergraph_sdl;
+    Ok((supergraph, config))
 }
 
 /// `replicas` servers of one service from `build`: the first on `listen`,

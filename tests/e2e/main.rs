@@ -4,6 +4,7 @@
 mod checkout;
 mod events;
 mod helpers;
+mod replicas;
 mod router;
 mod schema;
 mod system;

@@ -26,6 +26,19 @@ const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 /// A publication not acknowledged within this is an error (the relay retries).
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// The stream every broker on `stream` creates if it is missing: on file,
+/// with the duplicate window that makes re-publication harmless. (Tools
+/// and tests that create it first must create it the same.)
+pub fn stream_config(stream: &str, subjects: &str) -> stream::Config {
+    stream::Config {
+        name: stream.to_owned(),
+        subjects: vec![subjects.to_owned()],
+        storage: stream::StorageType::File,
+        duplicate_window: DUPLICATE_WINDOW,
+        ..Default::default()
+    }
+}
+
 #[derive(Clone)]
 pub struct NatsBroker {
     jetstream: jetstream::Context,
@@ -50,13 +63,7 @@ impl NatsBroker {
         jetstream.set_timeout(PUBLISH_TIMEOUT);
         Ok(NatsBroker {
             jetstream,
-            config: stream::Config {
-                name: stream.to_owned(),
-                subjects: vec![subjects.to_owned()],
-                storage: stream::StorageType::File,
-                duplicate_window: DUPLICATE_WINDOW,
-                ..Default::default()
-            },
+            config: stream_config(stream, subjects),
             ready: Arc::new(OnceCell::new()),
         })
     }
