@@ -339,7 +339,7 @@ impl Engine {
     }
 
     #[cfg(test)]
-    fn cached_plans(&self) -> u64 {
+    pub(crate) fn cached_plans(&self) -> u64 {
         self.plans.run_pending_tasks();
         self.plans.entry_count()
     }

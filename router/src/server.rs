@@ -438,21 +438,29 @@ const GRAPHIQL: &str = r#"<!doctype html>
 #[cfg(test)]
 mod tests {
     use std::net::SocketAddr;
+    use std::sync::Arc;
     use std::time::Duration;
 
     use serde_json::{Value, json};
     use tokio::sync::oneshot;
 
-    use std::sync::Arc;
-
     use super::*;
     use crate::config::RouterConfig;
+    use crate::engine::Engine;
+    use crate::engine::tests::FakeTransport;
 
     struct TestServer {
         addr: SocketAddr,
         client: reqwest::Client,
+        engine: EngineHandle,
         stop: Option<oneshot::Sender<()>>,
         task: tokio::task::JoinHandle<std::io::Result<()>>,
+    }
+
+    /// The test supergraph over a fake transport, set up by `config`.
+    fn engine_with(config: &RouterConfig) -> Engine {
+        let sdl = crate::api_schema::tests::supergraph_sdl();
+        Engine::new(&sdl, config, Arc::new(FakeTransport::default())).unwrap()
     }
 
     impl TestServer {
@@ -460,11 +468,10 @@ mod tests {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let (stop, stopped) = oneshot::channel::<()>();
-            let sdl = crate::api_schema::tests::supergraph_sdl();
-            let transport = Arc::new(crate::engine::tests::FakeTransport::default());
-            let engine = crate::engine::Engine::new(&sdl, &config, transport).unwrap();
+            let engine = EngineHandle::new(engine_with(&config));
+            let serving = engine.clone();
             let task = tokio::spawn(async move {
-                serve(listener, engine, async {
+                serve(listener, serving, async {
                     let _ = stopped.await;
                 })
                 .await
@@ -472,6 +479,7 @@ mod tests {
             TestServer {
                 addr,
                 client: reqwest::Client::new(),
+                engine,
                 stop: Some(stop),
                 task,
             }
@@ -640,6 +648,31 @@ mod tests {
             .post(Some(BOTH), r#"{"query": "{ __typename }"}"#)
             .await;
         assert_eq!(status, 200);
+    }
+
+    #[tokio::test]
+    async fn the_body_limit_follows_the_engine_in_force() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        let padded = |n: usize| {
+            format!(
+                r#"{{"query": "{{ __typename }}", "extensions": {{"pad": "{}"}}}}"#,
+                "x".repeat(n)
+            )
+        };
+        assert_eq!(server.post(None, &padded(500)).await.0, 200);
+        server.engine.replace(engine_with(&RouterConfig {
+            max_request_bytes: 100,
+            ..RouterConfig::default()
+        }));
+        let (status, _, body) = server.post(None, &padded(500)).await;
+        assert_eq!(status, 413);
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("100 bytes")),
+            "{body}"
+        );
+        assert_eq!(server.post(None, &padded(10)).await.0, 200);
     }
 
     #[tokio::test]

@@ -507,6 +507,76 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// Requests the products upstream has counted, over all its endpoints.
+    fn counted(transport: &HttpTransport) -> Option<u64> {
+        let status = transport.status();
+        let products = status.iter().find(|s| s.name == "products")?;
+        Some(products.endpoints.iter().map(|e| e.requests).sum())
+    }
+
+    #[tokio::test]
+    async fn a_rebuild_keeps_upstreams_whose_settings_are_unchanged() {
+        let (base, hits) = server().await;
+        let config = RouterConfig::default();
+        let (transport, endpoint) = products_at(format!("{base}/graphql"), &config);
+        transport
+            .fetch(&endpoint, request("{ a }", false), &context())
+            .await
+            .unwrap();
+        assert_eq!(counted(&transport), Some(1));
+
+        // Same settings (the deadline is the engine's): the same upstream,
+        // its counters and pool shared by both transports.
+        let mut same = config.clone();
+        same.traffic.deadline_ms = 1_234;
+        same.plan_cache_size = 5;
+        let kept = transport
+            .rebuilt(&same, std::slice::from_ref(&endpoint))
+            .unwrap();
+        assert_eq!(counted(&kept), Some(1));
+        kept.fetch(&endpoint, request("{ a }", false), &context())
+            .await
+            .unwrap();
+        assert_eq!((counted(&kept), counted(&transport)), (Some(2), Some(2)));
+
+        // Any setting of the upstream changed: a new one, counting from zero.
+        let mut timeouts = config.clone();
+        timeouts.timeout_ms = 2_000;
+        let mut traffic = config.clone();
+        traffic.traffic.retry.attempts = 1;
+        let mut url = config.clone();
+        url.subgraphs.insert(
+            "products".into(),
+            SubgraphConfig {
+                url: Some(format!("{base}/graphql?v=2")),
+                ..SubgraphConfig::default()
+            },
+        );
+        for changed in [timeouts, traffic, url] {
+            let fresh = transport
+                .rebuilt(&changed, std::slice::from_ref(&endpoint))
+                .unwrap();
+            assert_eq!(counted(&fresh), Some(0), "{changed:?}");
+        }
+        let moved = SubgraphEndpoint {
+            url: format!("{base}/graphql?moved"),
+            ..endpoint.clone()
+        };
+        let fresh = transport
+            .rebuilt(&config, std::slice::from_ref(&moved))
+            .unwrap();
+        assert_eq!(counted(&fresh), Some(0), "a new routing URL");
+        fresh
+            .fetch(&moved, request("{ a }", false), &context())
+            .await
+            .unwrap();
+        assert_eq!(hits.count(), 3);
+
+        // A subgraph the supergraph no longer has: no upstream.
+        let gone = transport.rebuilt(&config, &[]).unwrap();
+        assert_eq!(counted(&gone), None);
+    }
+
     #[tokio::test]
     async fn any_status_comes_back_with_its_body() {
         // Whether a body is a GraphQL response is the executor's call
