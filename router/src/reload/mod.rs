@@ -17,7 +17,7 @@ mod hangup;
 mod restart;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
@@ -198,10 +198,15 @@ impl Reloader {
         });
         match result {
             Ok(outcome) => {
+                let config = self
+                    .sources
+                    .config
+                    .as_deref()
+                    .unwrap_or(Path::new("the config"));
                 for key in outcome.needs_restart {
                     tracing::warn!(
                         "reload: `{key}` changed in {}, which needs a restart; it keeps its running value until then",
-                        self.sources.describe()
+                        config.display()
                     );
                 }
                 if outcome.applied {
