@@ -50,6 +50,11 @@ async fn catalog() -> Fixture {
 }
 
 async fn reviews() -> Fixture {
+    // Slow enough that queries are in flight whenever the swap happens.
+    reviews_taking(Duration::from_millis(5)).await
+}
+
+async fn reviews_taking(latency: Duration) -> Fixture {
     Subgraph::new(
         "reviews",
         r#"type Product @key(fields: "id") { id: ID! rating: Int }"#,
@@ -58,8 +63,7 @@ async fn reviews() -> Fixture {
         "Product",
         json!([{ "id": "p1", "rating": 5 }, { "id": "p2", "rating": 3 }]),
     )
-    // Slow enough that queries are in flight whenever the swap happens.
-    .latency(Duration::from_millis(5))
+    .latency(latency)
     .start()
     .await
 }
@@ -393,6 +397,56 @@ async fn a_config_change_moves_a_subgraphs_traffic_to_its_new_url() {
             .as_deref(),
         Some(new.url())
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_in_flight_finishes_on_the_engine_it_started_with() {
+    let catalog = catalog().await;
+    let reviews = reviews_taking(Duration::from_millis(1_500)).await;
+    let files = Files::new("in-flight");
+    files.replace(
+        "supergraph.graphql",
+        &supergraph(&catalog, CATALOG_V2, &reviews),
+    );
+    files.replace("router.toml", "");
+    let router = Router::start(&files).await;
+    let first = router.engine.current();
+    let (client, url) = (router.client.clone(), router.url.clone());
+    let in_flight = tokio::spawn(async move { post(&client, &url, QUERY).await });
+    // Wait until the request waits on reviews, then deploy a supergraph
+    // without that subgraph at all.
+    let started = Instant::now();
+    while reviews.request_count() == 0 {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the request never reached reviews"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let catalog_only = compose(&[SubgraphSource {
+        name: "catalog".into(),
+        url: catalog.url().into(),
+        sdl: catalog.sdl().into(),
+    }])
+    .unwrap()
+    .supergraph_sdl;
+    files.replace("supergraph.graphql", &catalog_only);
+    while Arc::ptr_eq(&first, &router.engine.current()) {
+        assert!(started.elapsed() < DEADLINE, "no reload");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        !in_flight.is_finished(),
+        "the swap came while it was in flight"
+    );
+    let refused = router.query(QUERY).await.unwrap();
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "new requests see the new supergraph: {refused}"
+    );
+    drop(first);
+    // The old engine, its reviews upstream with it, answers the old request.
+    assert_eq!(in_flight.await.unwrap(), Ok(answer()));
 }
 
 /// The `router` binary, killed when dropped.
