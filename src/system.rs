@@ -284,8 +284,7 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
             let shutdown = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             };
-            let result =
-                router::server::serve(router_listener, engine, &router_config, shutdown).await;
+            let result = router::server::serve(router_listener, engine, shutdown).await;
             ("router", result)
         });
     }
