@@ -83,6 +83,13 @@ pub struct Subgraph {
     timeout: Duration,
 }
 
+/// How long one try of a call may take: a share of the call's timeout, so a
+/// replica that accepts and never answers costs one try, and the retry on
+/// another replica still fits in the call.
+fn try_timeout(call: Duration, attempts: u32) -> Duration {
+    call / attempts.max(1)
+}
+
 impl Subgraph {
     /// `service` at `endpoint`, over the shared HTTP `client`.
     pub fn connect(
@@ -90,11 +97,12 @@ impl Subgraph {
         endpoint: &Endpoint,
         client: reqwest::Client,
     ) -> Result<Self, BuildError> {
+        let policy = TrafficPolicy::default();
         let upstream = Upstream::new(
             service,
             &endpoint.urls,
-            endpoint.timeout,
-            &TrafficPolicy::default(),
+            try_timeout(endpoint.timeout, policy.retry.attempts),
+            &policy,
             client,
         )?;
         Ok(Subgraph {
