@@ -71,6 +71,10 @@ struct Args {
     /// (needs a router that reads `endpoints`).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     replica_row: bool,
+    /// Also run three replayed replicas of every subgraph and kill one of
+    /// each halfway: req/s and failed queries before and after.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    killed_replica_rows: bool,
     /// The router binary; default: <workspace>/target/release/router.
     #[arg(long)]
     router_bin: Option<PathBuf>,
@@ -304,25 +308,7 @@ async fn main() -> anyhow::Result<()> {
             bytes.len()
         );
 
-        let fetch = {
-            let client = client.clone();
-            let url = url.clone();
-            let body = body.clone();
-            move || {
-                let client = client.clone();
-                let url = url.clone();
-                let body = body.clone();
-                async move {
-                    let bytes = post_json(&client, &url, &body).await?;
-                    ensure!(
-                        !contains(&bytes, b"\"errors\""),
-                        "response has errors: {}",
-                        String::from_utf8_lossy(&bytes[..bytes.len().min(500)])
-                    );
-                    Ok(bytes.len())
-                }
-            }
-        };
+        let fetch = checked_fetch(client.clone(), url.clone(), body.clone());
         let stats = measure(&args, concurrency, Some(router.pid()), fetch).await?;
         let peak_kb = vm_hwm_kb(router.pid());
         let mut row = Row::new(label, stats, clk_tck, peak_kb);
@@ -348,7 +334,70 @@ async fn main() -> anyhow::Result<()> {
         drop(router);
     }
 
-    // 5. Directly against the subgraphs.
+    // 5. Three replicas of every subgraph, one of each killed halfway.
+    if args.replay_rows && args.killed_replica_rows {
+        let mut killed = Vec::new();
+        let mut survivors = Vec::new();
+        let mut replicated = Vec::new();
+        for (name, url) in running.endpoints() {
+            let mut urls = Vec::new();
+            for n in 0..3 {
+                let replay = Replay::start(client.clone(), url.clone()).await?;
+                urls.push(replay.url.clone());
+                if n == 0 {
+                    killed.push(replay)
+                } else {
+                    survivors.push(replay)
+                }
+            }
+            replicated.push((name.to_owned(), urls));
+        }
+        let mut router = RouterProcess::spawn(
+            &router_bin,
+            &supergraph_path,
+            &work_dir.path,
+            99,
+            true,
+            &replicated,
+        )?;
+        router.wait_ready(&client).await?;
+        let url = format!("http://{}/graphql", router.addr);
+        let body = Arc::new(serde_json::to_vec(&json!({ "query": query }))?);
+        let fetch = Arc::new(checked_fetch(client.clone(), url, body));
+        let half = Args {
+            requests: args.requests / 2,
+            duration_secs: args.duration_secs.div_ceil(2),
+            ..args.clone()
+        };
+        let before = measure(&half, args.concurrency, Some(router.pid()), {
+            let fetch = fetch.clone();
+            move || fetch()
+        })
+        .await?;
+        for replay in &killed {
+            replay.kill();
+        }
+        let after = measure(
+            &Args { warmup: 0, ..half },
+            args.concurrency,
+            Some(router.pid()),
+            move || fetch(),
+        )
+        .await?;
+        let peak_kb = vm_hwm_kb(router.pid());
+        for (label, stats) in [
+            ("x3 replicas: before one of each dies", before),
+            ("x3 replicas: after one of each died", after),
+        ] {
+            let mut row = Row::new(label, stats, clk_tck, peak_kb);
+            row.concurrency = args.concurrency;
+            rows.push(row);
+        }
+        drop(router);
+        drop(survivors);
+    }
+
+    // 6. Directly against the subgraphs.
     {
         let data = baseline.execute().await?;
         let edges = data["orders"]["edges"]
@@ -369,7 +418,7 @@ async fn main() -> anyhow::Result<()> {
         rows.push(row);
     }
 
-    // 6. Report.
+    // 7. Report.
     println!();
     print_table(&rows, &args, clk_tck);
     let report = json!({
@@ -403,6 +452,30 @@ async fn main() -> anyhow::Result<()> {
     drop(replays);
     running.shutdown().await.context("stopping the services")?;
     Ok(())
+}
+
+/// One client query: its response size, or an error when it failed or
+/// its answer holds errors.
+fn checked_fetch(
+    client: reqwest::Client,
+    url: String,
+    body: Arc<Vec<u8>>,
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = anyhow::Result<usize>> + Send>>
++ Send
++ Sync
++ 'static {
+    move || {
+        let (client, url, body) = (client.clone(), url.clone(), body.clone());
+        Box::pin(async move {
+            let bytes = post_json(&client, &url, &body).await?;
+            ensure!(
+                !contains(&bytes, b"\"errors\""),
+                "response has errors: {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(500)])
+            );
+            Ok(bytes.len())
+        })
+    }
 }
 
 /// POSTs a JSON body and returns the answer's body; an error unless 2xx.
@@ -621,6 +694,7 @@ impl Drop for RouterProcess {
 struct Replay {
     url: String,
     task: tokio::task::JoinHandle<()>,
+    connections: Arc<std::sync::Mutex<tokio::task::JoinSet<()>>>,
     traffic: Arc<TrafficCounter>,
 }
 
@@ -734,30 +808,73 @@ impl Replay {
             recorded: Default::default(),
             traffic: traffic.clone(),
         });
-        let app = axum::Router::new()
-            .route("/graphql", axum::routing::post(replay))
-            .with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/graphql", listener.local_addr()?);
+        // Connections are tasks of the set, so `kill` ends them all at
+        // once, as a crashed process would.
+        let connections = Arc::new(std::sync::Mutex::new(tokio::task::JoinSet::new()));
+        let accepting = connections.clone();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let state = state.clone();
+                let service = hyper::service::service_fn(
+                    move |request: hyper::Request<hyper::body::Incoming>| {
+                        let state = state.clone();
+                        async move {
+                            use http_body_util::BodyExt;
+                            let body = request.into_body().collect().await?.to_bytes();
+                            Ok::<_, hyper::Error>(replay(&state, body).await)
+                        }
+                    },
+                );
+                if let Ok(mut set) = accepting.lock() {
+                    set.spawn(async move {
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            }
         });
-        Ok(Replay { url, task, traffic })
+        Ok(Replay {
+            url,
+            task,
+            connections,
+            traffic,
+        })
+    }
+
+    /// Stops abruptly: no more connections, and the open ones cut.
+    fn kill(&self) {
+        self.task.abort();
+        if let Ok(mut connections) = self.connections.lock() {
+            connections.abort_all();
+        }
     }
 }
 
 impl Drop for Replay {
     fn drop(&mut self) {
-        self.task.abort();
+        self.kill();
     }
 }
 
+/// The recorded answer to `body`, recorded now if it is new.
 async fn replay(
-    axum::extract::State(state): axum::extract::State<Arc<ReplayState>>,
+    state: &ReplayState,
     body: bytes::Bytes,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let json = [(axum::http::header::CONTENT_TYPE, "application/json")];
+) -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
+    let respond = |status: u16, body: bytes::Bytes| {
+        hyper::Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(http_body_util::Full::new(body))
+            .unwrap_or_default()
+    };
     state.traffic.record(&body);
     let known = state
         .recorded
@@ -765,7 +882,7 @@ async fn replay(
         .ok()
         .and_then(|r| r.get(&body).cloned());
     if let Some(answer) = known {
-        return (json, answer).into_response();
+        return respond(200, answer);
     }
     let upstream = state
         .client
@@ -783,9 +900,9 @@ async fn replay(
             if let Ok(mut recorded) = state.recorded.lock() {
                 recorded.insert(body, answer.clone());
             }
-            (json, answer).into_response()
+            respond(200, answer)
         }
-        None => axum::http::StatusCode::BAD_GATEWAY.into_response(),
+        None => respond(502, bytes::Bytes::new()),
     }
 }
 
