@@ -12,6 +12,7 @@ use tower::discover::Change;
 use tower::load::{CompleteOnResponse, PeakEwma};
 use tower::retry::Retry;
 
+use crate::background::Background;
 use crate::balance::{Balancer, EndpointService};
 use crate::breaker::{Breaker, CircuitBreaker};
 use crate::config::TrafficPolicy;
@@ -19,6 +20,7 @@ use crate::deadline::Deadline;
 use crate::dedup::Dedup;
 use crate::endpoint::{Guarded, Pool};
 use crate::error::{BuildError, UpstreamError};
+use crate::health::{self, HttpProbe};
 use crate::http::HttpEndpoint;
 use crate::request::{Request, Response};
 use crate::retry::RetryPolicy;
@@ -41,7 +43,7 @@ pub struct Upstream {
 pub(crate) struct Inner {
     name: Arc<str>,
     stack: Stack,
-    pool: Arc<Pool>,
+    pub(crate) pool: Arc<Pool>,
     breaker: Option<Arc<Mutex<Breaker>>>,
     client: reqwest::Client,
     timeout: Duration,
@@ -49,6 +51,8 @@ pub(crate) struct Inner {
     endpoints: Mutex<HashSet<Arc<str>>>,
     /// Files the endpoints come from, watched while the upstream lives.
     pub(crate) watches: Mutex<Vec<crate::discovery::FileWatch>>,
+    /// Its health checker and discovery, stopped with it.
+    pub(crate) tasks: Mutex<Vec<Background>>,
 }
 
 impl Upstream {
@@ -84,7 +88,12 @@ impl Upstream {
                 message,
             })?;
         let name: Arc<str> = Arc::from(name);
-        let pool = Arc::new(Pool::new(name.clone(), policy.outlier.clone()));
+        let checks = &policy.health_check;
+        let pool = Arc::new(Pool::new(
+            name.clone(),
+            policy.outlier.clone(),
+            checks.enabled,
+        ));
         let (changes, discovered) = unbounded();
         let breaker = policy
             .breaker
@@ -112,14 +121,36 @@ impl Upstream {
                 changes,
                 endpoints: Mutex::new(HashSet::new()),
                 watches: Mutex::new(Vec::new()),
+                tasks: Mutex::new(Vec::new()),
             }),
         };
         upstream.set_endpoints(endpoints)?;
+        if checks.enabled {
+            let probe = HttpProbe {
+                client: upstream.inner.client.clone(),
+                timeout: checks.timeout(),
+            };
+            let checker = health::run(Arc::downgrade(&upstream.inner), checks.clone(), probe);
+            upstream.keep(Background::spawn(
+                upstream.name(),
+                "health checks",
+                checker,
+            )?);
+        }
         Ok(upstream)
     }
 
     pub fn name(&self) -> &str {
         &self.inner.name
+    }
+
+    /// Keeps `task` running while the upstream lives.
+    pub(crate) fn keep(&self, task: Background) {
+        self.inner
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(task);
     }
 
     /// Sends `request`, by its deadline.
