@@ -60,6 +60,12 @@ pub enum BuildError {
         upstream: String,
         what: &'static str,
     },
+    #[error("upstream {upstream}: DNS name {name}: {message}")]
+    Dns {
+        upstream: String,
+        name: String,
+        message: String,
+    },
     #[error("upstream {upstream}: endpoint file {}: {message}", path.display())]
     Discovery {
         upstream: String,

@@ -18,8 +18,8 @@
 //! Beside the stack, `background` tasks live as long as the upstream: the
 //! health checker and DNS discovery.
 //!
-//! Endpoints come from a list (`Upstream::set_endpoints`) or a watched file
-//! (`discovery`). `config` holds the policies with their defaults; `status`
+//! Endpoints come from a list (`Upstream::set_endpoints`), a watched file
+//! or DNS (`discovery`). `config` holds the policies with their defaults; `status`
 //! is what an operator sees of it all.
 
 #![forbid(unsafe_code)]
@@ -38,9 +38,12 @@ mod http;
 mod request;
 mod retry;
 pub mod status;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod upstream;
 
 pub use config::{BreakerConfig, HealthCheckConfig, OutlierConfig, RetryConfig, TrafficPolicy};
+pub use discovery::{Discovery, DnsDiscovery};
 pub use error::{BuildError, UpstreamError};
 pub use request::{Request, Response};
 pub use upstream::Upstream;

@@ -34,6 +34,13 @@ const EWMA_DECAY: Duration = Duration::from_secs(10);
 /// The layers, outermost first (see the crate's documentation).
 type Stack = Dedup<Deadline<Retry<RetryPolicy, CircuitBreaker<Balancer>>>>;
 
+/// What one change of the endpoint set did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EndpointChanges {
+    pub(crate) added: usize,
+    pub(crate) removed: usize,
+}
+
 /// A resilient client to one named service. Cheap to clone.
 #[derive(Clone)]
 pub struct Upstream {
@@ -73,10 +80,23 @@ impl Upstream {
     }
 
     /// An upstream named `name` over `endpoints` (URLs), each try bounded
-    /// by `timeout`, with `policy`'s retries, breaker and ejection.
+    /// by `timeout`, with `policy`'s retries, breaker, ejection and health
+    /// checks (which need a tokio runtime to run on).
     pub fn new(
         name: &str,
         endpoints: &[String],
+        timeout: Duration,
+        policy: &TrafficPolicy,
+        client: reqwest::Client,
+    ) -> Result<Upstream, BuildError> {
+        let upstream = Upstream::without_endpoints(name, timeout, policy, client)?;
+        upstream.set_endpoints(endpoints)?;
+        Ok(upstream)
+    }
+
+    /// The stack with no endpoint yet: its discovery gives them.
+    pub(crate) fn without_endpoints(
+        name: &str,
         timeout: Duration,
         policy: &TrafficPolicy,
         client: reqwest::Client,
@@ -124,7 +144,6 @@ impl Upstream {
                 tasks: Mutex::new(Vec::new()),
             }),
         };
-        upstream.set_endpoints(endpoints)?;
         if checks.enabled {
             let probe = HttpProbe {
                 client: upstream.inner.client.clone(),
@@ -162,6 +181,11 @@ impl Upstream {
     /// call, removed ones take no more (calls in flight on them finish).
     /// An empty or invalid list changes nothing and is an error.
     pub fn set_endpoints(&self, urls: &[String]) -> Result<(), BuildError> {
+        self.apply_endpoints(urls).map(drop)
+    }
+
+    /// `set_endpoints`, saying how many endpoints came and went.
+    pub(crate) fn apply_endpoints(&self, urls: &[String]) -> Result<EndpointChanges, BuildError> {
         let upstream = || self.inner.name.to_string();
         if urls.is_empty() {
             return Err(BuildError::NoEndpoints {
@@ -193,7 +217,9 @@ impl Upstream {
             .endpoints
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        let mut changes = EndpointChanges::default();
         for gone in current.difference(&wanted) {
+            changes.removed += 1;
             self.inner.pool.remove(gone);
             let _ = self
                 .inner
@@ -206,6 +232,7 @@ impl Upstream {
             if !current.insert(key.clone()) {
                 continue;
             }
+            changes.added += 1;
             let state = self.inner.pool.add(key.clone());
             let http = HttpEndpoint::new(self.inner.client.clone(), url, self.inner.timeout);
             let service = Guarded::new(
@@ -224,7 +251,7 @@ impl Upstream {
                 .unbounded_send(Ok(Change::Insert(key, service)));
         }
         current.retain(|url| wanted.contains(url));
-        Ok(())
+        Ok(changes)
     }
 
     /// Its breaker and endpoints as they are now.

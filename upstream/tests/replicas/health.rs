@@ -9,46 +9,7 @@ use std::time::{Duration, Instant};
 use upstream::status::HealthState;
 use upstream::{HealthCheckConfig, TrafficPolicy, Upstream};
 
-use crate::support::{Mode, Outcome, outcome, query, replicas, upstream, urls};
-
-/// Calls `upstream` from `workers` tasks, a little apart, until `stop`
-/// (or 20 000 calls in all).
-fn keep_calling(
-    upstream: &Upstream,
-    workers: usize,
-    stop: &Arc<AtomicBool>,
-) -> tokio::task::JoinHandle<Vec<Outcome>> {
-    let (upstream, stop) = (upstream.clone(), stop.clone());
-    tokio::spawn(async move {
-        let calls = (0..workers).map(|worker| {
-            let (upstream, stop) = (upstream.clone(), stop.clone());
-            async move {
-                let mut outcomes = Vec::new();
-                for n in 0..20_000 / workers {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    outcomes.push(outcome(&upstream, query(worker * 100_000 + n)).await);
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                }
-                outcomes
-            }
-        });
-        futures::future::join_all(calls)
-            .await
-            .into_iter()
-            .flatten()
-            .collect()
-    })
-}
-
-async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < Duration::from_secs(10), "never: {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
+use crate::support::{Mode, eventually, keep_calling, replicas, upstream, urls};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_failing_its_health_checks_takes_no_traffic_until_it_passes() {

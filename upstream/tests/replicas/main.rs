@@ -1,7 +1,8 @@
 //! The upstream over real replicas on 127.0.0.1: balancing, replicas that
 //! die, stall or fail, the breaker, the retry budget and mutations; active
-//! health checks (`health`). Every run is bounded in calls and time.
+//! health checks (`health`) and DNS discovery (`dns`). Every run is bounded in calls and time.
 
+mod dns;
 mod health;
 mod support;
 

@@ -4,7 +4,7 @@
 //! Each also answers `GET /health`, with a status the test sets.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -48,13 +48,15 @@ pub struct Replica {
 
 impl Replica {
     pub async fn start(index: usize) -> Replica {
-        Replica::start_on("127.0.0.1", index).await
+        let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
+        Replica::start_at(any_port, index).await.expect("bind")
     }
 
-    /// A replica on another loopback address (all of 127.0.0.0/8 is).
-    pub async fn start_on(ip: &str, index: usize) -> Replica {
-        let listener = TcpListener::bind((ip, 0)).await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
+    /// A replica at `addr`: any loopback address (all of 127.0.0.0/8 is),
+    /// port 0 for any port.
+    pub async fn start_at(addr: SocketAddr, index: usize) -> std::io::Result<Replica> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
         let replica = Replica {
             addr,
             hits: Arc::default(),
@@ -68,7 +70,7 @@ impl Replica {
             index,
         };
         replica.serve(listener);
-        replica
+        Ok(replica)
     }
 
     pub fn url(&self) -> String {
@@ -247,4 +249,43 @@ pub async fn load(
         all.extend(outcomes.expect("worker"));
     }
     all
+}
+
+/// Calls `upstream` from `workers` tasks, a little apart, until `stop`
+/// (or 20 000 calls in all).
+pub fn keep_calling(
+    upstream: &Upstream,
+    workers: usize,
+    stop: &Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<Vec<Outcome>> {
+    let (upstream, stop) = (upstream.clone(), stop.clone());
+    tokio::spawn(async move {
+        let calls = (0..workers).map(|worker| {
+            let (upstream, stop) = (upstream.clone(), stop.clone());
+            async move {
+                let mut outcomes = Vec::new();
+                for n in 0..20_000 / workers {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    outcomes.push(outcome(&upstream, query(worker * 100_000 + n)).await);
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                outcomes
+            }
+        });
+        futures::future::join_all(calls)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    })
+}
+
+pub async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < Duration::from_secs(10), "never: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
