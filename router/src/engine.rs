@@ -101,10 +101,14 @@ impl Engine {
     }
 
     /// The engine over real subgraphs: one upstream per subgraph of the
-    /// supergraph, as `config` sets them up.
-    pub fn over_http(supergraph_sdl: &str, config: &RouterConfig) -> Result<Engine, EngineError> {
+    /// supergraph, as `config` sets them up (asynchronous, as discovering
+    /// endpoints may ask DNS; the upstreams' tasks run on this runtime).
+    pub async fn over_http(
+        supergraph_sdl: &str,
+        config: &RouterConfig,
+    ) -> Result<Engine, EngineError> {
         let supergraph = Supergraph::parse(supergraph_sdl)?;
-        let transport = HttpTransport::new(config, supergraph.subgraphs())?;
+        let transport = HttpTransport::new(config, supergraph.subgraphs()).await?;
         Self::with_supergraph(supergraph, config, Arc::new(transport))
     }
 

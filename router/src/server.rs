@@ -91,7 +91,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
-    let engine = Arc::new(Engine::over_http(supergraph_sdl, &config)?);
+    let engine = Arc::new(Engine::over_http(supergraph_sdl, &config).await?);
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

@@ -30,9 +30,10 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
-    /// One upstream per subgraph, over the endpoints `config` gives it
-    /// (its routing URL by default), with `config.traffic`'s policies.
-    pub fn new(
+    /// One upstream per subgraph, over the endpoints `config` gives it (its
+    /// routing URL by default; a file or DNS is read once here, so a bad
+    /// one fails the start), with `config.traffic`'s policies.
+    pub async fn new(
         config: &RouterConfig,
         subgraphs: &[SubgraphEndpoint],
     ) -> Result<Self, TransportBuildError> {
@@ -41,21 +42,14 @@ impl HttpTransport {
         let policy = config.traffic.policy();
         let mut upstreams = HashMap::default();
         for subgraph in subgraphs {
-            let endpoints = config.endpoints_for(&subgraph.name, &subgraph.url);
-            let upstream = Upstream::new(
+            let upstream = Upstream::discover(
                 &subgraph.name,
-                &endpoints,
+                &config.discovery_for(&subgraph.name, &subgraph.url),
                 config.timeout_for(&subgraph.name),
                 &policy,
                 client.clone(),
-            )?;
-            if let Some(file) = config
-                .subgraphs
-                .get(&subgraph.name)
-                .and_then(|s| s.endpoints_file.as_ref())
-            {
-                upstream.watch_file(file)?;
-            }
+            )
+            .await?;
             upstreams.insert(subgraph.name.clone(), upstream);
         }
         Ok(HttpTransport {
@@ -198,12 +192,14 @@ mod tests {
     }
 
     /// The `products` subgraph at `url`, through a transport built with `config`.
-    fn products_at(url: String, config: &RouterConfig) -> (HttpTransport, SubgraphEndpoint) {
+    async fn products_at(url: String, config: &RouterConfig) -> (HttpTransport, SubgraphEndpoint) {
         let endpoint = SubgraphEndpoint {
             name: "products".into(),
             url,
         };
-        let transport = HttpTransport::new(config, std::slice::from_ref(&endpoint)).unwrap();
+        let transport = HttpTransport::new(config, std::slice::from_ref(&endpoint))
+            .await
+            .unwrap();
         (transport, endpoint)
     }
 
@@ -239,7 +235,7 @@ mod tests {
     async fn identical_concurrent_queries_share_one_call() {
         let (base, hits) = server().await;
         let (transport, endpoint) =
-            products_at(format!("{base}/graphql"), &RouterConfig::default());
+            products_at(format!("{base}/graphql"), &RouterConfig::default()).await;
         let responses = fire(&transport, &endpoint, true).await;
         assert_eq!(hits.count(), 1);
         assert!(
@@ -267,7 +263,7 @@ mod tests {
     async fn different_queries_are_not_shared() {
         let (base, hits) = server().await;
         let (transport, endpoint) =
-            products_at(format!("{base}/graphql"), &RouterConfig::default());
+            products_at(format!("{base}/graphql"), &RouterConfig::default()).await;
         let context = context();
         let (a, b) = tokio::join!(
             transport.fetch(&endpoint, request("{ a }", true), &context),
@@ -282,7 +278,7 @@ mod tests {
     async fn mutations_are_never_shared() {
         let (base, hits) = server().await;
         let (transport, endpoint) =
-            products_at(format!("{base}/graphql"), &RouterConfig::default());
+            products_at(format!("{base}/graphql"), &RouterConfig::default()).await;
         fire(&transport, &endpoint, false).await;
         assert_eq!(hits.count(), 10);
     }
@@ -294,7 +290,7 @@ mod tests {
             dedup_queries: false,
             ..RouterConfig::default()
         };
-        let (transport, endpoint) = products_at(format!("{base}/graphql"), &config);
+        let (transport, endpoint) = products_at(format!("{base}/graphql"), &config).await;
         fire(&transport, &endpoint, true).await;
         assert_eq!(hits.count(), 10);
     }
@@ -311,7 +307,7 @@ mod tests {
             },
         );
         config.traffic.retry.attempts = 1;
-        let (transport, endpoint) = products_at(format!("{base}/slow"), &config);
+        let (transport, endpoint) = products_at(format!("{base}/slow"), &config).await;
         let started = std::time::Instant::now();
         let err = transport
             .fetch(&endpoint, request("{ a }", true), &context())
@@ -328,7 +324,8 @@ mod tests {
     #[tokio::test]
     async fn no_fetch_outlives_the_client_request() {
         let (base, _) = server().await;
-        let (transport, endpoint) = products_at(format!("{base}/slow"), &RouterConfig::default());
+        let (transport, endpoint) =
+            products_at(format!("{base}/slow"), &RouterConfig::default()).await;
         let started = std::time::Instant::now();
         for idempotent in [true, false] {
             let due_soon = RequestContext::post_within(Duration::from_millis(200));
@@ -351,7 +348,7 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         drop(listener);
         let (transport, endpoint) =
-            products_at(format!("http://{addr}/graphql"), &RouterConfig::default());
+            products_at(format!("http://{addr}/graphql"), &RouterConfig::default()).await;
         let err = transport
             .fetch(&endpoint, request("{ a }", false), &context())
             .await
@@ -371,7 +368,7 @@ mod tests {
                 ..SubgraphConfig::default()
             },
         );
-        let (transport, endpoint) = products_at("http://127.0.0.1:1/nowhere".into(), &config);
+        let (transport, endpoint) = products_at("http://127.0.0.1:1/nowhere".into(), &config).await;
         transport
             .fetch(&endpoint, request("{ a }", false), &context())
             .await
@@ -397,7 +394,7 @@ mod tests {
                 ..SubgraphConfig::default()
             },
         );
-        let (transport, endpoint) = products_at("http://127.0.0.1:1/nowhere".into(), &config);
+        let (transport, endpoint) = products_at("http://127.0.0.1:1/nowhere".into(), &config).await;
         transport
             .fetch(&endpoint, request("{ a }", false), &context())
             .await
@@ -407,6 +404,7 @@ mod tests {
 
         std::fs::write(&file, "# nothing listed\n").unwrap();
         let err = HttpTransport::new(&config, std::slice::from_ref(&endpoint))
+            .await
             .err()
             .expect("an empty endpoint file is refused at start-up")
             .to_string();
@@ -423,14 +421,15 @@ mod tests {
         // (`execute::answer`); the transport hands back status and body.
         let (base, hits) = server().await;
         let (transport, endpoint) =
-            products_at(format!("{base}/error-with-body"), &RouterConfig::default());
+            products_at(format!("{base}/error-with-body"), &RouterConfig::default()).await;
         let with_body = transport
             .fetch(&endpoint, request("{ a }", false), &context())
             .await
             .unwrap();
         assert_eq!(with_body.status, 400);
         assert_eq!(&with_body.body[..], br#"{"errors":[{"message":"bad"}]}"#);
-        let (transport, endpoint) = products_at(format!("{base}/error"), &RouterConfig::default());
+        let (transport, endpoint) =
+            products_at(format!("{base}/error"), &RouterConfig::default()).await;
         let without = transport
             .fetch(&endpoint, request("{ a }", true), &context())
             .await

