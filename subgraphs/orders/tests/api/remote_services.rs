@@ -204,7 +204,11 @@ async fn calls_go_to_a_replica_that_answers(backend: Backend) {
         vec![dead, services.inventory_url.clone()],
         Duration::from_secs(5),
     );
-    let stock = HttpStock::new(Subgraph::connect("inventory", &endpoint, client).unwrap());
+    let stock = HttpStock::new(
+        Subgraph::connect("inventory", &endpoint, client)
+            .await
+            .unwrap(),
+    );
     let product = given_stock(&services, 20).await;
     for _ in 0..20 {
         let order = new_order();
