@@ -19,8 +19,9 @@
 //! health checker and DNS discovery.
 //!
 //! Endpoints come from a list (`Upstream::set_endpoints`), a watched file
-//! or DNS (`discovery`). `config` holds the policies with their defaults; `status`
-//! is what an operator sees of it all.
+//! or DNS (`discovery`). `config` holds the policies with their defaults;
+//! `status` is what an operator sees of it all; `testing` (feature) is a
+//! fake DNS server for tests.
 
 #![forbid(unsafe_code)]
 
