@@ -63,7 +63,7 @@ impl RequestHandler for Handler {
         let mode = *self.mode.lock().unwrap_or_else(PoisonError::into_inner);
         let mut metadata = Metadata::response_from_request(&request.metadata);
         let unanswered = ResponseInfo::from(Header {
-            metadata: metadata.clone(),
+            metadata,
             counts: HeaderCounts::default(),
         });
         let question = match request.request_info() {
