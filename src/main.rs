@@ -26,6 +26,9 @@ struct RunArgs {
     /// Where the router serves the whole graph.
     #[arg(long, env = "ROUTER_LISTEN", default_value = system::DEFAULT_ROUTER_LISTEN)]
     router_listen: std::net::SocketAddr,
+    /// Where the router's admin view (`GET /status`) listens.
+    #[arg(long, env = "ROUTER_ADMIN_LISTEN", default_value = system::DEFAULT_ADMIN_LISTEN)]
+    admin_listen: std::net::SocketAddr,
     #[arg(long, env = "PRODUCTS_LISTEN", default_value = products::app::DEFAULT_LISTEN)]
     products_listen: std::net::SocketAddr,
     #[arg(long, env = "INVENTORY_LISTEN", default_value = inventory::app::DEFAULT_LISTEN)]
@@ -105,6 +108,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut settings = SystemSettings::local(&args.data_dir);
     settings.seed = !args.no_seed;
     settings.router_listen = args.router_listen;
+    settings.admin_listen = args.admin_listen;
     let services = [
         (
             &mut settings.products,
@@ -145,6 +149,10 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     println!(
         "The whole graph (GraphiQL in a browser): {}",
         running.router_url()
+    );
+    println!(
+        "The router's admin view (each subgraph's endpoints, health, breaker): http://{}/status",
+        running.admin
     );
     println!("Subgraph services:");
     for (name, addrs) in &running.replicas {

@@ -37,6 +37,8 @@ pub struct SystemSettings {
     pub payments: ServiceSettings,
     /// Where the router serves the whole graph.
     pub router_listen: SocketAddr,
+    /// Where the router's admin view (`GET /status`) listens.
+    pub admin_listen: SocketAddr,
     /// Seed the demo catalog when the catalog is empty.
     pub seed: bool,
     /// How long orders waits for the products service.
@@ -70,6 +72,9 @@ impl SystemSettings {
             router_listen: DEFAULT_ROUTER_LISTEN
                 .parse()
                 .expect("valid default router address"),
+            admin_listen: DEFAULT_ADMIN_LISTEN
+                .parse()
+                .expect("valid default admin address"),
             seed: true,
             catalog_timeout: Duration::from_secs(5),
             call_timeout: Duration::from_secs(10),
@@ -92,12 +97,15 @@ impl SystemSettings {
             service.listen.set_port(0);
         }
         settings.router_listen.set_port(0);
+        settings.admin_listen.set_port(0);
         settings
     }
 }
 
 /// The router's default address: the one URL that serves the whole graph.
 pub const DEFAULT_ROUTER_LISTEN: &str = "127.0.0.1:4000";
+/// The admin view's default address: loopback, as it shows the inside.
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:4100";
 
 pub fn sqlite_url(data_dir: &Path, service: &str) -> String {
     format!("sqlite://{}/{service}.db", data_dir.display())
@@ -141,6 +149,8 @@ pub struct RunningSystem {
     pub orders: SocketAddr,
     pub payments: SocketAddr,
     pub router: SocketAddr,
+    /// The router's admin view (`GET /status`).
+    pub admin: SocketAddr,
     /// Products created by seeding at start-up.
     pub seeded: usize,
     /// Where the services' events go.
@@ -255,6 +265,21 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
             source,
         })?;
 
+    let admin_listener = tokio::net::TcpListener::bind(settings.admin_listen)
+        .await
+        .map_err(|source| SystemError::RouterBind {
+            addr: settings.admin_listen,
+            source,
+        })?;
+    let admin_addr = admin_listener
+        .local_addr()
+        .map_err(|source| SystemError::RouterBind {
+            addr: settings.admin_listen,
+            source,
+        })?;
+
+    let engine = router::reload::EngineHandle::from(std::sync::Arc::new(engine));
+    let admin_engine = engine.clone();
     let (stop, stopped) = watch::channel(false);
     let addrs = |servers: &[Server]| -> Vec<SocketAddr> {
         servers.iter().map(Server::local_addr).collect()
@@ -271,6 +296,7 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
             (payments::app::NAME, addrs(&payments)),
         ],
         router: router_addr,
+        admin: admin_addr,
         seeded: 0,
         broker,
         stop,
@@ -280,14 +306,22 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
     };
     {
         let mut stopped = stopped.clone();
-        let engine = std::sync::Arc::new(engine);
         system.tasks.spawn(async move {
             let shutdown = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             };
-            let result =
-                router::server::serve(router_listener, engine, &router_config, shutdown).await;
+            let result = router::server::serve(router_listener, engine, shutdown).await;
             ("router", result)
+        });
+    }
+    {
+        let mut stopped = stopped.clone();
+        system.tasks.spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            let result = router::server::serve_admin(admin_listener, admin_engine, shutdown).await;
+            ("router admin", result)
         });
     }
     for server in [products, inventory, orders, payments]

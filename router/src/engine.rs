@@ -68,6 +68,28 @@ impl EngineResponse {
     }
 }
 
+/// Every subgraph the config sets up must be one of the supergraph's: a
+/// misspelt name would otherwise leave its settings silently unused.
+fn check_subgraphs(supergraph: &Supergraph, config: &RouterConfig) -> Result<(), EngineError> {
+    let subgraphs = supergraph.subgraphs();
+    let Some(name) = config
+        .subgraphs
+        .keys()
+        .find(|name| !subgraphs.iter().any(|s| &s.name == *name))
+    else {
+        return Ok(());
+    };
+    let known: Vec<&str> = subgraphs.iter().map(|s| s.name.as_str()).collect();
+    Err(EngineError::UnknownSubgraph {
+        name: name.clone(),
+        known: if known.is_empty() {
+            "none".into()
+        } else {
+            known.join(", ")
+        },
+    })
+}
+
 fn planning_failed(message: &str) -> graphql::Response {
     graphql::Response::request_error(Error::coded(message, QUERY_PLANNING_FAILED))
 }
@@ -87,8 +109,14 @@ pub struct Engine {
     planner: Planner,
     plans: moka::sync::Cache<PlanKey, Result<Arc<QueryPlan>, Arc<str>>>,
     transport: Arc<dyn Transport>,
+    /// The same transport when it is the HTTP one: a reload builds the
+    /// next one from it, keeping the upstreams whose settings stay.
+    http: Option<Arc<HttpTransport>>,
     /// How long a client request may take, fetches included.
     deadline: Duration,
+    /// The settings it was built with; the server reads its own from here,
+    /// so a reload changes them together.
+    config: RouterConfig,
 }
 
 impl Engine {
@@ -97,7 +125,9 @@ impl Engine {
         config: &RouterConfig,
         transport: Arc<dyn Transport>,
     ) -> Result<Engine, EngineError> {
-        Self::with_supergraph(Supergraph::parse(supergraph_sdl)?, config, transport)
+        let supergraph = Supergraph::parse(supergraph_sdl)?;
+        check_subgraphs(&supergraph, config)?;
+        Self::with_supergraph(supergraph, config, transport, None)
     }
 
     /// The engine over real subgraphs: one upstream per subgraph of the
@@ -108,34 +138,42 @@ impl Engine {
         config: &RouterConfig,
     ) -> Result<Engine, EngineError> {
         let supergraph = Supergraph::parse(supergraph_sdl)?;
-        let transport = HttpTransport::new(config, supergraph.subgraphs()).await?;
-        Self::with_supergraph(supergraph, config, Arc::new(transport))
+        check_subgraphs(&supergraph, config)?;
+        let http = Arc::new(HttpTransport::new(config, supergraph.subgraphs()).await?);
+        Self::with_supergraph(supergraph, config, http.clone(), Some(http))
+    }
+
+    /// The engine for a new supergraph and config, to serve after this one.
+    /// Upstreams whose subgraph keeps its name, endpoints and traffic
+    /// settings carry over with their connections, latency estimates and
+    /// breaker; the others are new (asked of DNS, if that is where their
+    /// endpoints come from). Nothing cached carries over: prepared
+    /// operations and plans belong to the supergraph they were made for.
+    /// An engine over another transport keeps it.
+    pub async fn reloaded(
+        &self,
+        supergraph_sdl: &str,
+        config: &RouterConfig,
+    ) -> Result<Engine, EngineError> {
+        let supergraph = Supergraph::parse(supergraph_sdl)?;
+        check_subgraphs(&supergraph, config)?;
+        match &self.http {
+            Some(http) => {
+                let http = Arc::new(http.rebuilt(config, supergraph.subgraphs()).await?);
+                Self::with_supergraph(supergraph, config, http.clone(), Some(http))
+            }
+            None => Self::with_supergraph(supergraph, config, self.transport.clone(), None),
+        }
     }
 
     fn with_supergraph(
         supergraph: Supergraph,
         config: &RouterConfig,
         transport: Arc<dyn Transport>,
+        http: Option<Arc<HttpTransport>>,
     ) -> Result<Engine, EngineError> {
         let supergraph = Arc::new(supergraph);
         let api_schema = Arc::new(api_schema::derive(supergraph.schema())?);
-        for name in config.subgraphs.keys() {
-            if !supergraph.subgraphs().iter().any(|s| &s.name == name) {
-                let known: Vec<&str> = supergraph
-                    .subgraphs()
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect();
-                return Err(EngineError::UnknownSubgraph {
-                    name: name.clone(),
-                    known: if known.is_empty() {
-                        "none".into()
-                    } else {
-                        known.join(", ")
-                    },
-                });
-            }
-        }
         Ok(Engine {
             api_schema_sdl: api_schema::print(&api_schema),
             preparer: Preparer::new(api_schema.clone(), config.plan_cache_size),
@@ -147,8 +185,15 @@ impl Engine {
             supergraph,
             api_schema,
             transport,
+            http,
             deadline: Duration::from_millis(config.traffic.deadline_ms),
+            config: config.clone(),
         })
+    }
+
+    /// The settings in force for this engine.
+    pub fn config(&self) -> &RouterConfig {
+        &self.config
     }
 
     /// The context of a request that arrives now, due within the
@@ -299,7 +344,7 @@ impl Engine {
     }
 
     #[cfg(test)]
-    fn cached_plans(&self) -> u64 {
+    pub(crate) fn cached_plans(&self) -> u64 {
         self.plans.run_pending_tasks();
         self.plans.entry_count()
     }

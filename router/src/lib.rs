@@ -15,6 +15,7 @@
 //! - `transport`: sending subgraph requests (a trait; HTTP in production).
 //! - `request`: the request context (headers, method, deadline) every stage sees.
 //! - `engine`: ties prepare, plan (cached) and execute together per request.
+//! - `reload`: hot reload; the engine in force, swapped when the files change.
 //! - `server`: the HTTP endpoint.
 //! - `config`: router settings from a file.
 
@@ -28,6 +29,7 @@ pub mod introspect;
 pub mod introspection;
 pub mod plan;
 pub mod prepare;
+pub mod reload;
 pub mod request;
 pub mod schema_diff;
 pub mod server;

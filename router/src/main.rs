@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use router::compose::{SubgraphSource, compose};
 use router::config::RouterConfig;
 use router::engine::Engine;
+use router::reload::{Sources, Triggers};
 
 /// glibc's allocator spent a third of the router's CPU under load (measured with
 /// perf on the load benchmark); mimalloc handles its many short-lived JSON
@@ -35,6 +36,9 @@ struct ServeArgs {
     /// Router settings (TOML).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Reload only on SIGHUP, not when the supergraph or config file changes.
+    #[arg(long)]
+    no_watch: bool,
 }
 
 #[derive(Subcommand)]
@@ -181,17 +185,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let Some(supergraph) = args.supergraph else {
         bail!("--supergraph PATH is required to serve (see --help)");
     };
-    let mut config = match &args.config {
-        Some(path) => RouterConfig::from_file(path)?,
-        None => RouterConfig::default(),
+    let sources = Sources {
+        supergraph,
+        config: args.config,
+        listen: args.listen,
     };
-    if let Some(listen) = args.listen {
-        config.listen = listen;
-    }
-    let sdl = read(&supergraph)?;
-    router::server::run(&sdl, config, router::server::shutdown_signal())
-        .await
-        .with_context(|| format!("cannot serve the supergraph {}", supergraph.display()))
+    let triggers = Triggers {
+        files: !args.no_watch,
+        hangup: true,
+    };
+    router::server::run(sources, triggers, router::server::shutdown_signal()).await
 }
 
 fn schema_diff(

@@ -1,62 +1,59 @@
 //! The router's HTTP endpoint (GraphQL over HTTP): `POST /graphql` with a
 //! JSON body, `GET /graphql` for queries (GraphiQL for browsers), and
-//! `/health`. It maps [`Engine`] outcomes onto status codes and media types;
-//! all GraphQL work happens in the engine.
+//! `/health`. It maps engine outcomes onto status codes and media types; all
+//! GraphQL work happens in the engine. Each request takes the engine in
+//! force from an [`EngineHandle`] once, at its start, so a reload never
+//! changes what a running request sees; the engine's config also gives the
+//! server its own settings (body limit, readiness), so they reload with it.
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tokio::net::TcpListener;
 
-use crate::config::RouterConfig;
-use crate::engine::{Engine, EngineResponse, HttpMethod, ResponseStatus};
+use crate::engine::{EngineResponse, HttpMethod, ResponseStatus};
 use crate::graphql::{self, Error, JsonMap};
 use crate::prepare::MISSING_QUERY;
+use crate::reload::{EngineHandle, Reloader, Sources, Triggers};
 
 pub const BAD_REQUEST: &str = "BAD_REQUEST";
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
 
-/// The routes, over an engine.
-pub fn router(engine: Arc<Engine>, config: &RouterConfig) -> Router {
+/// The routes, over the engine in force.
+pub fn router(engine: impl Into<EngineHandle>) -> Router {
     Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
         .route("/health", get(health))
-        .route(
-            "/ready",
-            if config.ready_needs_subgraphs {
-                get(ready)
-            } else {
-                get(serving)
-            },
-        )
-        .layer(DefaultBodyLimit::max(config.max_request_bytes))
+        .route("/ready", get(ready))
+        // The engine's `max_request_bytes` bounds bodies (`read_body`).
+        .layer(DefaultBodyLimit::disable())
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(engine)
+        .with_state(engine.into())
 }
 
 /// The admin routes: `GET /status`, each subgraph's endpoints, health,
 /// latency, load and breaker.
-pub fn admin_router(engine: Arc<Engine>) -> Router {
+pub fn admin_router(engine: impl Into<EngineHandle>) -> Router {
     Router::new()
         .route("/status", get(status))
-        .with_state(engine)
+        .with_state(engine.into())
 }
 
 /// Serves the admin routes until `shutdown` completes.
 pub async fn serve_admin(
     listener: TcpListener,
-    engine: Arc<Engine>,
+    engine: impl Into<EngineHandle>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(listener, admin_router(engine))
@@ -67,8 +64,7 @@ pub async fn serve_admin(
 /// Serves until `shutdown` completes, then lets in-flight requests finish.
 pub async fn serve(
     listener: TcpListener,
-    engine: Arc<Engine>,
-    config: &RouterConfig,
+    engine: impl Into<EngineHandle>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // Answers go out as soon as they are written, not held back to be
@@ -78,20 +74,26 @@ pub async fn serve(
             tracing::debug!(%err, "could not set TCP_NODELAY on a client connection");
         }
     });
-    axum::serve(listener, router(engine, config))
+    axum::serve(listener, router(engine))
         .with_graceful_shutdown(shutdown)
         .await
 }
 
-/// Builds the engine over HTTP subgraphs, binds `config.listen` and serves
-/// until `shutdown`.
+/// Builds the engine over HTTP subgraphs from `sources`, binds the
+/// configured listeners and serves until `shutdown`, reloading on
+/// `triggers`.
 pub async fn run(
-    supergraph_sdl: &str,
-    config: RouterConfig,
+    sources: Sources,
+    triggers: Triggers,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
-    let engine = Arc::new(Engine::over_http(supergraph_sdl, &config).await?);
+    let reloader = Reloader::start(sources).await?;
+    let engine = reloader.handle();
+    let config = engine.current().config().clone();
+    // Before the listeners: a SIGHUP from anyone who saw the router up
+    // must find its handler installed.
+    let _reloads = reloader.spawn(triggers)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -107,7 +109,7 @@ pub async fn run(
     let admin_task = tokio::spawn(serve_admin(admin, engine.clone(), async {
         let _ = admin_stopped.await;
     }));
-    serve(listener, engine, &config, shutdown).await?;
+    serve(listener, engine, shutdown).await?;
     let _ = stop_admin.send(());
     let _ = admin_task.await;
     tracing::info!("router stopped");
@@ -152,11 +154,17 @@ async fn health() -> Response {
     )
 }
 
-/// Ready when every subgraph can be called.
-async fn ready(State(engine): State<Arc<Engine>>) -> Response {
-    let unavailable = engine.unavailable_subgraphs();
+/// Ready when every subgraph can be called (or, when the config does not
+/// ask for that, once serving).
+async fn ready(State(engine): State<EngineHandle>) -> Response {
+    let engine = engine.current();
+    let unavailable = if engine.config().ready_needs_subgraphs {
+        engine.unavailable_subgraphs()
+    } else {
+        Vec::new()
+    };
     if unavailable.is_empty() {
-        return serving().await;
+        return serving();
     }
     json_response(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -165,7 +173,7 @@ async fn ready(State(engine): State<Arc<Engine>>) -> Response {
     )
 }
 
-async fn serving() -> Response {
+fn serving() -> Response {
     json_response(
         StatusCode::OK,
         APPLICATION_JSON,
@@ -173,19 +181,20 @@ async fn serving() -> Response {
     )
 }
 
-async fn status(State(engine): State<Arc<Engine>>) -> Response {
+async fn status(State(engine): State<EngineHandle>) -> Response {
     json_response(
         StatusCode::OK,
         APPLICATION_JSON,
-        serde_json::json!({ "subgraphs": engine.upstreams() }),
+        serde_json::json!({ "subgraphs": engine.current().upstreams() }),
     )
 }
 
 async fn post_graphql(
-    State(engine): State<Arc<Engine>>,
+    State(engine): State<EngineHandle>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
+    let engine = engine.current();
     let media = response_media(&headers);
     if !is_json_content(&headers) {
         return error_response(
@@ -195,16 +204,9 @@ async fn post_graphql(
             BAD_REQUEST,
         );
     }
-    let body = match body {
+    let body = match read_body(body, engine.config().max_request_bytes).await {
         Ok(body) => body,
-        Err(rejection) => {
-            return error_response(
-                rejection.status(),
-                media,
-                &rejection.body_text(),
-                BAD_REQUEST,
-            );
-        }
+        Err((status, message)) => return error_response(status, media, &message, BAD_REQUEST),
     };
     if body.iter().all(u8::is_ascii_whitespace) {
         return error_response(
@@ -238,10 +240,11 @@ async fn post_graphql(
 }
 
 async fn get_graphql(
-    State(engine): State<Arc<Engine>>,
+    State(engine): State<EngineHandle>,
     headers: HeaderMap,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
+    let engine = engine.current();
     let media = response_media(&headers);
     let Query(mut params) = match params {
         Ok(params) => params,
@@ -294,6 +297,21 @@ async fn get_graphql(
     }
     let context = engine.context(HttpMethod::Get, headers);
     respond(media, engine.execute(request, &context).await)
+}
+
+/// The whole body, refused past `limit` bytes.
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, (StatusCode, String)> {
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The request body is larger than the limit of {limit} bytes."),
+        )),
+        Err(err) => Err((
+            StatusCode::BAD_REQUEST,
+            format!("Cannot read the request body: {err}"),
+        )),
+    }
 }
 
 /// The media type of the response, from the request's `Accept`: the GraphQL
@@ -420,19 +438,29 @@ const GRAPHIQL: &str = r#"<!doctype html>
 #[cfg(test)]
 mod tests {
     use std::net::SocketAddr;
+    use std::sync::Arc;
     use std::time::Duration;
 
     use serde_json::{Value, json};
     use tokio::sync::oneshot;
 
     use super::*;
-    use crate::engine::tests::engine;
+    use crate::config::RouterConfig;
+    use crate::engine::Engine;
+    use crate::engine::tests::FakeTransport;
 
     struct TestServer {
         addr: SocketAddr,
         client: reqwest::Client,
+        engine: EngineHandle,
         stop: Option<oneshot::Sender<()>>,
         task: tokio::task::JoinHandle<std::io::Result<()>>,
+    }
+
+    /// The test supergraph over a fake transport, set up by `config`.
+    fn engine_with(config: &RouterConfig) -> Engine {
+        let sdl = crate::api_schema::tests::supergraph_sdl();
+        Engine::new(&sdl, config, Arc::new(FakeTransport::default())).unwrap()
     }
 
     impl TestServer {
@@ -440,9 +468,10 @@ mod tests {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let (stop, stopped) = oneshot::channel::<()>();
-            let engine = Arc::new(engine());
+            let engine = EngineHandle::new(engine_with(&config));
+            let serving = engine.clone();
             let task = tokio::spawn(async move {
-                serve(listener, engine, &config, async {
+                serve(listener, serving, async {
                     let _ = stopped.await;
                 })
                 .await
@@ -450,6 +479,7 @@ mod tests {
             TestServer {
                 addr,
                 client: reqwest::Client::new(),
+                engine,
                 stop: Some(stop),
                 task,
             }
@@ -618,6 +648,31 @@ mod tests {
             .post(Some(BOTH), r#"{"query": "{ __typename }"}"#)
             .await;
         assert_eq!(status, 200);
+    }
+
+    #[tokio::test]
+    async fn the_body_limit_follows_the_engine_in_force() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        let padded = |n: usize| {
+            format!(
+                r#"{{"query": "{{ __typename }}", "extensions": {{"pad": "{}"}}}}"#,
+                "x".repeat(n)
+            )
+        };
+        assert_eq!(server.post(None, &padded(500)).await.0, 200);
+        server.engine.replace(engine_with(&RouterConfig {
+            max_request_bytes: 100,
+            ..RouterConfig::default()
+        }));
+        let (status, _, body) = server.post(None, &padded(500)).await;
+        assert_eq!(status, 413);
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("100 bytes")),
+            "{body}"
+        );
+        assert_eq!(server.post(None, &padded(10)).await.0, 200);
     }
 
     #[tokio::test]

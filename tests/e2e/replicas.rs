@@ -190,6 +190,7 @@ async fn shop(
     product: Value,
     customer: usize,
     answered: Arc<AtomicUsize>,
+    turned_away: Arc<AtomicUsize>,
 ) -> Outcome {
     let deadline = Instant::now() + Duration::from_secs(180);
     for attempt in 0.. {
@@ -206,6 +207,9 @@ async fn shop(
             answered.fetch_add(1, Ordering::Relaxed);
             if response.body["data"]["placeOrder"].is_object() {
                 break response.body["data"]["placeOrder"].clone();
+            }
+            if response.body["errors"][0]["extensions"]["code"] == "SUBGRAPH_CIRCUIT_OPEN" {
+                turned_away.fetch_add(1, Ordering::Relaxed);
             }
             assert!(
                 Instant::now() < deadline,
@@ -296,9 +300,9 @@ async fn a_flash_sale_sells_exactly_the_stock_while_replicas_die() {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let router_url = format!("http://{}/graphql", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        router::server::serve(listener, engine, &config, std::future::pending()).await
-    });
+    tokio::spawn(
+        async move { router::server::serve(listener, engine, std::future::pending()).await },
+    );
     let router = GraphqlClient::new(router_url);
 
     // One product with exactly the units on sale.
@@ -319,6 +323,7 @@ async fn a_flash_sale_sells_exactly_the_stock_while_replicas_die() {
         .data();
 
     let answered = Arc::new(AtomicUsize::new(0));
+    let turned_away = Arc::new(AtomicUsize::new(0));
     let customers: Vec<_> = (0..CUSTOMERS)
         .map(|customer| {
             tokio::spawn(shop(
@@ -326,6 +331,7 @@ async fn a_flash_sale_sells_exactly_the_stock_while_replicas_die() {
                 product.clone(),
                 customer,
                 answered.clone(),
+                turned_away.clone(),
             ))
         })
         .collect();
@@ -349,6 +355,17 @@ async fn a_flash_sale_sells_exactly_the_stock_while_replicas_die() {
         "killed after {answered_at_kill} answers; {} placeOrder calls for {CUSTOMERS} customers in {:?}",
         answered.load(Ordering::Relaxed),
         started.elapsed()
+    );
+    // A dead replica fails the calls it held, and nothing more: its
+    // sibling takes the rest, no breaker opens on the service.
+    assert_eq!(
+        turned_away.load(Ordering::Relaxed),
+        0,
+        "placeOrder refused with SUBGRAPH_CIRCUIT_OPEN while a replica lived"
+    );
+    assert!(
+        answered.load(Ordering::Relaxed) <= 2 * CUSTOMERS,
+        "at most one lost placeOrder per customer"
     );
     assert_eq!(
         outcomes,

@@ -109,3 +109,67 @@ async fn first_run_seeds_the_catalog_once_and_every_service_answers() {
         Some(shop::seed::catalog_size())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_replicas_the_router_balances_every_service_and_shows_them_in_its_admin_view() {
+    let data_dir = std::env::temp_dir().join(format!("shop-e2e-replicas-{}", std::process::id()));
+    let mut settings = shop::system::SystemSettings::ephemeral(&data_dir);
+    settings.seed = false;
+    settings.replicas = 2;
+    let running = shop::system::start(&settings).await.expect("system starts");
+    for (service, addrs) in &running.replicas {
+        assert_eq!(addrs.len(), 2, "{service}");
+    }
+
+    let router = subgraph_kit::testing::GraphqlClient::new(running.router_url());
+    let clients: Vec<_> = (0..8)
+        .map(|client| {
+            let router = router.clone();
+            tokio::spawn(async move {
+                for n in 0..10 {
+                    // Distinct documents: no two are shared by dedup.
+                    let query = format!(
+                        "{{ q{client}x{n}: products(first: 1) {{ edges {{ node {{ id }} }} }} }}"
+                    );
+                    router.query(&query).await.data();
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.await.expect("client");
+    }
+
+    let status: serde_json::Value = reqwest::get(format!("http://{}/status", running.admin))
+        .await
+        .expect("admin view answers")
+        .json()
+        .await
+        .expect("JSON");
+    let subgraphs = status["subgraphs"].as_array().expect("subgraphs");
+    assert_eq!(subgraphs.len(), 4, "{status}");
+    for subgraph in subgraphs {
+        assert_eq!(
+            subgraph["endpoints"].as_array().map(Vec::len),
+            Some(2),
+            "{subgraph}"
+        );
+    }
+    let products = subgraphs
+        .iter()
+        .find(|s| s["name"] == "products")
+        .expect("products");
+    let requests: Vec<u64> = products["endpoints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| e["requests"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(requests.iter().sum::<u64>(), 80, "{products}");
+    assert!(
+        requests.iter().all(|&n| n > 0),
+        "both replicas take traffic: {requests:?}"
+    );
+    running.shutdown().await.expect("clean shutdown");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

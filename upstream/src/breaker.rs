@@ -5,6 +5,12 @@
 //! `sleep` it lets up to `probes` calls through at a time (and every
 //! ejected endpoint back in, so a probe can reach any of them): a success
 //! closes it, `probes` failures open it again.
+//!
+//! It judges the service, not one endpoint: a failure at an endpoint that
+//! outlier ejection has already taken out, while another takes traffic,
+//! is not counted (a replica that dies with calls in flight fails them
+//! all at once, which would otherwise open the breaker on its healthy
+//! siblings too).
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
@@ -266,6 +272,7 @@ where
             return Box::pin(async move { Err(UpstreamError::CircuitOpen { upstream }) });
         }
         let call = self.inner.call(request);
+        let pool = self.pool.clone();
         let mut pending = Recording {
             breaker,
             admission,
@@ -273,7 +280,20 @@ where
         };
         Box::pin(async move {
             let result = call.await;
-            pending.outcome = Outcome::of(&result);
+            pending.outcome = match Outcome::of(&result) {
+                // One endpoint's failure that ejection has already dealt
+                // with is not the service's (see `Pool::isolates`).
+                Outcome::Failure
+                    if result
+                        .as_ref()
+                        .err()
+                        .and_then(UpstreamError::endpoint)
+                        .is_some_and(|url| pool.isolates(url)) =>
+                {
+                    Outcome::Ignored
+                }
+                outcome => outcome,
+            };
             drop(pending);
             result
         })

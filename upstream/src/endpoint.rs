@@ -165,6 +165,27 @@ impl Pool {
             .collect()
     }
 
+    /// Whether a failure of `url` is that endpoint's own trouble, already
+    /// dealt with: it is out of rotation (ejected or removed) while another
+    /// endpoint takes traffic. Such failures (the calls in flight when a
+    /// replica died, say) say nothing about the service as a whole.
+    pub(crate) fn isolates(&self, url: &str) -> bool {
+        let now = Instant::now();
+        let mut isolated = true; // a removed endpoint is no longer listed
+        let mut another_available = false;
+        for endpoint in lock(&self.endpoints).iter() {
+            let out = lock(&endpoint.health)
+                .ejected_until
+                .is_some_and(|until| until > now);
+            if &*endpoint.url == url {
+                isolated = out;
+            } else if !out {
+                another_available = true;
+            }
+        }
+        isolated && another_available
+    }
+
     /// Takes one ejection slot, if the cap leaves one.
     fn try_eject(&self) -> bool {
         let endpoints = self.count.load(Ordering::Acquire);

@@ -36,6 +36,18 @@ impl UpstreamError {
         }
     }
 
+    /// The endpoint the failure happened at, when it was one endpoint's.
+    pub fn endpoint(&self) -> Option<&str> {
+        match self {
+            UpstreamError::Connect { endpoint, .. }
+            | UpstreamError::Transport { endpoint, .. }
+            | UpstreamError::Timeout { endpoint, .. } => Some(endpoint),
+            UpstreamError::DeadlineExceeded { .. }
+            | UpstreamError::CircuitOpen { .. }
+            | UpstreamError::NoEndpoint { .. } => None,
+        }
+    }
+
     /// Says the service (rather than the caller) is in trouble.
     pub fn is_failure(&self) -> bool {
         !matches!(self, UpstreamError::DeadlineExceeded { .. })

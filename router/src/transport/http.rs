@@ -5,13 +5,14 @@
 //! over one pooled, keep-alive HTTP client.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use bytes::Bytes;
 use upstream::status::UpstreamStatus;
 use upstream::{Upstream, UpstreamError};
 
 use super::{RawResponse, SubgraphEndpoint, SubgraphRequest, Transport, TransportError};
-use crate::config::RouterConfig;
+use crate::config::{RouterConfig, SubgraphConfig, TrafficConfig};
 use crate::request::RequestContext;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,9 +25,44 @@ pub enum TransportBuildError {
 
 /// GraphQL over HTTP to subgraphs.
 pub struct HttpTransport {
-    upstreams: HashMap<String, Upstream, foldhash::fast::RandomState>,
+    upstreams: HashMap<String, SubgraphUpstream, foldhash::fast::RandomState>,
+    /// The one connection pool every upstream shares, across reloads too.
+    client: reqwest::Client,
     /// Share identical in-flight queries.
     dedup_queries: bool,
+}
+
+/// A subgraph's upstream and what it was built from.
+struct SubgraphUpstream {
+    upstream: Upstream,
+    settings: UpstreamSettings,
+}
+
+/// Everything an upstream is built from. While these stay equal across a
+/// reload, the upstream carries over. Whole config sections are compared,
+/// not the fields read today, so a setting added to them later can never
+/// be missed: at worst an upstream is rebuilt needlessly.
+#[derive(PartialEq)]
+struct UpstreamSettings {
+    routing_url: String,
+    subgraph: Option<SubgraphConfig>,
+    timeout: Duration,
+    /// `[traffic]` less `deadline_ms`, which is the engine's.
+    traffic: TrafficConfig,
+}
+
+impl UpstreamSettings {
+    fn of(config: &RouterConfig, subgraph: &SubgraphEndpoint) -> Self {
+        UpstreamSettings {
+            routing_url: subgraph.url.clone(),
+            subgraph: config.subgraphs.get(&subgraph.name).cloned(),
+            timeout: config.timeout_for(&subgraph.name),
+            traffic: TrafficConfig {
+                deadline_ms: 0,
+                ..config.traffic.clone()
+            },
+        }
+    }
 }
 
 impl HttpTransport {
@@ -39,9 +75,49 @@ impl HttpTransport {
     ) -> Result<Self, TransportBuildError> {
         let client = Upstream::default_client()
             .map_err(|err| TransportBuildError::Client(err.to_string()))?;
+        Self::build(config, subgraphs, client, &HashMap::default()).await
+    }
+
+    /// The transport for a reload: this one's upstreams where a subgraph's
+    /// settings are unchanged (connections, latency estimates, ejections
+    /// and breaker state go on), new ones for new or changed subgraphs.
+    /// Upstreams of removed subgraphs go when the last request using this
+    /// transport ends.
+    pub async fn rebuilt(
+        &self,
+        config: &RouterConfig,
+        subgraphs: &[SubgraphEndpoint],
+    ) -> Result<Self, TransportBuildError> {
+        Self::build(config, subgraphs, self.client.clone(), &self.upstreams).await
+    }
+
+    async fn build(
+        config: &RouterConfig,
+        subgraphs: &[SubgraphEndpoint],
+        client: reqwest::Client,
+        previous: &HashMap<String, SubgraphUpstream, foldhash::fast::RandomState>,
+    ) -> Result<Self, TransportBuildError> {
         let policy = config.traffic.policy();
         let mut upstreams = HashMap::default();
         for subgraph in subgraphs {
+            let settings = UpstreamSettings::of(config, subgraph);
+            match previous.get(&subgraph.name) {
+                Some(kept) if kept.settings == settings => {
+                    let upstream = kept.upstream.clone();
+                    upstreams.insert(
+                        subgraph.name.clone(),
+                        SubgraphUpstream { upstream, settings },
+                    );
+                    continue;
+                }
+                Some(_) => {
+                    tracing::info!(subgraph = %subgraph.name, "subgraph settings changed: new upstream")
+                }
+                None if !previous.is_empty() => {
+                    tracing::info!(subgraph = %subgraph.name, "new subgraph: new upstream")
+                }
+                None => {}
+            }
             let upstream = Upstream::discover(
                 &subgraph.name,
                 &config.discovery_for(&subgraph.name, &subgraph.url),
@@ -50,10 +126,20 @@ impl HttpTransport {
                 client.clone(),
             )
             .await?;
-            upstreams.insert(subgraph.name.clone(), upstream);
+            upstreams.insert(
+                subgraph.name.clone(),
+                SubgraphUpstream { upstream, settings },
+            );
+        }
+        for gone in previous
+            .keys()
+            .filter(|name| !upstreams.contains_key(*name))
+        {
+            tracing::info!(subgraph = %gone, "subgraph removed: its upstream goes once in-flight requests finish");
         }
         Ok(HttpTransport {
             upstreams,
+            client,
             dedup_queries: config.dedup_queries,
         })
     }
@@ -67,7 +153,7 @@ impl Transport for HttpTransport {
         request: SubgraphRequest,
         context: &RequestContext,
     ) -> Result<RawResponse, TransportError> {
-        let Some(upstream) = self.upstreams.get(&subgraph.name) else {
+        let Some(SubgraphUpstream { upstream, .. }) = self.upstreams.get(&subgraph.name) else {
             return Err(TransportError::Unreachable {
                 subgraph: subgraph.name.clone(),
                 reason: "the router has no upstream for it".into(),
@@ -88,7 +174,11 @@ impl Transport for HttpTransport {
     }
 
     fn status(&self) -> Vec<UpstreamStatus> {
-        let mut all: Vec<UpstreamStatus> = self.upstreams.values().map(Upstream::status).collect();
+        let mut all: Vec<UpstreamStatus> = self
+            .upstreams
+            .values()
+            .map(|s| s.upstream.status())
+            .collect();
         all.sort_by(|a, b| a.name.cmp(&b.name));
         all
     }
@@ -413,6 +503,79 @@ mod tests {
             "{err}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Requests the products upstream has counted, over all its endpoints.
+    fn counted(transport: &HttpTransport) -> Option<u64> {
+        let status = transport.status();
+        let products = status.iter().find(|s| s.name == "products")?;
+        Some(products.endpoints.iter().map(|e| e.requests).sum())
+    }
+
+    #[tokio::test]
+    async fn a_rebuild_keeps_upstreams_whose_settings_are_unchanged() {
+        let (base, hits) = server().await;
+        let config = RouterConfig::default();
+        let (transport, endpoint) = products_at(format!("{base}/graphql"), &config).await;
+        transport
+            .fetch(&endpoint, request("{ a }", false), &context())
+            .await
+            .unwrap();
+        assert_eq!(counted(&transport), Some(1));
+
+        // Same settings (the deadline is the engine's): the same upstream,
+        // its counters and pool shared by both transports.
+        let mut same = config.clone();
+        same.traffic.deadline_ms = 1_234;
+        same.plan_cache_size = 5;
+        let kept = transport
+            .rebuilt(&same, std::slice::from_ref(&endpoint))
+            .await
+            .unwrap();
+        assert_eq!(counted(&kept), Some(1));
+        kept.fetch(&endpoint, request("{ a }", false), &context())
+            .await
+            .unwrap();
+        assert_eq!((counted(&kept), counted(&transport)), (Some(2), Some(2)));
+
+        // Any setting of the upstream changed: a new one, counting from zero.
+        let mut timeouts = config.clone();
+        timeouts.timeout_ms = 2_000;
+        let mut traffic = config.clone();
+        traffic.traffic.retry.attempts = 1;
+        let mut url = config.clone();
+        url.subgraphs.insert(
+            "products".into(),
+            SubgraphConfig {
+                url: Some(format!("{base}/graphql?v=2")),
+                ..SubgraphConfig::default()
+            },
+        );
+        for changed in [timeouts, traffic, url] {
+            let fresh = transport
+                .rebuilt(&changed, std::slice::from_ref(&endpoint))
+                .await
+                .unwrap();
+            assert_eq!(counted(&fresh), Some(0), "{changed:?}");
+        }
+        let moved = SubgraphEndpoint {
+            url: format!("{base}/graphql?moved"),
+            ..endpoint.clone()
+        };
+        let fresh = transport
+            .rebuilt(&config, std::slice::from_ref(&moved))
+            .await
+            .unwrap();
+        assert_eq!(counted(&fresh), Some(0), "a new routing URL");
+        fresh
+            .fetch(&moved, request("{ a }", false), &context())
+            .await
+            .unwrap();
+        assert_eq!(hits.count(), 3);
+
+        // A subgraph the supergraph no longer has: no upstream.
+        let gone = transport.rebuilt(&config, &[]).await.unwrap();
+        assert_eq!(counted(&gone), None);
     }
 
     #[tokio::test]

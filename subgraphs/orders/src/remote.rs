@@ -94,6 +94,13 @@ pub struct Subgraph {
     timeout: Duration,
 }
 
+/// How long one try of a call may take: a share of the call's timeout, so a
+/// replica that accepts and never answers costs one try, and the retry on
+/// another replica still fits in the call.
+fn try_timeout(call: Duration, attempts: u32) -> Duration {
+    call / attempts.max(1)
+}
+
 impl Subgraph {
     /// `service` at `endpoint`, over the shared HTTP `client` (DNS, if it
     /// names the replicas, is asked here: a name that gives nothing fails).
@@ -102,11 +109,12 @@ impl Subgraph {
         endpoint: &Endpoint,
         client: reqwest::Client,
     ) -> Result<Self, BuildError> {
+        let policy = TrafficPolicy::default();
         let upstream = Upstream::discover(
             service,
             &endpoint.discovery,
-            endpoint.timeout,
-            &TrafficPolicy::default(),
+            try_timeout(endpoint.timeout, policy.retry.attempts),
+            &policy,
             client,
         )
         .await?;
@@ -123,11 +131,12 @@ impl Subgraph {
             upstream: service.to_owned(),
             message: format!("cannot build an HTTP client: {err}"),
         })?;
+        let policy = TrafficPolicy::default();
         let upstream = Upstream::new(
             service,
             &[url.to_owned()],
-            timeout,
-            &TrafficPolicy::default(),
+            try_timeout(timeout, policy.retry.attempts),
+            &policy,
             client,
         )?;
         Ok(Subgraph {

@@ -295,6 +295,45 @@ async fn a_mutation_refused_a_connection_goes_to_another_replica() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_dying_with_mutations_in_flight_leaves_the_breaker_closed() {
+    let replicas = replicas(2).await;
+    for replica in &replicas {
+        replica.set_delay(Duration::from_millis(300));
+    }
+    let upstream = plain_upstream(&replicas);
+    // Forty mutations in flight, about half of them on the replica that dies.
+    let calls: Vec<_> = (0..40)
+        .map(|_| {
+            let upstream = upstream.clone();
+            tokio::spawn(async move { upstream.call(mutation()).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let in_flight_on_the_dead = replicas[1].hits();
+    assert!(in_flight_on_the_dead >= 10, "{in_flight_on_the_dead} on it");
+    replicas[1].kill();
+    let mut lost = 0;
+    for call in calls {
+        if call.await.expect("call").is_err() {
+            lost += 1;
+        }
+    }
+    assert_eq!(
+        lost, in_flight_on_the_dead,
+        "only those in flight on it are lost"
+    );
+
+    // Its failures were its own: the other replica takes every mutation.
+    let status = upstream.status();
+    assert_eq!(status.breaker, Some(upstream::status::BreakerState::Closed));
+    replicas[0].set_delay(Duration::ZERO);
+    for _ in 0..20 {
+        let response = upstream.call(mutation()).await.expect("mutation");
+        assert_eq!(response.status, 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endpoints_come_and_go_without_a_failed_call() {
     let replicas = replicas(3).await;
     let upstream = upstream(

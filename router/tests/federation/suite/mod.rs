@@ -13,6 +13,7 @@ mod nulls_and_errors;
 mod operations;
 mod overrides;
 mod provides_external;
+mod reload;
 mod replicas;
 mod requires;
 mod shareable;

@@ -97,14 +97,14 @@ async fn with_every_replica_down_the_rest_is_answered_then_the_breaker_fails_fas
     let reviews = reviews(2).await;
     let mut config = RouterConfig::default();
     config.traffic.breaker.sleep_ms = 500;
-    let supergraph = router(&catalog, &reviews, config.clone()).await;
+    let supergraph = router(&catalog, &reviews, config).await;
     // The router's HTTP endpoint over the same engine, for `/ready`.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let ready_url = format!("http://{}/ready", listener.local_addr().unwrap());
     let engine = supergraph.engine().clone();
-    tokio::spawn(async move {
-        router::server::serve(listener, engine, &config, std::future::pending()).await
-    });
+    tokio::spawn(
+        async move { router::server::serve(listener, engine, std::future::pending()).await },
+    );
     let ready = || async { reqwest::get(&ready_url).await.unwrap().status().as_u16() };
     assert_eq!(ready().await, 200);
     assert_eq!(supergraph.query(QUERY).await.data(), &answer());

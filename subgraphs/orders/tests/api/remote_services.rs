@@ -231,7 +231,40 @@ async fn calls_go_to_a_replica_that_answers(backend: Backend) {
     );
 }
 
+/// A replica that takes the connection and never answers costs a try, not
+/// the call: each try has a share of the call's timeout.
+async fn a_stalled_replica_costs_a_try_not_the_call(backend: Backend) {
+    let Some(services) = services(backend).await else {
+        return;
+    };
+    let stalled = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let stalled_url = format!("http://{}/graphql", stalled.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut connections = Vec::new();
+        while let Ok((connection, _)) = stalled.accept().await {
+            connections.push(connection);
+        }
+    });
+    let client = upstream::Upstream::default_client().unwrap();
+    let timeout = Duration::from_secs(3);
+    let endpoint = Endpoint::replicas(vec![stalled_url, services.inventory_url.clone()], timeout);
+    let stock = HttpStock::new(
+        Subgraph::connect("inventory", &endpoint, client)
+            .await
+            .unwrap(),
+    );
+    let product = given_stock(&services, 10).await;
+    for _ in 0..10 {
+        let started = std::time::Instant::now();
+        let held_units = stock.reserve(&new_order(), &[(product.clone(), 1)]).await;
+        assert_eq!(held_units.unwrap(), ReservationStatus::Reserved);
+        assert!(started.elapsed() < timeout, "took {:?}", started.elapsed());
+    }
+    held.abort();
+}
+
 subgraph_kit::both_backends!(
+    a_stalled_replica_costs_a_try_not_the_call,
     calls_go_to_a_replica_that_answers,
     stock_calls_hold_sell_free_and_return_units,
     billing_calls_charge_once_and_undo,
