@@ -250,6 +250,7 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
     ];
     let (supergraph, router_config) = router_over(&replicas_of, settings.router_listen)?;
     let engine = router::engine::Engine::over_http(&supergraph, &router_config)
+        .await
         .map_err(|e| SystemError::Router(e.to_string()))?;
     let router_listener = tokio::net::TcpListener::bind(settings.router_listen)
         .await

@@ -65,6 +65,8 @@ pub struct TrafficConfig {
     pub breaker: upstream::BreakerConfig,
     /// Passive health: ejecting endpoints that keep failing.
     pub outlier: upstream::OutlierConfig,
+    /// Active health: asking each endpoint's health URL on a timer.
+    pub health_check: upstream::HealthCheckConfig,
 }
 
 impl Default for TrafficConfig {
@@ -74,6 +76,7 @@ impl Default for TrafficConfig {
             retry: Default::default(),
             breaker: Default::default(),
             outlier: Default::default(),
+            health_check: Default::default(),
         }
     }
 }
@@ -85,6 +88,7 @@ impl TrafficConfig {
             retry: self.retry.clone(),
             breaker: self.breaker.clone(),
             outlier: self.outlier.clone(),
+            health_check: self.health_check.clone(),
         }
     }
 }
@@ -100,6 +104,10 @@ pub struct SubgraphConfig {
     /// A file listing the replicas, one URL a line, watched for changes
     /// (instead of `url` or `endpoints`).
     pub endpoints_file: Option<PathBuf>,
+    /// The replicas from DNS, re-resolved (instead of the others):
+    /// `{ dns = "inventory.shop.svc", port = 4002 }` or
+    /// `{ srv = "_graphql._tcp.inventory.shop.svc" }`.
+    pub discovery: Option<upstream::DnsDiscovery>,
     /// Replaces the default `timeout_ms`.
     pub timeout_ms: Option<u64>,
 }
@@ -150,13 +158,23 @@ impl RouterConfig {
         })
     }
 
-    /// The endpoints of `subgraph`, whose supergraph routing URL is
-    /// `routing_url`: the configured ones, else that URL.
-    pub fn endpoints_for(&self, subgraph: &str, routing_url: &str) -> Vec<String> {
-        match self.subgraphs.get(subgraph) {
-            Some(s) if !s.endpoints.is_empty() => s.endpoints.clone(),
-            Some(SubgraphConfig { url: Some(url), .. }) => vec![url.clone()],
-            _ => vec![routing_url.to_owned()],
+    /// Where the endpoints of `subgraph` come from, whose supergraph
+    /// routing URL is `routing_url`: the configured source, else that URL.
+    pub fn discovery_for(&self, subgraph: &str, routing_url: &str) -> upstream::Discovery {
+        use upstream::Discovery;
+        let Some(s) = self.subgraphs.get(subgraph) else {
+            return Discovery::Static(vec![routing_url.to_owned()]);
+        };
+        if let Some(dns) = &s.discovery {
+            Discovery::Dns(dns.clone())
+        } else if let Some(file) = &s.endpoints_file {
+            Discovery::File(file.clone())
+        } else if !s.endpoints.is_empty() {
+            Discovery::Static(s.endpoints.clone())
+        } else if let Some(url) = &s.url {
+            Discovery::Static(vec![url.clone()])
+        } else {
+            Discovery::Static(vec![routing_url.to_owned()])
         }
     }
 
@@ -192,11 +210,16 @@ impl RouterConfig {
             }
             let sources = usize::from(subgraph.url.is_some())
                 + usize::from(!subgraph.endpoints.is_empty())
-                + usize::from(subgraph.endpoints_file.is_some());
+                + usize::from(subgraph.endpoints_file.is_some())
+                + usize::from(subgraph.discovery.is_some());
             if sources > 1 {
                 return Err(format!(
-                    "subgraphs.{name} sets more than one of url, endpoints and endpoints_file"
+                    "subgraphs.{name} sets more than one of url, endpoints, endpoints_file and discovery"
                 ));
+            }
+            if let Some(dns) = &subgraph.discovery {
+                dns.check()
+                    .map_err(|message| format!("subgraphs.{name}.discovery: {message}"))?;
             }
             let key = if subgraph.url.is_some() {
                 "url"
@@ -290,6 +313,77 @@ mod tests {
         assert!(err.to_string().contains("more than one of"), "{err}");
         let err = RouterConfig::from_toml("[subgraphs.a]\nendpoints = [\"x\"]").unwrap_err();
         assert!(err.to_string().contains("subgraphs.a.endpoints"), "{err}");
+        let err = RouterConfig::from_toml(
+            "[subgraphs.a]\nurl = \"http://x\"\ndiscovery = { dns = \"a.svc\", port = 1 }",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("subgraphs.a sets more than one of"),
+            "{err}"
+        );
+        let err =
+            RouterConfig::from_toml("[subgraphs.a]\ndiscovery = { dns = \"a.svc\" }").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("subgraphs.a.discovery: dns needs a port"),
+            "{err}"
+        );
+        let err = RouterConfig::from_toml("[subgraphs.a]\ndiscovery = { dns = \"a\", prot = 1 }")
+            .unwrap_err();
+        assert!(err.to_string().contains("prot"), "{err}");
+        let err = RouterConfig::from_toml("[traffic.health_check]\ninterval_ms = 0").unwrap_err();
+        assert!(
+            err.to_string().contains("traffic.health_check.interval_ms"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reads_health_checks_and_dns_discovery() {
+        let config = RouterConfig::from_toml(
+            r#"
+            [traffic.health_check]
+            enabled = true
+            path = "/ready"
+            interval_ms = 2000
+
+            [subgraphs.inventory]
+            discovery = { dns = "inventory.shop.svc", port = 4002, interval_ms = 1000, nameserver = "127.0.0.1:5353" }
+
+            [subgraphs.orders]
+            discovery = { srv = "_graphql._tcp.orders.shop.svc", scheme = "https", path = "/gql" }
+            "#,
+        )
+        .unwrap();
+        let health = &config.traffic.policy().health_check;
+        assert!(health.enabled);
+        assert_eq!((health.path.as_str(), health.interval_ms), ("/ready", 2000));
+        assert_eq!((health.timeout_ms, health.unhealthy_after), (1000, 3));
+        let upstream::Discovery::Dns(inventory) = config.discovery_for("inventory", "http://x")
+        else {
+            panic!("inventory is discovered by DNS");
+        };
+        assert_eq!(
+            inventory,
+            upstream::DnsDiscovery {
+                interval_ms: 1000,
+                nameserver: Some("127.0.0.1:5353".parse().unwrap()),
+                ..upstream::DnsDiscovery::addresses("inventory.shop.svc", 4002)
+            }
+        );
+        let upstream::Discovery::Dns(orders) = config.discovery_for("orders", "http://x") else {
+            panic!("orders is discovered by DNS");
+        };
+        assert_eq!(orders.srv.as_deref(), Some("_graphql._tcp.orders.shop.svc"));
+        assert_eq!(
+            (orders.scheme.as_str(), orders.path.as_str()),
+            ("https", "/gql")
+        );
+        assert_eq!(
+            config.discovery_for("products", "http://products/graphql"),
+            upstream::Discovery::Static(vec!["http://products/graphql".into()])
+        );
     }
 
     #[test]

@@ -131,21 +131,26 @@ impl Engine {
     }
 
     /// The engine over real subgraphs: one upstream per subgraph of the
-    /// supergraph, as `config` sets them up.
-    pub fn over_http(supergraph_sdl: &str, config: &RouterConfig) -> Result<Engine, EngineError> {
+    /// supergraph, as `config` sets them up (asynchronous, as discovering
+    /// endpoints may ask DNS; the upstreams' tasks run on this runtime).
+    pub async fn over_http(
+        supergraph_sdl: &str,
+        config: &RouterConfig,
+    ) -> Result<Engine, EngineError> {
         let supergraph = Supergraph::parse(supergraph_sdl)?;
         check_subgraphs(&supergraph, config)?;
-        let http = Arc::new(HttpTransport::new(config, supergraph.subgraphs())?);
+        let http = Arc::new(HttpTransport::new(config, supergraph.subgraphs()).await?);
         Self::with_supergraph(supergraph, config, http.clone(), Some(http))
     }
 
     /// The engine for a new supergraph and config, to serve after this one.
     /// Upstreams whose subgraph keeps its name, endpoints and traffic
     /// settings carry over with their connections, latency estimates and
-    /// breaker; the others are new. Nothing cached carries over: prepared
+    /// breaker; the others are new (asked of DNS, if that is where their
+    /// endpoints come from). Nothing cached carries over: prepared
     /// operations and plans belong to the supergraph they were made for.
     /// An engine over another transport keeps it.
-    pub fn reloaded(
+    pub async fn reloaded(
         &self,
         supergraph_sdl: &str,
         config: &RouterConfig,
@@ -154,7 +159,7 @@ impl Engine {
         check_subgraphs(&supergraph, config)?;
         match &self.http {
             Some(http) => {
-                let http = Arc::new(http.rebuilt(config, supergraph.subgraphs())?);
+                let http = Arc::new(http.rebuilt(config, supergraph.subgraphs()).await?);
                 Self::with_supergraph(supergraph, config, http.clone(), Some(http))
             }
             None => Self::with_supergraph(supergraph, config, self.transport.clone(), None),

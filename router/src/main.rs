@@ -132,6 +132,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let sdl = read(&supergraph)?;
             let query = read(&query)?;
             let engine = Engine::over_http(&sdl, &RouterConfig::default())
+                .await
                 .with_context(|| format!("loading {}", supergraph.display()))?;
             match engine.explain(&query, operation.as_deref()) {
                 Ok(plan) => print!("{plan}"),

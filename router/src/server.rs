@@ -88,7 +88,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
-    let reloader = Reloader::start(sources)?;
+    let reloader = Reloader::start(sources).await?;
     let engine = reloader.handle();
     let config = engine.current().config().clone();
     // Before the listeners: a SIGHUP from anyone who saw the router up

@@ -293,7 +293,11 @@ async fn a_flash_sale_sells_exactly_the_stock_while_replicas_die() {
     let (supergraph, config) =
         shop::system::router_over(&cluster.urls(), "127.0.0.1:0".parse().unwrap())
             .expect("router config");
-    let engine = Arc::new(router::engine::Engine::over_http(&supergraph, &config).expect("router"));
+    let engine = Arc::new(
+        router::engine::Engine::over_http(&supergraph, &config)
+            .await
+            .expect("router"),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let router_url = format!("http://{}/graphql", listener.local_addr().unwrap());
     tokio::spawn(

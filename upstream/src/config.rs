@@ -1,6 +1,6 @@
 //! The policies of an upstream, with the defaults a production client
 //! would ship (Linkerd's retry budget, Hystrix's breaker window, Envoy's
-//! outlier detection). Every struct reads from TOML with unknown keys
+//! outlier detection and active health checks). Every struct reads from TOML with unknown keys
 //! rejected, so the router's file and the services' settings share them.
 
 use std::time::Duration;
@@ -14,6 +14,7 @@ pub struct TrafficPolicy {
     pub retry: RetryConfig,
     pub breaker: BreakerConfig,
     pub outlier: OutlierConfig,
+    pub health_check: HealthCheckConfig,
 }
 
 /// Retries of failed tries, on another endpoint where there is one.
@@ -103,6 +104,73 @@ impl Default for OutlierConfig {
     }
 }
 
+/// Active health: each endpoint's health URL asked on a timer, so an
+/// endpoint that says it is unwell (draining, a dependency down) stops
+/// taking traffic before a request fails on it. Envoy's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthCheckConfig {
+    pub enabled: bool,
+    /// Asked with GET at the endpoint URL's origin (`http://h:p/graphql`
+    /// is checked at `http://h:p/health`); any 2xx passes.
+    pub path: String,
+    /// Time between two checks of one endpoint.
+    pub interval_ms: u64,
+    /// A check without an answer by then fails.
+    pub timeout_ms: u64,
+    /// Failed checks in a row that take an endpoint out...
+    pub unhealthy_after: u32,
+    /// ...and passed checks in a row that bring it back (and end an
+    /// ejection by outlier detection early).
+    pub healthy_after: u32,
+}
+
+impl Default for HealthCheckConfig {
+    fn default() -> Self {
+        HealthCheckConfig {
+            enabled: false,
+            path: "/health".into(),
+            interval_ms: 5_000,
+            timeout_ms: 1_000,
+            unhealthy_after: 3,
+            healthy_after: 2,
+        }
+    }
+}
+
+impl HealthCheckConfig {
+    pub fn interval(&self) -> Duration {
+        Duration::from_millis(self.interval_ms)
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        // `//host/x` would be another host once joined to the endpoint URL.
+        if !self.path.starts_with('/') || self.path.starts_with("//") {
+            return Err(format!(
+                "health_check.path must be an absolute path such as /health, got {:?}",
+                self.path
+            ));
+        }
+        if self.interval_ms == 0 {
+            return Err("health_check.interval_ms must be greater than 0".into());
+        }
+        if self.timeout_ms == 0 {
+            return Err("health_check.timeout_ms must be greater than 0".into());
+        }
+        if self.unhealthy_after == 0 {
+            return Err("health_check.unhealthy_after must be at least 1".into());
+        }
+        if self.healthy_after == 0 {
+            return Err("health_check.healthy_after must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
 impl TrafficPolicy {
     /// The first inconsistency, named by its key.
     pub fn check(&self) -> Result<(), String> {
@@ -138,7 +206,7 @@ impl TrafficPolicy {
         if !(0.0..=100.0).contains(&o.max_ejected_percent) {
             return Err("outlier.max_ejected_percent must be between 0 and 100".into());
         }
-        Ok(())
+        self.health_check.check()
     }
 }
 
@@ -166,6 +234,11 @@ mod tests {
         assert_eq!(policy.breaker.min_requests, 20);
         assert_eq!(policy.outlier.consecutive_failures, 5);
         assert_eq!(policy.outlier.base_ejection_ms, 30_000);
+        let health = &policy.health_check;
+        assert!(!health.enabled);
+        assert_eq!(health.path, "/health");
+        assert_eq!((health.interval_ms, health.timeout_ms), (5_000, 1_000));
+        assert_eq!((health.unhealthy_after, health.healthy_after), (3, 2));
         assert!(policy.check().is_ok());
     }
 
@@ -182,5 +255,25 @@ mod tests {
         );
         let policy: TrafficPolicy = toml::from_str("[retry]\nattempts = 0").unwrap();
         assert!(policy.check().unwrap_err().contains("retry.attempts"));
+        let err = toml::from_str::<TrafficPolicy>("[health_check]\nevery_ms = 1").unwrap_err();
+        assert!(err.to_string().contains("every_ms"), "{err}");
+        for bad in [
+            "path = \"health\"",
+            "path = \"//elsewhere/health\"",
+            "interval_ms = 0",
+            "timeout_ms = 0",
+            "unhealthy_after = 0",
+            "healthy_after = 0",
+        ] {
+            let policy: TrafficPolicy = toml::from_str(&format!("[health_check]\n{bad}")).unwrap();
+            let key = bad.split(' ').next().unwrap();
+            assert!(
+                policy
+                    .check()
+                    .unwrap_err()
+                    .contains(&format!("health_check.{key}")),
+                "{bad}"
+            );
+        }
     }
 }

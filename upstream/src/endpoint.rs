@@ -11,9 +11,14 @@
 //! for `FAILURE_PENALTY`, so a retry goes to another endpoint rather than
 //! to the one that failed fast (a refused connection is quicker than any
 //! answer, and would otherwise look like the best endpoint there is).
+//!
+//! Active health checks (`health`) take an endpoint out the same way: its
+//! `poll_ready` stays pending while its `unhealthy` flag is set, and the
+//! checker wakes the balancer when it clears it. That flag is all the
+//! checks cost a request.
 
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -26,8 +31,9 @@ use tower::load::Load;
 
 use crate::config::OutlierConfig;
 use crate::error::UpstreamError;
+use crate::health::CheckState;
 use crate::request::{Request, Response};
-use crate::status::EndpointStatus;
+use crate::status::{EndpointStatus, HealthState};
 
 /// How long an endpoint that just failed loses every comparison.
 pub(crate) const FAILURE_PENALTY: Duration = Duration::from_secs(1);
@@ -40,6 +46,10 @@ pub(crate) struct EndpointState {
     outstanding: AtomicUsize,
     requests: AtomicU64,
     failures: AtomicU64,
+    /// Set by the health checker: the endpoint failed its checks.
+    unhealthy: AtomicBool,
+    /// The health checker's count of passes and failures.
+    pub(crate) check: Mutex<CheckState>,
     /// Wakes the balancer when the endpoint is let back in early.
     waker: AtomicWaker,
 }
@@ -66,6 +76,8 @@ struct Health {
 pub(crate) struct Pool {
     pub(crate) upstream: Arc<str>,
     policy: OutlierConfig,
+    /// Active health checks run over these endpoints.
+    checked: bool,
     endpoints: Mutex<Vec<Arc<EndpointState>>>,
     count: AtomicUsize,
     ejected: AtomicUsize,
@@ -76,10 +88,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Pool {
-    pub(crate) fn new(upstream: Arc<str>, policy: OutlierConfig) -> Self {
+    pub(crate) fn new(upstream: Arc<str>, policy: OutlierConfig, checked: bool) -> Self {
         Pool {
             upstream,
             policy,
+            checked,
             endpoints: Mutex::new(Vec::new()),
             count: AtomicUsize::new(0),
             ejected: AtomicUsize::new(0),
@@ -93,6 +106,8 @@ impl Pool {
             outstanding: AtomicUsize::new(0),
             requests: AtomicU64::new(0),
             failures: AtomicU64::new(0),
+            unhealthy: AtomicBool::new(false),
+            check: Mutex::new(CheckState::default()),
             waker: AtomicWaker::new(),
         });
         let mut endpoints = lock(&self.endpoints);
@@ -127,11 +142,26 @@ impl Pool {
         }
     }
 
+    /// Ends `endpoint`'s ejection now (it passed its health checks); says
+    /// whether it was ejected.
+    pub(crate) fn uneject(&self, endpoint: &EndpointState) -> bool {
+        let ended = self.end_ejection(&mut lock(&endpoint.health), Instant::now());
+        if ended {
+            endpoint.waker.wake();
+        }
+        ended
+    }
+
+    /// The endpoints as they are now.
+    pub(crate) fn endpoints(&self) -> Vec<Arc<EndpointState>> {
+        lock(&self.endpoints).clone()
+    }
+
     pub(crate) fn statuses(&self) -> Vec<EndpointStatus> {
         let now = Instant::now();
         lock(&self.endpoints)
             .iter()
-            .map(|e| e.status(now))
+            .map(|e| e.status(now, self.checked))
             .collect()
     }
 
@@ -185,10 +215,15 @@ impl Pool {
 enum Availability {
     Available,
     EjectedUntil(Instant),
+    /// Until the health checker says otherwise.
+    Unhealthy,
 }
 
 impl EndpointState {
     fn availability(&self, pool: &Pool, now: Instant) -> Availability {
+        if self.is_unhealthy() {
+            return Availability::Unhealthy;
+        }
         let mut health = lock(&self.health);
         match health.ejected_until {
             Some(until) if until > now => Availability::EjectedUntil(until),
@@ -200,13 +235,36 @@ impl EndpointState {
         }
     }
 
+    pub(crate) fn is_unhealthy(&self) -> bool {
+        self.unhealthy.load(Ordering::Acquire)
+    }
+
+    /// Takes the endpoint out (`true`) or lets it back in, waking the
+    /// balancer so it sees the endpoint ready again.
+    pub(crate) fn set_unhealthy(&self, unhealthy: bool) {
+        self.unhealthy.store(unhealthy, Ordering::Release);
+        if !unhealthy {
+            self.waker.wake();
+        }
+    }
+
+    /// While ejected, which ejection it is (they are counted), so the
+    /// health checker can tell a new one from the one it already saw.
+    pub(crate) fn ejection(&self, now: Instant) -> Option<u64> {
+        let health = lock(&self.health);
+        health
+            .ejected_until
+            .filter(|until| *until > now)
+            .map(|_| health.total_ejections)
+    }
+
     fn penalized(&self, now: Instant) -> bool {
         lock(&self.health)
             .penalized_until
             .is_some_and(|until| until > now)
     }
 
-    fn record(&self, pool: &Pool, failed: bool, took: Duration) {
+    pub(crate) fn record(&self, pool: &Pool, failed: bool, took: Duration) {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let now = Instant::now();
         let mut health = lock(&self.health);
@@ -242,7 +300,18 @@ impl EndpointState {
         tracing::warn!(upstream = %pool.upstream, endpoint = %self.url, ejected_for_ms = length.as_millis() as u64, "endpoint ejected after failing repeatedly");
     }
 
-    fn status(&self, now: Instant) -> EndpointStatus {
+    fn status(&self, now: Instant, checked: bool) -> EndpointStatus {
+        let unhealthy = self.is_unhealthy();
+        let (health_state, health_error) = if checked {
+            let state = if unhealthy {
+                HealthState::Unhealthy
+            } else {
+                HealthState::Healthy
+            };
+            (state, lock(&self.check).last_error().map(str::to_owned))
+        } else {
+            (HealthState::Unchecked, None)
+        };
         let health = lock(&self.health);
         let ejected_for = health
             .ejected_until
@@ -250,7 +319,9 @@ impl EndpointState {
             .map(|until| until - now);
         EndpointStatus {
             url: self.url.to_string(),
-            available: ejected_for.is_none(),
+            available: ejected_for.is_none() && !unhealthy,
+            health: health_state,
+            health_error,
             ejected_for_ms: ejected_for.map(|d| d.as_millis() as u64),
             ejections: health.total_ejections,
             consecutive_failures: health.consecutive_failures,
@@ -342,6 +413,16 @@ where
                 }
                 Poll::Pending
             }
+            Availability::Unhealthy => {
+                self.wake_at = None;
+                self.state.waker.register(cx.waker());
+                // Back in between the look and the registration: its wake
+                // may have gone to an older waker.
+                if !self.state.is_unhealthy() {
+                    cx.waker().wake_by_ref();
+                }
+                Poll::Pending
+            }
         }
     }
 
@@ -385,7 +466,7 @@ mod tests {
     }
 
     fn pool_of(n: usize) -> (Arc<Pool>, Vec<Arc<EndpointState>>) {
-        let pool = Arc::new(Pool::new("svc".into(), policy()));
+        let pool = Arc::new(Pool::new("svc".into(), policy(), false));
         let states = (0..n)
             .map(|i| pool.add(format!("http://e{i}").into()))
             .collect();
@@ -396,7 +477,7 @@ mod tests {
         let now = Instant::now();
         match state.availability(pool, now) {
             Availability::EjectedUntil(until) => Some(until - now),
-            Availability::Available => None,
+            Availability::Available | Availability::Unhealthy => None,
         }
     }
 

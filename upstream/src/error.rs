@@ -67,6 +67,17 @@ pub enum BuildError {
     },
     #[error("upstream {upstream}: {message}")]
     InvalidPolicy { upstream: String, message: String },
+    #[error("upstream {upstream}: {what} need a tokio runtime, and there is none")]
+    NoRuntime {
+        upstream: String,
+        what: &'static str,
+    },
+    #[error("upstream {upstream}: DNS name {name}: {message}")]
+    Dns {
+        upstream: String,
+        name: String,
+        message: String,
+    },
     #[error("upstream {upstream}: endpoint file {}: {message}", path.display())]
     Discovery {
         upstream: String,

@@ -11,16 +11,21 @@
 //! 4. `breaker`: a failing service is failed fast, then probed;
 //! 5. `balance`: power of two choices over peak-EWMA cost, across the
 //!    endpoints the discovery source names;
-//! 6. per endpoint, `endpoint`: passive health (outlier ejection) and the
-//!    cost the balancer reads, around tower's `PeakEwma` and the HTTP call
-//!    (`http`).
+//! 6. per endpoint, `endpoint`: passive health (outlier ejection), the
+//!    flag active health checks (`health`) set, and the cost the balancer
+//!    reads, around tower's `PeakEwma` and the HTTP call (`http`).
 //!
-//! Endpoints come from a list (`Upstream::set_endpoints`) or a watched file
-//! (`discovery`). `config` holds the policies with their defaults; `status`
-//! is what an operator sees of it all.
+//! Beside the stack, `background` tasks live as long as the upstream: the
+//! health checker and DNS discovery.
+//!
+//! Endpoints come from a list (`Upstream::set_endpoints`), a watched file
+//! or DNS (`discovery`). `config` holds the policies with their defaults;
+//! `status` is what an operator sees of it all; `testing` (feature) is a
+//! fake DNS server for tests.
 
 #![forbid(unsafe_code)]
 
+mod background;
 mod balance;
 mod breaker;
 pub mod config;
@@ -29,13 +34,17 @@ mod dedup;
 mod discovery;
 mod endpoint;
 mod error;
+mod health;
 mod http;
 mod request;
 mod retry;
 pub mod status;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod upstream;
 
-pub use config::{BreakerConfig, OutlierConfig, RetryConfig, TrafficPolicy};
+pub use config::{BreakerConfig, HealthCheckConfig, OutlierConfig, RetryConfig, TrafficPolicy};
+pub use discovery::{Discovery, DnsDiscovery};
 pub use error::{BuildError, UpstreamError};
 pub use request::{Request, Response};
 pub use upstream::Upstream;

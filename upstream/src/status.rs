@@ -11,6 +11,18 @@ pub enum BreakerState {
     HalfOpen,
 }
 
+/// What the active health checks say of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthState {
+    /// Health checks are turned off for the upstream.
+    Unchecked,
+    /// Passing (or not yet failed enough to be taken out).
+    Healthy,
+    /// Failed its checks: takes no traffic until it passes again.
+    Unhealthy,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct UpstreamStatus {
     pub name: String,
@@ -22,8 +34,11 @@ pub struct UpstreamStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct EndpointStatus {
     pub url: String,
-    /// Takes traffic (not ejected).
+    /// Takes traffic (neither ejected nor unhealthy).
     pub available: bool,
+    pub health: HealthState,
+    /// Why its last health check failed, while it keeps failing.
+    pub health_error: Option<String>,
     pub ejected_for_ms: Option<u64>,
     /// Times it was ejected.
     pub ejections: u64,

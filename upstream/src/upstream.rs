@@ -12,6 +12,7 @@ use tower::discover::Change;
 use tower::load::{CompleteOnResponse, PeakEwma};
 use tower::retry::Retry;
 
+use crate::background::Background;
 use crate::balance::{Balancer, EndpointService};
 use crate::breaker::{Breaker, CircuitBreaker};
 use crate::config::TrafficPolicy;
@@ -19,6 +20,7 @@ use crate::deadline::Deadline;
 use crate::dedup::Dedup;
 use crate::endpoint::{Guarded, Pool};
 use crate::error::{BuildError, UpstreamError};
+use crate::health::{self, HttpProbe};
 use crate::http::HttpEndpoint;
 use crate::request::{Request, Response};
 use crate::retry::RetryPolicy;
@@ -32,6 +34,13 @@ const EWMA_DECAY: Duration = Duration::from_secs(10);
 /// The layers, outermost first (see the crate's documentation).
 type Stack = Dedup<Deadline<Retry<RetryPolicy, CircuitBreaker<Balancer>>>>;
 
+/// What one change of the endpoint set did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EndpointChanges {
+    pub(crate) added: usize,
+    pub(crate) removed: usize,
+}
+
 /// A resilient client to one named service. Cheap to clone.
 #[derive(Clone)]
 pub struct Upstream {
@@ -41,7 +50,7 @@ pub struct Upstream {
 pub(crate) struct Inner {
     name: Arc<str>,
     stack: Stack,
-    pool: Arc<Pool>,
+    pub(crate) pool: Arc<Pool>,
     breaker: Option<Arc<Mutex<Breaker>>>,
     client: reqwest::Client,
     timeout: Duration,
@@ -49,6 +58,8 @@ pub(crate) struct Inner {
     endpoints: Mutex<HashSet<Arc<str>>>,
     /// Files the endpoints come from, watched while the upstream lives.
     pub(crate) watches: Mutex<Vec<crate::discovery::FileWatch>>,
+    /// Its health checker and discovery, stopped with it.
+    pub(crate) tasks: Mutex<Vec<Background>>,
 }
 
 impl Upstream {
@@ -69,10 +80,23 @@ impl Upstream {
     }
 
     /// An upstream named `name` over `endpoints` (URLs), each try bounded
-    /// by `timeout`, with `policy`'s retries, breaker and ejection.
+    /// by `timeout`, with `policy`'s retries, breaker, ejection and health
+    /// checks (which need a tokio runtime to run on).
     pub fn new(
         name: &str,
         endpoints: &[String],
+        timeout: Duration,
+        policy: &TrafficPolicy,
+        client: reqwest::Client,
+    ) -> Result<Upstream, BuildError> {
+        let upstream = Upstream::without_endpoints(name, timeout, policy, client)?;
+        upstream.set_endpoints(endpoints)?;
+        Ok(upstream)
+    }
+
+    /// The stack with no endpoint yet: its discovery gives them.
+    pub(crate) fn without_endpoints(
+        name: &str,
         timeout: Duration,
         policy: &TrafficPolicy,
         client: reqwest::Client,
@@ -84,7 +108,12 @@ impl Upstream {
                 message,
             })?;
         let name: Arc<str> = Arc::from(name);
-        let pool = Arc::new(Pool::new(name.clone(), policy.outlier.clone()));
+        let checks = &policy.health_check;
+        let pool = Arc::new(Pool::new(
+            name.clone(),
+            policy.outlier.clone(),
+            checks.enabled,
+        ));
         let (changes, discovered) = unbounded();
         let breaker = policy
             .breaker
@@ -112,14 +141,35 @@ impl Upstream {
                 changes,
                 endpoints: Mutex::new(HashSet::new()),
                 watches: Mutex::new(Vec::new()),
+                tasks: Mutex::new(Vec::new()),
             }),
         };
-        upstream.set_endpoints(endpoints)?;
+        if checks.enabled {
+            let probe = HttpProbe {
+                client: upstream.inner.client.clone(),
+                timeout: checks.timeout(),
+            };
+            let checker = health::run(Arc::downgrade(&upstream.inner), checks.clone(), probe);
+            upstream.keep(Background::spawn(
+                upstream.name(),
+                "health checks",
+                checker,
+            )?);
+        }
         Ok(upstream)
     }
 
     pub fn name(&self) -> &str {
         &self.inner.name
+    }
+
+    /// Keeps `task` running while the upstream lives.
+    pub(crate) fn keep(&self, task: Background) {
+        self.inner
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(task);
     }
 
     /// Sends `request`, by its deadline.
@@ -131,6 +181,11 @@ impl Upstream {
     /// call, removed ones take no more (calls in flight on them finish).
     /// An empty or invalid list changes nothing and is an error.
     pub fn set_endpoints(&self, urls: &[String]) -> Result<(), BuildError> {
+        self.apply_endpoints(urls).map(drop)
+    }
+
+    /// `set_endpoints`, saying how many endpoints came and went.
+    pub(crate) fn apply_endpoints(&self, urls: &[String]) -> Result<EndpointChanges, BuildError> {
         let upstream = || self.inner.name.to_string();
         if urls.is_empty() {
             return Err(BuildError::NoEndpoints {
@@ -162,7 +217,9 @@ impl Upstream {
             .endpoints
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        let mut changes = EndpointChanges::default();
         for gone in current.difference(&wanted) {
+            changes.removed += 1;
             self.inner.pool.remove(gone);
             let _ = self
                 .inner
@@ -175,6 +232,7 @@ impl Upstream {
             if !current.insert(key.clone()) {
                 continue;
             }
+            changes.added += 1;
             let state = self.inner.pool.add(key.clone());
             let http = HttpEndpoint::new(self.inner.client.clone(), url, self.inner.timeout);
             let service = Guarded::new(
@@ -193,7 +251,7 @@ impl Upstream {
                 .unbounded_send(Ok(Change::Insert(key, service)));
         }
         current.retain(|url| wanted.contains(url));
-        Ok(())
+        Ok(changes)
     }
 
     /// Its breaker and endpoints as they are now.

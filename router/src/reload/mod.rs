@@ -134,12 +134,15 @@ pub struct Triggers {
 impl Reloader {
     /// The first engine, from the files as they are: at start-up, a
     /// problem is an error rather than a log line.
-    pub fn start(sources: Sources) -> Result<Reloader, ReloadError> {
+    pub async fn start(sources: Sources) -> Result<Reloader, ReloadError> {
         let (sdl, config) = sources.read()?;
-        let engine = Engine::over_http(&sdl, &config).map_err(|source| ReloadError::Engine {
-            what: sources.describe(),
-            source,
-        })?;
+        let engine =
+            Engine::over_http(&sdl, &config)
+                .await
+                .map_err(|source| ReloadError::Engine {
+                    what: sources.describe(),
+                    source,
+                })?;
         Ok(Reloader {
             sources,
             handle: EngineHandle::new(engine),
@@ -159,7 +162,7 @@ impl Reloader {
 
     /// Reads the files and, when they say something new, builds the next
     /// engine and puts it in force. On an error nothing changes.
-    pub fn reload(&mut self) -> Result<Outcome, ReloadError> {
+    pub async fn reload(&mut self) -> Result<Outcome, ReloadError> {
         let (sdl, mut config) = self.sources.read()?;
         let running = self.handle.current();
         let needs_restart = restart::keep_running_values(running.config(), &mut config);
@@ -171,6 +174,7 @@ impl Reloader {
         }
         let next = running
             .reloaded(&sdl, &config)
+            .await
             .map_err(|source| ReloadError::Engine {
                 what: self.sources.describe(),
                 source,
@@ -184,8 +188,8 @@ impl Reloader {
     }
 
     /// [`Reloader::reload`], logged and counted.
-    fn attempt(&mut self, burst: Burst) {
-        let result = self.reload();
+    async fn attempt(&mut self, burst: Burst) {
+        let result = self.reload().await;
         self.status.send_modify(|status| {
             status.attempts += 1;
             match &result {
@@ -254,12 +258,12 @@ async fn run(reloader: Arc<Mutex<Reloader>>, mut triggers: UnboundedReceiver<Tri
     {
         let reloader = reloader.clone();
         // Parsing and checking a supergraph is CPU work: off the workers
-        // that serve requests.
+        // that serve requests. What it awaits (DNS for a new upstream)
+        // still runs on the runtime, whose tasks the new upstreams join.
+        let runtime = tokio::runtime::Handle::current();
         let done = tokio::task::spawn_blocking(move || {
-            reloader
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .attempt(burst);
+            let mut reloader = reloader.lock().unwrap_or_else(PoisonError::into_inner);
+            runtime.block_on(reloader.attempt(burst));
         })
         .await;
         if let Err(err) = done {

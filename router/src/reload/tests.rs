@@ -61,11 +61,13 @@ fn same(a: &Arc<Engine>, b: &Arc<Engine>) -> bool {
 #[tokio::test]
 async fn unchanged_files_are_no_reload() {
     let files = Files::new("unchanged");
-    let mut reloader = Reloader::start(files.sources(&supergraph("a: Int"), "")).unwrap();
+    let mut reloader = Reloader::start(files.sources(&supergraph("a: Int"), ""))
+        .await
+        .unwrap();
     let before = reloader.handle().current();
     // Rewritten with the same content: nothing to do.
     files.write("supergraph.graphql", &supergraph("a: Int"));
-    let outcome = reloader.reload().unwrap();
+    let outcome = reloader.reload().await.unwrap();
     assert_eq!(
         outcome,
         Outcome {
@@ -79,7 +81,9 @@ async fn unchanged_files_are_no_reload() {
 #[tokio::test]
 async fn a_new_supergraph_is_a_new_engine_without_the_old_plans() {
     let files = Files::new("new-supergraph");
-    let mut reloader = Reloader::start(files.sources(&supergraph("a: Int"), "")).unwrap();
+    let mut reloader = Reloader::start(files.sources(&supergraph("a: Int"), ""))
+        .await
+        .unwrap();
     let old = reloader.handle().current();
     let context = old.context(HttpMethod::Post, Default::default());
     let request = crate::graphql::Request {
@@ -91,7 +95,7 @@ async fn a_new_supergraph_is_a_new_engine_without_the_old_plans() {
     assert!(!validates(&old, "{ b }"));
 
     files.write("supergraph.graphql", &supergraph("a: Int b: Int"));
-    let outcome = reloader.reload().unwrap();
+    let outcome = reloader.reload().await.unwrap();
     assert!(outcome.applied);
     let new = reloader.handle().current();
     assert!(!same(&old, &new));
@@ -106,18 +110,20 @@ async fn a_new_supergraph_is_a_new_engine_without_the_old_plans() {
 #[tokio::test]
 async fn a_broken_supergraph_is_refused_naming_the_file() {
     let files = Files::new("broken-supergraph");
-    let mut reloader = Reloader::start(files.sources(&supergraph("a: Int"), "")).unwrap();
+    let mut reloader = Reloader::start(files.sources(&supergraph("a: Int"), ""))
+        .await
+        .unwrap();
     let before = reloader.handle().current();
     for broken in ["type Query {", "", "type Query { a: Nope }"] {
         let path = files.write("supergraph.graphql", broken);
-        let err = reloader.reload().unwrap_err().to_string();
+        let err = reloader.reload().await.unwrap_err().to_string();
         assert!(err.contains(&path.display().to_string()), "{err}");
         assert!(same(&before, &reloader.handle().current()), "{broken:?}");
     }
-    let err = reloader.reload().unwrap_err().to_string();
+    let err = reloader.reload().await.unwrap_err().to_string();
     assert!(err.contains("Nope"), "the problem itself: {err}");
     std::fs::remove_file(files.dir.join("supergraph.graphql")).unwrap();
-    let err = reloader.reload().unwrap_err().to_string();
+    let err = reloader.reload().await.unwrap_err().to_string();
     assert!(err.contains("cannot read the supergraph"), "{err}");
     assert!(same(&before, &reloader.handle().current()));
 }
@@ -125,7 +131,9 @@ async fn a_broken_supergraph_is_refused_naming_the_file() {
 #[tokio::test]
 async fn a_broken_config_is_refused_naming_the_file() {
     let files = Files::new("broken-config");
-    let mut reloader = Reloader::start(files.sources(&supergraph("a: Int"), "")).unwrap();
+    let mut reloader = Reloader::start(files.sources(&supergraph("a: Int"), ""))
+        .await
+        .unwrap();
     let before = reloader.handle().current();
     for (text, problem) in [
         ("timeout = 5", "unknown field"),
@@ -136,7 +144,7 @@ async fn a_broken_config_is_refused_naming_the_file() {
         ),
     ] {
         files.write("router.toml", text);
-        let err = reloader.reload().unwrap_err().to_string();
+        let err = reloader.reload().await.unwrap_err().to_string();
         assert!(
             err.contains("router.toml") && err.contains(problem),
             "{err}"
@@ -152,13 +160,13 @@ async fn config_changes_apply_and_listeners_wait_for_a_restart() {
         &supergraph("a: Int"),
         "listen = \"127.0.0.1:4000\"\nplan_cache_size = 10",
     );
-    let mut reloader = Reloader::start(sources).unwrap();
+    let mut reloader = Reloader::start(sources).await.unwrap();
     files.write(
         "router.toml",
         "listen = \"0.0.0.0:9999\"\nadmin_listen = \"127.0.0.1:9\"\nplan_cache_size = 20\n\
          max_request_bytes = 100\n[traffic]\ndeadline_ms = 500",
     );
-    let outcome = reloader.reload().unwrap();
+    let outcome = reloader.reload().await.unwrap();
     assert_eq!(
         outcome,
         Outcome {
@@ -183,7 +191,7 @@ async fn config_changes_apply_and_listeners_wait_for_a_restart() {
         "listen = \"0.0.0.0:1\"\nplan_cache_size = 20\nmax_request_bytes = 100\n\
          [traffic]\ndeadline_ms = 500",
     );
-    let outcome = reloader.reload().unwrap();
+    let outcome = reloader.reload().await.unwrap();
     assert_eq!(
         outcome,
         Outcome {
@@ -198,13 +206,13 @@ async fn the_listen_flag_wins_over_the_file_on_every_reload() {
     let files = Files::new("listen-flag");
     let mut sources = files.sources(&supergraph("a: Int"), "listen = \"127.0.0.1:4000\"");
     sources.listen = Some("127.0.0.1:5000".parse().unwrap());
-    let mut reloader = Reloader::start(sources).unwrap();
+    let mut reloader = Reloader::start(sources).await.unwrap();
     assert_eq!(
         reloader.handle().current().config().listen.to_string(),
         "127.0.0.1:5000"
     );
     files.write("router.toml", "listen = \"127.0.0.1:4001\"\ntimeout_ms = 5");
-    let outcome = reloader.reload().unwrap();
+    let outcome = reloader.reload().await.unwrap();
     assert_eq!(outcome.needs_restart, Vec::<&str>::new());
     assert!(outcome.applied);
 }
@@ -212,14 +220,16 @@ async fn the_listen_flag_wins_over_the_file_on_every_reload() {
 #[tokio::test]
 async fn attempts_are_counted_with_the_last_refusal() {
     let files = Files::new("status");
-    let mut reloader = Reloader::start(files.sources(&supergraph("a: Int"), "")).unwrap();
+    let mut reloader = Reloader::start(files.sources(&supergraph("a: Int"), ""))
+        .await
+        .unwrap();
     let status = reloader.status();
     let hangup = Burst {
         triggers: 1,
         hangup: true,
     };
     files.write("supergraph.graphql", "nonsense");
-    reloader.attempt(hangup);
+    reloader.attempt(hangup).await;
     let after = status.borrow().clone();
     assert_eq!((after.attempts, after.applied), (1, 0));
     assert!(
@@ -230,7 +240,7 @@ async fn attempts_are_counted_with_the_last_refusal() {
         "{after:?}"
     );
     files.write("supergraph.graphql", &supergraph("a: Int b: Int"));
-    reloader.attempt(hangup);
+    reloader.attempt(hangup).await;
     assert_eq!(
         *status.borrow(),
         ReloadStatus {
@@ -241,17 +251,17 @@ async fn attempts_are_counted_with_the_last_refusal() {
     );
 }
 
-#[test]
-fn start_up_problems_are_errors_naming_the_file() {
+#[tokio::test]
+async fn start_up_problems_are_errors_naming_the_file() {
     let files = Files::new("start");
     let sources = files.sources("type Query {", "");
-    let err = Reloader::start(sources).err().unwrap().to_string();
+    let err = Reloader::start(sources).await.err().unwrap().to_string();
     assert!(err.contains("supergraph.graphql"), "{err}");
     let missing = Sources {
         supergraph: Path::new("/nonexistent/supergraph.graphql").to_owned(),
         config: None,
         listen: None,
     };
-    let err = Reloader::start(missing).err().unwrap().to_string();
+    let err = Reloader::start(missing).await.err().unwrap().to_string();
     assert!(err.contains("/nonexistent/supergraph.graphql"), "{err}");
 }

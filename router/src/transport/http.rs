@@ -66,15 +66,16 @@ impl UpstreamSettings {
 }
 
 impl HttpTransport {
-    /// One upstream per subgraph, over the endpoints `config` gives it
-    /// (its routing URL by default), with `config.traffic`'s policies.
-    pub fn new(
+    /// One upstream per subgraph, over the endpoints `config` gives it (its
+    /// routing URL by default; a file or DNS is read once here, so a bad
+    /// one fails the start), with `config.traffic`'s policies.
+    pub async fn new(
         config: &RouterConfig,
         subgraphs: &[SubgraphEndpoint],
     ) -> Result<Self, TransportBuildError> {
         let client = Upstream::default_client()
             .map_err(|err| TransportBuildError::Client(err.to_string()))?;
-        Self::build(config, subgraphs, client, &HashMap::default())
+        Self::build(config, subgraphs, client, &HashMap::default()).await
     }
 
     /// The transport for a reload: this one's upstreams where a subgraph's
@@ -82,15 +83,15 @@ impl HttpTransport {
     /// and breaker state go on), new ones for new or changed subgraphs.
     /// Upstreams of removed subgraphs go when the last request using this
     /// transport ends.
-    pub fn rebuilt(
+    pub async fn rebuilt(
         &self,
         config: &RouterConfig,
         subgraphs: &[SubgraphEndpoint],
     ) -> Result<Self, TransportBuildError> {
-        Self::build(config, subgraphs, self.client.clone(), &self.upstreams)
+        Self::build(config, subgraphs, self.client.clone(), &self.upstreams).await
     }
 
-    fn build(
+    async fn build(
         config: &RouterConfig,
         subgraphs: &[SubgraphEndpoint],
         client: reqwest::Client,
@@ -117,21 +118,14 @@ impl HttpTransport {
                 }
                 None => {}
             }
-            let endpoints = config.endpoints_for(&subgraph.name, &subgraph.url);
-            let upstream = Upstream::new(
+            let upstream = Upstream::discover(
                 &subgraph.name,
-                &endpoints,
+                &config.discovery_for(&subgraph.name, &subgraph.url),
                 config.timeout_for(&subgraph.name),
                 &policy,
                 client.clone(),
-            )?;
-            if let Some(file) = config
-                .subgraphs
-                .get(&subgraph.name)
-                .and_then(|s| s.endpoints_file.as_ref())
-            {
-                upstream.watch_file(file)?;
-            }
+            )
+            .await?;
             upstreams.insert(
                 subgraph.name.clone(),
                 SubgraphUpstream { upstream, settings },
@@ -288,12 +282,14 @@ mod tests {
     }
 
     /// The `products` subgraph at `url`, through a transport built with `config`.
-    fn products_at(url: String, config: &RouterConfig) -> (HttpTransport, SubgraphEndpoint) {
+    async fn products_at(url: String, config: &RouterConfig) -> (HttpTransport, SubgraphEndpoint) {
         let endpoint = SubgraphEndpoint {
             name: "products".into(),
             url,
         };
-        let transport = HttpTransport::new(config, std::slice::from_ref(&endpoint)).unwrap();
+        let transport = HttpTransport::new(config, std::slice::from_ref(&endpoint))
+            .await
+            .unwrap();
         (transport, endpoint)
     }
 
@@ -329,7 +325,7 @@ mod tests {
     async fn identical_concurrent_queries_share_one_call() {
         let (base, hits) = server().await;
         let (transport, endpoint) =
-            products_at(format!("{base}/graphql"), &RouterConfig::default());
+            products_at(format!("{base}/graphql"), &RouterConfig::default()).await;
         let responses = fire(&transport, &endpoint, true).await;
         assert_eq!(hits.count(), 1);
         assert!(
@@ -357,7 +353,7 @@ mod tests {
     async fn different_queries_are_not_shared() {
         let (base, hits) = server().await;
         let (transport, endpoint) =
-            products_at(format!("{base}/graphql"), &RouterConfig::default());
+            products_at(format!("{base}/graphql"), &RouterConfig::default()).await;
         let context = context();
         let (a, b) = tokio::join!(
             transport.fetch(&endpoint, request("{ a }", true), &context),
@@ -372,7 +368,7 @@ mod tests {
     async fn mutations_are_never_shared() {
         let (base, hits) = server().await;
         let (transport, endpoint) =
-            products_at(format!("{base}/graphql"), &RouterConfig::default());
+            products_at(format!("{base}/graphql"), &RouterConfig::default()).await;
         fire(&transport, &endpoint, false).await;
         assert_eq!(hits.count(), 10);
     }
@@ -384,7 +380,7 @@ mod tests {
             dedup_queries: false,
             ..RouterConfig::default()
         };
-        let (transport, endpoint) = products_at(format!("{base}/graphql"), &config);
+        let (transport, endpoint) = products_at(format!("{base}/graphql"), &config).await;
         fire(&transport, &endpoint, true).await;
         assert_eq!(hits.count(), 10);
     }
@@ -401,7 +397,7 @@ mod tests {
             },
         );
         config.traffic.retry.attempts = 1;
-        let (transport, endpoint) = products_at(format!("{base}/slow"), &config);
+        let (transport, endpoint) = products_at(format!("{base}/slow"), &config).await;
         let started = std::time::Instant::now();
         let err = transport
             .fetch(&endpoint, request("{ a }", true), &context())
@@ -418,7 +414,8 @@ mod tests {
     #[tokio::test]
     async fn no_fetch_outlives_the_client_request() {
         let (base, _) = server().await;
-        let (transport, endpoint) = products_at(format!("{base}/slow"), &RouterConfig::default());
+        let (transport, endpoint) =
+            products_at(format!("{base}/slow"), &RouterConfig::default()).await;
         let started = std::time::Instant::now();
         for idempotent in [true, false] {
             let due_soon = RequestContext::post_within(Duration::from_millis(200));
@@ -441,7 +438,7 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         drop(listener);
         let (transport, endpoint) =
-            products_at(format!("http://{addr}/graphql"), &RouterConfig::default());
+            products_at(format!("http://{addr}/graphql"), &RouterConfig::default()).await;
         let err = transport
             .fetch(&endpoint, request("{ a }", false), &context())
             .await
@@ -461,7 +458,7 @@ mod tests {
                 ..SubgraphConfig::default()
             },
         );
-        let (transport, endpoint) = products_at("http://127.0.0.1:1/nowhere".into(), &config);
+        let (transport, endpoint) = products_at("http://127.0.0.1:1/nowhere".into(), &config).await;
         transport
             .fetch(&endpoint, request("{ a }", false), &context())
             .await
@@ -487,7 +484,7 @@ mod tests {
                 ..SubgraphConfig::default()
             },
         );
-        let (transport, endpoint) = products_at("http://127.0.0.1:1/nowhere".into(), &config);
+        let (transport, endpoint) = products_at("http://127.0.0.1:1/nowhere".into(), &config).await;
         transport
             .fetch(&endpoint, request("{ a }", false), &context())
             .await
@@ -497,6 +494,7 @@ mod tests {
 
         std::fs::write(&file, "# nothing listed\n").unwrap();
         let err = HttpTransport::new(&config, std::slice::from_ref(&endpoint))
+            .await
             .err()
             .expect("an empty endpoint file is refused at start-up")
             .to_string();
@@ -518,7 +516,7 @@ mod tests {
     async fn a_rebuild_keeps_upstreams_whose_settings_are_unchanged() {
         let (base, hits) = server().await;
         let config = RouterConfig::default();
-        let (transport, endpoint) = products_at(format!("{base}/graphql"), &config);
+        let (transport, endpoint) = products_at(format!("{base}/graphql"), &config).await;
         transport
             .fetch(&endpoint, request("{ a }", false), &context())
             .await
@@ -532,6 +530,7 @@ mod tests {
         same.plan_cache_size = 5;
         let kept = transport
             .rebuilt(&same, std::slice::from_ref(&endpoint))
+            .await
             .unwrap();
         assert_eq!(counted(&kept), Some(1));
         kept.fetch(&endpoint, request("{ a }", false), &context())
@@ -555,6 +554,7 @@ mod tests {
         for changed in [timeouts, traffic, url] {
             let fresh = transport
                 .rebuilt(&changed, std::slice::from_ref(&endpoint))
+                .await
                 .unwrap();
             assert_eq!(counted(&fresh), Some(0), "{changed:?}");
         }
@@ -564,6 +564,7 @@ mod tests {
         };
         let fresh = transport
             .rebuilt(&config, std::slice::from_ref(&moved))
+            .await
             .unwrap();
         assert_eq!(counted(&fresh), Some(0), "a new routing URL");
         fresh
@@ -573,7 +574,7 @@ mod tests {
         assert_eq!(hits.count(), 3);
 
         // A subgraph the supergraph no longer has: no upstream.
-        let gone = transport.rebuilt(&config, &[]).unwrap();
+        let gone = transport.rebuilt(&config, &[]).await.unwrap();
         assert_eq!(counted(&gone), None);
     }
 
@@ -583,14 +584,15 @@ mod tests {
         // (`execute::answer`); the transport hands back status and body.
         let (base, hits) = server().await;
         let (transport, endpoint) =
-            products_at(format!("{base}/error-with-body"), &RouterConfig::default());
+            products_at(format!("{base}/error-with-body"), &RouterConfig::default()).await;
         let with_body = transport
             .fetch(&endpoint, request("{ a }", false), &context())
             .await
             .unwrap();
         assert_eq!(with_body.status, 400);
         assert_eq!(&with_body.body[..], br#"{"errors":[{"message":"bad"}]}"#);
-        let (transport, endpoint) = products_at(format!("{base}/error"), &RouterConfig::default());
+        let (transport, endpoint) =
+            products_at(format!("{base}/error"), &RouterConfig::default()).await;
         let without = transport
             .fetch(&endpoint, request("{ a }", true), &context())
             .await

@@ -518,7 +518,7 @@ async fn the_router_over_subgraphs_answers_exactly_like_one_schema() {
     let monolith = monolith(&data).await;
     let subgraphs = split(&data).await;
     let refs: Vec<&Fixture> = subgraphs.iter().collect();
-    let supergraph = Supergraph::new(&refs);
+    let supergraph = Supergraph::new(&refs).await;
     let schema = Schema::parse_and_validate(MONOLITH_SDL, "monolith.graphql")
         .expect("the monolith's schema is valid");
     let mut generator = Generator {

@@ -97,13 +97,10 @@ pub async fn build(
 ) -> Result<Server, StartError> {
     // One connection pool for every call to the other services.
     let client = upstream::Upstream::default_client().map_err(StartError::HttpClient)?;
-    let catalog = HttpCatalog::new(Subgraph::connect(
-        "products",
-        &services.catalog,
-        client.clone(),
-    )?);
-    let inventory = Subgraph::connect("inventory", &services.inventory, client.clone())?;
-    let payments = Subgraph::connect("payments", &services.payments, client)?;
+    let catalog =
+        HttpCatalog::new(Subgraph::connect("products", &services.catalog, client.clone()).await?);
+    let inventory = Subgraph::connect("inventory", &services.inventory, client.clone()).await?;
+    let payments = Subgraph::connect("payments", &services.payments, client).await?;
     let relay = Relay::new(db.clone(), broker.clone());
     let store = OrderStore::with_relay(db.clone(), relay.waker());
     let checkout = Checkout::new(

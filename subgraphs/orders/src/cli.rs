@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use events::settings::BrokerSettings;
 use subgraph_kit::cli::{self, Command, RunError};
+use upstream::DnsDiscovery;
 
 use crate::app::{self, CheckoutSettings, Endpoint, Services, Settings};
 use crate::catalog::DEFAULT_PRODUCTS_URL;
@@ -29,6 +30,10 @@ pub struct Cli {
     /// (comma-separated for several replicas).
     #[arg(long, env = "ORDERS_PRODUCTS_URL", default_value = DEFAULT_PRODUCTS_URL, value_delimiter = ',')]
     pub products_url: Vec<String>,
+    /// The products replicas from DNS instead: NAME:PORT (its A/AAAA
+    /// records) or an SRV name (_graphql._tcp.NAME), followed as it changes.
+    #[arg(long, env = "ORDERS_PRODUCTS_DNS", conflicts_with = "products_url")]
+    pub products_dns: Option<DnsDiscovery>,
     /// How long to wait for the products subgraph, in milliseconds.
     #[arg(long, env = "ORDERS_PRODUCTS_TIMEOUT_MS", default_value_t = 5000)]
     pub products_timeout_ms: u64,
@@ -36,10 +41,23 @@ pub struct Cli {
     /// stock (comma-separated for several replicas).
     #[arg(long, env = "ORDERS_INVENTORY_URL", default_value = DEFAULT_INVENTORY_URL, value_delimiter = ',')]
     pub inventory_url: Vec<String>,
+    /// The inventory replicas from DNS instead (as --products-dns).
+    #[arg(long, env = "ORDERS_INVENTORY_DNS", conflicts_with = "inventory_url")]
+    pub inventory_dns: Option<DnsDiscovery>,
     /// GraphQL endpoint(s) of the payments subgraph, where the checkout charges
     /// (comma-separated for several replicas).
     #[arg(long, env = "ORDERS_PAYMENTS_URL", default_value = DEFAULT_PAYMENTS_URL, value_delimiter = ',')]
     pub payments_url: Vec<String>,
+    /// The payments replicas from DNS instead (as --products-dns).
+    #[arg(long, env = "ORDERS_PAYMENTS_DNS", conflicts_with = "payments_url")]
+    pub payments_dns: Option<DnsDiscovery>,
+    /// How often names given by --*-dns are resolved again, in milliseconds.
+    #[arg(long, env = "ORDERS_DNS_INTERVAL_MS", default_value_t = 5000)]
+    pub dns_interval_ms: u64,
+    /// The name server those names are asked of (IP:PORT); by default the
+    /// system's (/etc/resolv.conf).
+    #[arg(long, env = "ORDERS_DNS_NAMESERVER")]
+    pub dns_nameserver: Option<std::net::SocketAddr>,
     /// How long one call to inventory or payments may take, in milliseconds.
     #[arg(long, env = "ORDERS_CALL_TIMEOUT_MS", default_value_t = 10000)]
     pub call_timeout_ms: u64,
@@ -64,23 +82,42 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// Another service's replicas: listed, or from DNS when a name is given.
+    fn endpoint(&self, urls: &[String], dns: &Option<DnsDiscovery>, timeout_ms: u64) -> Endpoint {
+        let timeout = Duration::from_millis(timeout_ms);
+        match dns {
+            Some(dns) => Endpoint::dns(
+                DnsDiscovery {
+                    interval_ms: self.dns_interval_ms,
+                    nameserver: self.dns_nameserver,
+                    ..dns.clone()
+                },
+                timeout,
+            ),
+            None => Endpoint::replicas(urls.to_vec(), timeout),
+        }
+    }
+
     pub fn settings(&self) -> Settings {
         Settings {
             listen: self.listen,
             database_url: self.database_url.clone(),
             database_max_connections: self.database_max_connections,
             services: Services {
-                catalog: Endpoint::replicas(
-                    self.products_url.clone(),
-                    Duration::from_millis(self.products_timeout_ms),
+                catalog: self.endpoint(
+                    &self.products_url,
+                    &self.products_dns,
+                    self.products_timeout_ms,
                 ),
-                inventory: Endpoint::replicas(
-                    self.inventory_url.clone(),
-                    Duration::from_millis(self.call_timeout_ms),
+                inventory: self.endpoint(
+                    &self.inventory_url,
+                    &self.inventory_dns,
+                    self.call_timeout_ms,
                 ),
-                payments: Endpoint::replicas(
-                    self.payments_url.clone(),
-                    Duration::from_millis(self.call_timeout_ms),
+                payments: self.endpoint(
+                    &self.payments_url,
+                    &self.payments_dns,
+                    self.call_timeout_ms,
                 ),
                 checkout: CheckoutSettings {
                     lease: Duration::from_millis(self.checkout_lease_ms),
@@ -103,5 +140,65 @@ impl Cli {
             || app::start(&settings),
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use upstream::Discovery;
+
+    use super::*;
+
+    #[test]
+    fn a_service_s_replicas_can_come_from_dns() {
+        let cli = Cli::try_parse_from([
+            "orders",
+            "--inventory-dns",
+            "inventory.shop.svc:4002",
+            "--payments-dns",
+            "_graphql._tcp.payments.shop.svc",
+            "--dns-interval-ms",
+            "1000",
+            "--dns-nameserver",
+            "127.0.0.1:5353",
+        ])
+        .unwrap();
+        let services = cli.settings().services;
+        let nameserver = Some("127.0.0.1:5353".parse().unwrap());
+        let Discovery::Dns(inventory) = services.inventory.discovery else {
+            panic!("inventory from DNS");
+        };
+        assert_eq!(
+            inventory,
+            DnsDiscovery {
+                interval_ms: 1000,
+                nameserver,
+                ..DnsDiscovery::addresses("inventory.shop.svc", 4002)
+            }
+        );
+        let Discovery::Dns(payments) = services.payments.discovery else {
+            panic!("payments from DNS");
+        };
+        assert_eq!(
+            payments.srv.as_deref(),
+            Some("_graphql._tcp.payments.shop.svc")
+        );
+        assert!(matches!(services.catalog.discovery, Discovery::Static(_)));
+    }
+
+    #[test]
+    fn a_dns_name_and_urls_for_one_service_conflict() {
+        let err = Cli::try_parse_from([
+            "orders",
+            "--inventory-url",
+            "http://a/graphql",
+            "--inventory-dns",
+            "inventory:4002",
+        ])
+        .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+        let err = Cli::try_parse_from(["orders", "--inventory-dns", "inventory"]).unwrap_err();
+        assert!(err.to_string().contains("NAME:PORT"), "{err}");
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::time::Instant;
-use upstream::{BuildError, Request, TrafficPolicy, Upstream};
+use upstream::{BuildError, Discovery, DnsDiscovery, Request, TrafficPolicy, Upstream};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
@@ -48,11 +48,11 @@ impl CallError {
     }
 }
 
-/// Where another service's subgraph answers (one URL per replica) and
-/// how long one call may take.
+/// Where another service's subgraph answers (its replicas: listed, or
+/// found by DNS) and how long one call may take.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
-    pub urls: Vec<String>,
+    pub discovery: Discovery,
     /// Upper bound for one call, connecting and its retries included.
     pub timeout: Duration,
 }
@@ -64,7 +64,18 @@ impl Endpoint {
 
     /// The replicas of one service, balanced across.
     pub fn replicas(urls: Vec<String>, timeout: Duration) -> Self {
-        Endpoint { urls, timeout }
+        Endpoint {
+            discovery: Discovery::Static(urls),
+            timeout,
+        }
+    }
+
+    /// The replicas DNS names, followed as they change.
+    pub fn dns(dns: DnsDiscovery, timeout: Duration) -> Self {
+        Endpoint {
+            discovery: Discovery::Dns(dns),
+            timeout,
+        }
     }
 }
 
@@ -91,20 +102,22 @@ fn try_timeout(call: Duration, attempts: u32) -> Duration {
 }
 
 impl Subgraph {
-    /// `service` at `endpoint`, over the shared HTTP `client`.
-    pub fn connect(
+    /// `service` at `endpoint`, over the shared HTTP `client` (DNS, if it
+    /// names the replicas, is asked here: a name that gives nothing fails).
+    pub async fn connect(
         service: &'static str,
         endpoint: &Endpoint,
         client: reqwest::Client,
     ) -> Result<Self, BuildError> {
         let policy = TrafficPolicy::default();
-        let upstream = Upstream::new(
+        let upstream = Upstream::discover(
             service,
-            &endpoint.urls,
+            &endpoint.discovery,
             try_timeout(endpoint.timeout, policy.retry.attempts),
             &policy,
             client,
-        )?;
+        )
+        .await?;
         Ok(Subgraph {
             service,
             upstream,
@@ -118,7 +131,19 @@ impl Subgraph {
             upstream: service.to_owned(),
             message: format!("cannot build an HTTP client: {err}"),
         })?;
-        Self::connect(service, &Endpoint::new(url, timeout), client)
+        let policy = TrafficPolicy::default();
+        let upstream = Upstream::new(
+            service,
+            &[url.to_owned()],
+            try_timeout(timeout, policy.retry.attempts),
+            &policy,
+            client,
+        )?;
+        Ok(Subgraph {
+            service,
+            upstream,
+            timeout,
+        })
     }
 
     /// Posts `{"query": …, "variables": …}` and returns the status and body,

@@ -1,7 +1,9 @@
 //! The upstream over real replicas on 127.0.0.1: balancing, replicas that
-//! die, stall or fail, the breaker, the retry budget and mutations. Every
-//! run is bounded in calls and time.
+//! die, stall or fail, the breaker, the retry budget and mutations; active
+//! health checks (`health`) and DNS discovery (`dns`). Every run is bounded in calls and time.
 
+mod dns;
+mod health;
 mod support;
 
 use std::collections::HashMap;
@@ -225,6 +227,7 @@ async fn retries_stay_within_the_budget() {
             max_backoff_ms: 2,
             ..RetryConfig::default()
         },
+        ..TrafficPolicy::default()
     };
     let upstream = upstream(&urls(&replicas), Duration::from_secs(5), &policy);
     let started = Instant::now();

@@ -1,9 +1,10 @@
 //! Replicas of a fake service on 127.0.0.1, each its own HTTP server that a
 //! test can slow down, break, stall, or kill outright (every connection
 //! cut at once, as when a process dies) and start again on the same port.
+//! Each also answers `GET /health`, with a status the test sets.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -35,8 +36,11 @@ struct Behaviour {
 
 pub struct Replica {
     pub addr: SocketAddr,
-    /// Requests it read.
+    /// Requests it read (health checks apart).
     hits: Arc<AtomicUsize>,
+    /// What `GET /health` answers, and how often it was asked.
+    health: Arc<AtomicU16>,
+    health_checks: Arc<AtomicUsize>,
     behaviour: Arc<Mutex<Behaviour>>,
     tasks: Mutex<Option<Arc<Mutex<JoinSet<()>>>>>,
     index: usize,
@@ -44,11 +48,20 @@ pub struct Replica {
 
 impl Replica {
     pub async fn start(index: usize) -> Replica {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
+        let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
+        Replica::start_at(any_port, index).await.expect("bind")
+    }
+
+    /// A replica at `addr`: any loopback address (all of 127.0.0.0/8 is),
+    /// port 0 for any port.
+    pub async fn start_at(addr: SocketAddr, index: usize) -> std::io::Result<Replica> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
         let replica = Replica {
             addr,
             hits: Arc::default(),
+            health: Arc::new(AtomicU16::new(200)),
+            health_checks: Arc::default(),
             behaviour: Arc::new(Mutex::new(Behaviour {
                 mode: Mode::Answer,
                 delay: Duration::ZERO,
@@ -57,7 +70,7 @@ impl Replica {
             index,
         };
         replica.serve(listener);
-        replica
+        Ok(replica)
     }
 
     pub fn url(&self) -> String {
@@ -66,6 +79,15 @@ impl Replica {
 
     pub fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
+    }
+
+    /// What `GET /health` answers from now on.
+    pub fn set_health(&self, status: u16) {
+        self.health.store(status, Ordering::SeqCst);
+    }
+
+    pub fn health_checks(&self) -> usize {
+        self.health_checks.load(Ordering::SeqCst)
     }
 
     pub fn set_mode(&self, mode: Mode) {
@@ -92,6 +114,7 @@ impl Replica {
     fn serve(&self, listener: TcpListener) {
         let tasks = Arc::new(Mutex::new(JoinSet::new()));
         let (hits, behaviour, index) = (self.hits.clone(), self.behaviour.clone(), self.index);
+        let (health, health_checks) = (self.health.clone(), self.health_checks.clone());
         let accepting = tasks.clone();
         tasks.lock().unwrap().spawn(async move {
             loop {
@@ -99,9 +122,20 @@ impl Replica {
                     continue;
                 };
                 let (hits, behaviour) = (hits.clone(), behaviour.clone());
+                let (health, health_checks) = (health.clone(), health_checks.clone());
                 let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
                     let (hits, behaviour) = (hits.clone(), behaviour.clone());
+                    let (health, health_checks) = (health.clone(), health_checks.clone());
                     async move {
+                        if request.method() == hyper::Method::GET
+                            && request.uri().path() == "/health"
+                        {
+                            health_checks.fetch_add(1, Ordering::SeqCst);
+                            return Ok(hyper::Response::builder()
+                                .status(health.load(Ordering::SeqCst))
+                                .body(Full::new(Bytes::from_static(b"ok")))
+                                .expect("response"));
+                        }
                         let _ = request.into_body().collect().await;
                         hits.fetch_add(1, Ordering::SeqCst);
                         let (mode, delay) = {
@@ -215,4 +249,43 @@ pub async fn load(
         all.extend(outcomes.expect("worker"));
     }
     all
+}
+
+/// Calls `upstream` from `workers` tasks, a little apart, until `stop`
+/// (or 20 000 calls in all).
+pub fn keep_calling(
+    upstream: &Upstream,
+    workers: usize,
+    stop: &Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<Vec<Outcome>> {
+    let (upstream, stop) = (upstream.clone(), stop.clone());
+    tokio::spawn(async move {
+        let calls = (0..workers).map(|worker| {
+            let (upstream, stop) = (upstream.clone(), stop.clone());
+            async move {
+                let mut outcomes = Vec::new();
+                for n in 0..20_000 / workers {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    outcomes.push(outcome(&upstream, query(worker * 100_000 + n)).await);
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                outcomes
+            }
+        });
+        futures::future::join_all(calls)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    })
+}
+
+pub async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < Duration::from_secs(10), "never: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }

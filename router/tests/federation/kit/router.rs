@@ -11,12 +11,14 @@ pub struct Router {
 }
 
 impl Router {
-    pub fn new(supergraph_sdl: &str) -> Result<Router, String> {
-        Router::with_config(supergraph_sdl, RouterConfig::default())
+    pub async fn new(supergraph_sdl: &str) -> Result<Router, String> {
+        Router::with_config(supergraph_sdl, RouterConfig::default()).await
     }
 
-    pub fn with_config(supergraph_sdl: &str, config: RouterConfig) -> Result<Router, String> {
-        let engine = Engine::over_http(supergraph_sdl, &config).map_err(|e| e.to_string())?;
+    pub async fn with_config(supergraph_sdl: &str, config: RouterConfig) -> Result<Router, String> {
+        let engine = Engine::over_http(supergraph_sdl, &config)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(Router {
             engine: std::sync::Arc::new(engine),
         })

@@ -72,24 +72,25 @@ pub fn graph_enum(name: &str) -> String {
 impl Supergraph {
     /// Composes the fixtures and builds a router over them; panics with the
     /// composition errors when they do not compose.
-    pub fn new(fixtures: &[&Fixture]) -> Supergraph {
+    pub async fn new(fixtures: &[&Fixture]) -> Supergraph {
         let sdl = compose_fixtures(fixtures).unwrap_or_else(|e| panic!("{e}"));
-        Supergraph::over(sdl, fixtures)
+        Supergraph::over(sdl, fixtures).await
     }
 
     /// [`Supergraph::new`] with a router set up by `config`.
-    pub fn with_config(fixtures: &[&Fixture], config: RouterConfig) -> Supergraph {
+    pub async fn with_config(fixtures: &[&Fixture], config: RouterConfig) -> Supergraph {
         let sdl = compose_fixtures(fixtures).unwrap_or_else(|e| panic!("{e}"));
-        Supergraph::over_with(sdl, fixtures, config)
+        Supergraph::over_with(sdl, fixtures, config).await
     }
 
     /// A router over `sdl`, which the fixtures serve.
-    fn over(sdl: String, fixtures: &[&Fixture]) -> Supergraph {
-        Supergraph::over_with(sdl, fixtures, RouterConfig::default())
+    async fn over(sdl: String, fixtures: &[&Fixture]) -> Supergraph {
+        Supergraph::over_with(sdl, fixtures, RouterConfig::default()).await
     }
 
-    fn over_with(sdl: String, fixtures: &[&Fixture], config: RouterConfig) -> Supergraph {
+    async fn over_with(sdl: String, fixtures: &[&Fixture], config: RouterConfig) -> Supergraph {
         let router = Router::with_config(&sdl, config)
+            .await
             .unwrap_or_else(|e| panic!("router rejects the supergraph: {e}\n{sdl}"));
         let invalid = fixtures.iter().map(|f| f.invalid_operations()).collect();
         Supergraph {
@@ -107,7 +108,7 @@ impl Supergraph {
     /// graphs as [`graph_enum`] does; the schema definition, the specs'
     /// definitions (the ones our composition writes) and `join__Graph` (with
     /// the fixtures' URLs) are added.
-    pub fn from_apollo(fixtures: &[&Fixture], types: &str) -> Supergraph {
+    pub async fn from_apollo(fixtures: &[&Fixture], types: &str) -> Supergraph {
         let mut sdl = String::from(
             "schema @link(url: \"https://specs.apollo.dev/link/v1.0\") \
              @link(url: \"https://specs.apollo.dev/join/v0.5\", for: EXECUTION) \
@@ -133,7 +134,7 @@ impl Supergraph {
         }
         sdl.push_str("}\n");
         sdl.push_str(types);
-        Supergraph::over(sdl, fixtures)
+        Supergraph::over(sdl, fixtures).await
     }
 
     /// The engine behind the router (for its health and status).

@@ -40,7 +40,7 @@ async fn union_members_are_completed_from_their_own_subgraphs() {
     .entities("Album", json!([{ "id": "al1", "title": "Pastel", "year": 1965 }, { "id": "al2", "title": "Baltimore", "year": 1978 }]))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&search, &artists, &albums]);
+    let supergraph = Supergraph::new(&[&search, &artists, &albums]).await;
     let outcome = supergraph
         .query(r#"{ search(term: "n") { __typename ... on Artist { name } ... on Album { title year } } }"#)
         .await;
@@ -88,7 +88,7 @@ async fn interface_implementations_are_completed_from_their_own_subgraphs() {
     .entities("Photo", json!([{ "id": "ph1", "url": "https://img/1" }]))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&feed, &posts, &photos]);
+    let supergraph = Supergraph::new(&[&feed, &posts, &photos]).await;
     let outcome = supergraph
         .query("{ feed { id __typename ... on Post { text } ... on Photo { url } } }")
         .await;
@@ -128,7 +128,7 @@ async fn type_that_exists_only_in_one_subgraph_is_reached_through_an_entity() {
     .entities("User", json!([{ "id": "u1", "avatar": { "url": "https://a/1", "width": 64 } }, { "id": "u2", "avatar": null }]))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&accounts, &images]);
+    let supergraph = Supergraph::new(&[&accounts, &images]).await;
     let outcome = supergraph
         .query("{ users { name avatar { url width } } }")
         .await;

@@ -35,7 +35,7 @@ async fn one_entities_request_per_step_with_duplicate_representations_sent_once(
     )
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&reviews, &accounts]);
+    let supergraph = Supergraph::new(&[&reviews, &accounts]).await;
     let outcome = supergraph
         .query("{ latestReviews { body author { name } } }")
         .await;
@@ -80,7 +80,7 @@ async fn entities_nested_in_lists_of_lists_are_batched_into_one_request() {
     .entities("User", json!([{ "id": "u1", "name": "Ada" }, { "id": "u2", "name": "Bob" }, { "id": "u3", "name": "Cy" }]))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&social, &accounts]);
+    let supergraph = Supergraph::new(&[&social, &accounts]).await;
     let outcome = supergraph.query("{ users { friends { name } } }").await;
     outcome.assert_data(json!({ "users": [
         { "friends": [{ "name": "Bob" }, { "name": "Cy" }] },
@@ -136,7 +136,7 @@ async fn independent_entity_fetches_of_one_step_run_in_parallel_once_each() {
     .latency(std::time::Duration::from_millis(400))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&reviews, &accounts, &catalog]);
+    let supergraph = Supergraph::new(&[&reviews, &accounts, &catalog]).await;
     let started = std::time::Instant::now();
     let outcome = supergraph
         .query("{ reviews { author { name } product { title } } }")
@@ -188,7 +188,7 @@ async fn entity_fetches_for_one_subgraph_at_one_step_share_a_request() {
     )
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&reviews, &accounts]);
+    let supergraph = Supergraph::new(&[&reviews, &accounts]).await;
     let outcome = supergraph
         .query("{ latestReviews { author { name } editor { name } } featured { author { name } editor { name } } }")
         .await;
@@ -244,7 +244,7 @@ async fn entity_fetches_selecting_different_fields_share_a_request_as_aliased_fi
     )
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&reviews, &accounts]);
+    let supergraph = Supergraph::new(&[&reviews, &accounts]).await;
     let outcome = supergraph
         .query("{ latestReviews { author { name } editor { email } } }")
         .await;
@@ -303,7 +303,7 @@ async fn a_chain_of_fetches_does_not_wait_for_an_unrelated_slow_fetch() {
     .latency(std::time::Duration::from_millis(500))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&reviews, &accounts, &teams, &catalog]);
+    let supergraph = Supergraph::new(&[&reviews, &accounts, &teams, &catalog]).await;
     let started = std::time::Instant::now();
     let outcome = supergraph
         .query("{ reviews { author { team { title } } product { title } } }")

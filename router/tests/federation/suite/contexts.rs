@@ -97,7 +97,7 @@ type Product @join__type(graph: REVIEWS, key: "id") @join__type(graph: SHOP, key
 #[tokio::test]
 async fn a_field_reads_its_argument_from_the_ancestor_that_sets_the_context() {
     let (shop, reviews) = one_shop().await;
-    let supergraph = Supergraph::from_apollo(&[&shop, &reviews], ONE_SHOP);
+    let supergraph = Supergraph::from_apollo(&[&shop, &reviews], ONE_SHOP).await;
     let outcome = supergraph
         .query("{ stores { id products { name price stars } } }")
         .await;
@@ -115,7 +115,7 @@ async fn a_field_reads_its_argument_from_the_ancestor_that_sets_the_context() {
 #[tokio::test]
 async fn objects_with_different_context_values_are_sent_apart_and_equal_ones_together() {
     let (shop, reviews) = one_shop().await;
-    let supergraph = Supergraph::from_apollo(&[&shop, &reviews], ONE_SHOP);
+    let supergraph = Supergraph::from_apollo(&[&shop, &reviews], ONE_SHOP).await;
     let outcome = supergraph.query("{ stores { products { price } } }").await;
     outcome.assert_data(json!({ "stores": [
         { "products": [{ "price": 3 }, { "price": 5 }] },
@@ -163,7 +163,7 @@ async fn objects_with_different_context_values_are_sent_apart_and_equal_ones_tog
 #[tokio::test]
 async fn a_context_field_is_read_apart_from_a_client_alias_of_its_name() {
     let (shop, reviews) = one_shop().await;
-    let supergraph = Supergraph::from_apollo(&[&shop, &reviews], ONE_SHOP);
+    let supergraph = Supergraph::from_apollo(&[&shop, &reviews], ONE_SHOP).await;
     let outcome = supergraph
         .query("{ stores { currency: id products { price } } }")
         .await;
@@ -184,7 +184,7 @@ async fn one_context_value_for_every_object_is_one_plain_entities_fetch() {
     ]))
     .start()
     .await;
-    let supergraph = Supergraph::from_apollo(&[&eur, &reviews], ONE_SHOP);
+    let supergraph = Supergraph::from_apollo(&[&eur, &reviews], ONE_SHOP).await;
     let outcome = supergraph.query("{ stores { products { price } } }").await;
     outcome.assert_data(json!({ "stores": [
         { "products": [{ "price": 3 }] },
@@ -256,7 +256,7 @@ async fn the_context_value_comes_from_another_subgraph_when_the_setter_lacks_it(
           price: Int! @join__field(graph: CATALOG, contextArguments: [{context: "catalog__store", name: "currency", type: "String", selection: "{ currency }"}])
         }
         "#,
-    );
+    ).await;
     let outcome = supergraph
         .query("{ stores { products { id price } } }")
         .await;
@@ -315,7 +315,7 @@ async fn a_context_set_by_a_subgraph_that_does_not_own_the_data_is_read_from_the
           price: Int! @join__field(graph: PRICING, contextArguments: [{context: "pricing__store", name: "currency", type: "String", selection: "{ currency }"}])
         }
         "#,
-    );
+    ).await;
     let outcome = supergraph.query("{ stores { products { price } } }").await;
     outcome.assert_data(json!({ "stores": [{ "products": [{ "price": 10 }] }] }));
     assert_eq!(
@@ -385,7 +385,7 @@ async fn a_context_on_a_union_reads_each_members_own_field() {
           price: Int! @join__field(graph: MARKET, contextArguments: [{context: "market__seller", name: "currency", type: "String", selection: "... on Shop { currency } ... on Person { homeCurrency }"}])
         }
         "#,
-    );
+    ).await;
     let outcome = supergraph
         .query(
             "{ sellers { ... on Shop { products { name price } } ... on Person { products { price } } } }",
@@ -452,7 +452,7 @@ async fn locale_graph() -> (Supergraph, [Fixture; 2]) {
           total: Int! @join__field(graph: ACCOUNTS, contextArguments: [{context: "accounts__viewer", name: "currency", type: "String!", selection: "{ me { currency } }"}])
         }
         "#,
-    );
+    ).await;
     (supergraph, [accounts, orders])
 }
 
@@ -527,7 +527,7 @@ async fn a_nullable_context_argument_with_no_setter_on_the_way_is_left_out() {
           price: Int! @join__field(graph: SHOP, contextArguments: [{context: "shop__store", name: "currency", type: "String", selection: "{ currency }"}])
         }
         "#,
-    );
+    ).await;
     let outcome = supergraph.query("{ featured { price } }").await;
     outcome.assert_data(json!({ "featured": { "price": 5 } }));
     let requests = shop.entity_requests();
@@ -590,7 +590,7 @@ async fn the_nearest_ancestor_that_sets_the_context_wins() {
           price: Int! @join__field(graph: SHOP, contextArguments: [{context: "shop__category", name: "discount", type: "Int", selection: "{ discount }"}])
         }
         "#,
-    );
+    ).await;
     let outcome = supergraph
         .query("{ root { items { price } sub { items { id price } } } }")
         .await;
@@ -650,7 +650,7 @@ async fn a_context_on_an_interface_is_read_from_each_implementation() {
           price: Int! @join__field(graph: MARKET, contextArguments: [{context: "market__seller", name: "currency", type: "String", selection: "{ currency }"}])
         }
         "#,
-    );
+    ).await;
     let outcome = supergraph.query("{ sellers { products { price } } }").await;
     outcome.assert_data(json!({ "sellers": [
         { "products": [{ "price": 3 }] },
@@ -721,7 +721,7 @@ async fn a_setter_entered_from_another_subgraph_is_read_where_its_data_already_i
           price: Int! @join__field(graph: CATALOG, contextArguments: [{context: "catalog__store", name: "currency", type: "String", selection: "{ currency }"}])
         }
         "#,
-    );
+    ).await;
     let outcome = supergraph
         .query("{ stores { shelves { label products { price } } } }")
         .await;
@@ -736,7 +736,7 @@ async fn a_setter_entered_from_another_subgraph_is_read_where_its_data_already_i
 #[tokio::test]
 async fn context_variables_are_named_apart_from_the_clients_variables() {
     let (shop, reviews) = one_shop().await;
-    let supergraph = Supergraph::from_apollo(&[&shop, &reviews], ONE_SHOP);
+    let supergraph = Supergraph::from_apollo(&[&shop, &reviews], ONE_SHOP).await;
     let outcome = supergraph
         .request(
             "query($contextualArgument_0: Boolean!, $r0: Boolean!) { stores { products { price @include(if: $contextualArgument_0) stars @include(if: $r0) } } }",
@@ -780,7 +780,7 @@ async fn a_required_context_argument_with_no_setter_on_the_way_cannot_be_planned
           price: Int! @join__field(graph: SHOP, contextArguments: [{context: "shop__store", name: "currency", type: "String!", selection: "{ currency }"}])
         }
         "#,
-    );
+    ).await;
     let outcome = supergraph.query("{ featured { price } }").await;
     let errors = outcome.errors();
     assert_eq!(errors.len(), 1, "{errors:?}");
@@ -836,7 +836,7 @@ async fn an_object_does_not_read_the_context_it_sets_itself() {
           label: String! @join__field(graph: FILES, contextArguments: [{context: "files__folder", name: "parent", type: "String", selection: " { path }"}])
         }
         "#,
-    );
+    ).await;
     let outcome = supergraph.query("{ root { label child { label } } }").await;
     outcome.assert_data(json!({ "root": {
         "label": "f1 in nothing",
@@ -908,7 +908,7 @@ async fn a_field_below_the_entity_that_sets_its_context_is_resolved_in_that_enti
           location: String! @join__field(graph: BROWSER, contextArguments: [{context: "browser__folder", name: "folder", type: "String", selection: " { path }"}])
         }
         "#,
-    );
+    ).await;
     let outcome = supergraph.query("{ folders { files { location } } }").await;
     outcome.assert_data(json!({ "folders": [
         { "files": [{ "location": "/a/x" }, { "location": "/a/y" }] },
@@ -977,7 +977,7 @@ async fn a_context_the_entrys_own_subgraph_must_read_is_fetched_before_the_field
           location: String! @join__field(graph: BROWSER, contextArguments: [{context: "browser__folder", name: "folder", type: "String", selection: "{ path }"}])
         }
         "#,
-    );
+    ).await;
     let outcome = supergraph.query("{ folders { files { location } } }").await;
     outcome.assert_data(json!({ "folders": [
         { "files": [{ "location": "/a/x" }] },
@@ -1040,7 +1040,7 @@ async fn a_position_typed_by_an_interface_sets_only_what_its_implementations_set
           price: Int! @join__field(graph: MARKET, contextArguments: [{context: "market__shop", name: "currency", type: "String", selection: "{ currency }"}])
         }
         "#,
-    );
+    ).await;
     let through_interface = supergraph.query("{ sellers { products { price } } }").await;
     through_interface.assert_data(json!({ "sellers": [
         { "products": [{ "price": 3 }] },

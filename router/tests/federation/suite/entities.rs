@@ -29,7 +29,7 @@ async fn entity_with_one_key_is_joined_from_another_subgraph() {
     )
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph.query("{ me { name reviews { body } } }").await;
     outcome.assert_data(
         json!({ "me": { "name": "Ada", "reviews": [{ "body": "great" }, { "body": "meh" }] } }),
@@ -69,7 +69,7 @@ async fn entity_with_several_keys_is_fetched_by_the_key_the_subgraph_knows() {
     )
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&locations, &weather]);
+    let supergraph = Supergraph::new(&[&locations, &weather]).await;
     let outcome = supergraph.query("{ locations { name temperature } }").await;
     outcome.assert_data(json!({ "locations": [
         { "name": "Heathrow", "temperature": 12 },
@@ -117,7 +117,7 @@ async fn compound_key_is_sent_whole() {
     )
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&inventory, &stock]);
+    let supergraph = Supergraph::new(&[&inventory, &stock]).await;
     let outcome = supergraph.query("{ shelves { label itemCount } }").await;
     outcome.assert_data(json!({ "shelves": [
         { "label": "A1-top", "itemCount": 3 },
@@ -159,7 +159,7 @@ async fn nested_key_sends_the_selected_sub_object() {
     )
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&accounts, &ledger]);
+    let supergraph = Supergraph::new(&[&accounts, &ledger]).await;
     let outcome = supergraph
         .query("{ wallets { nickname balance owner { id } } }")
         .await;
@@ -212,7 +212,7 @@ async fn missing_key_is_fetched_from_an_intermediate_subgraph() {
     )
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&media, &catalog, &royalties]);
+    let supergraph = Supergraph::new(&[&media, &catalog, &royalties]).await;
     let outcome = supergraph.query("{ tracks { title royalty } }").await;
     outcome.assert_data(json!({ "tracks": [{ "title": "Blue", "royalty": 10 }, { "title": "Red", "royalty": 20 }] }));
     assert_eq!(catalog.entity_requests().len(), 1);
@@ -250,7 +250,7 @@ async fn entities_in_nested_lists_are_resolved_at_every_depth() {
     .entities("Track", json!([{ "id": "t1", "title": "A" }, { "id": "t2", "title": "B" }, { "id": "t3", "title": "C" }]))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&playlists, &tracks]);
+    let supergraph = Supergraph::new(&[&playlists, &tracks]).await;
     let outcome = supergraph
         .query("{ playlists { name tracks { title } grid { id title } } }")
         .await;
@@ -291,7 +291,7 @@ async fn unreachable_price() -> (crate::kit::Fixture, crate::kit::Fixture) {
 #[tokio::test]
 async fn a_field_behind_an_unresolvable_key_is_a_request_error_naming_it() {
     let (catalog, pricing) = unreachable_price().await;
-    let supergraph = Supergraph::new(&[&catalog, &pricing]);
+    let supergraph = Supergraph::new(&[&catalog, &pricing]).await;
     let outcome = supergraph.query("{ products { name price } }").await;
     assert_eq!(outcome.status, 400, "{:#}", outcome.value);
     assert!(!outcome.has_data_key(), "{:#}", outcome.value);

@@ -40,7 +40,7 @@ async fn reviews() -> Fixture {
 async fn inaccessible_field_is_not_queryable() {
     let accounts = accounts().await;
     let reviews = reviews().await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph.query("{ me { name internalId } }").await;
     assert!(!outcome.has_data_key(), "{:#}", outcome.value);
     assert_eq!(outcome.errors().len(), 1, "{:#}", outcome.value);
@@ -53,7 +53,7 @@ async fn inaccessible_field_is_not_queryable() {
 async fn inaccessible_key_still_joins_entities() {
     let accounts = accounts().await;
     let reviews = reviews().await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph.query("{ me { name reviewCount } }").await;
     outcome.assert_data(json!({ "me": { "name": "Ada", "reviewCount": 3 } }));
     assert_eq!(
@@ -66,7 +66,7 @@ async fn inaccessible_key_still_joins_entities() {
 async fn inaccessible_elements_are_absent_from_introspection() {
     let accounts = accounts().await;
     let reviews = reviews().await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph
         .query(r#"{ __type(name: "User") { name fields { name } } }"#)
         .await;
@@ -184,7 +184,7 @@ fn codes(outcome: &crate::kit::Outcome) -> Vec<String> {
 #[tokio::test]
 async fn an_inaccessible_enum_value_becomes_null_with_an_error() {
     let catalog = catalog().await;
-    let supergraph = Supergraph::new(&[&catalog]);
+    let supergraph = Supergraph::new(&[&catalog]).await;
     let outcome = supergraph
         .query(r#"{ a: book(title: "Dune") { status } b: book(title: "Notes") { title status } statuses }"#)
         .await;
@@ -205,7 +205,7 @@ async fn an_inaccessible_enum_value_becomes_null_with_an_error() {
 #[tokio::test]
 async fn a_hidden_value_in_a_non_null_position_nulls_the_nearest_nullable_parent() {
     let catalog = catalog().await;
-    let supergraph = Supergraph::new(&[&catalog]);
+    let supergraph = Supergraph::new(&[&catalog]).await;
     // `requiredStatus: Status!` at the root: `data` itself becomes null.
     let outcome = supergraph.query("{ requiredStatus }").await;
     assert_eq!(outcome.value["data"], json!(null), "{:#}", outcome.value);
@@ -220,7 +220,7 @@ async fn a_hidden_value_in_a_non_null_position_nulls_the_nearest_nullable_parent
 #[tokio::test]
 async fn an_object_of_an_inaccessible_type_becomes_null_with_an_error() {
     let catalog = catalog().await;
-    let supergraph = Supergraph::new(&[&catalog]);
+    let supergraph = Supergraph::new(&[&catalog]).await;
     let outcome = supergraph
         .query(
             "{ results { __typename ... on Book { title } } items { __typename name } search { ... on Book { title } } }",

@@ -58,7 +58,7 @@ async fn stats() -> Fixture {
 async fn interface_object_field_is_available_on_every_implementation() {
     let media = media().await;
     let stats = stats().await;
-    let supergraph = Supergraph::new(&[&media, &stats]);
+    let supergraph = Supergraph::new(&[&media, &stats]).await;
     let outcome = supergraph
         .query("{ library { title plays ... on Book { pages } } }")
         .await;
@@ -82,7 +82,7 @@ async fn interface_object_field_is_available_on_every_implementation() {
 async fn typename_from_an_interface_object_is_the_concrete_type() {
     let media = media().await;
     let stats = stats().await;
-    let supergraph = Supergraph::new(&[&media, &stats]);
+    let supergraph = Supergraph::new(&[&media, &stats]).await;
     let outcome = supergraph
         .query("{ trending { __typename id plays ... on Song { seconds } ... on Book { title } } }")
         .await;
@@ -96,7 +96,7 @@ async fn typename_from_an_interface_object_is_the_concrete_type() {
 async fn interface_object_fields_alone_need_no_type_resolution_for_plain_fields() {
     let media = media().await;
     let stats = stats().await;
-    let supergraph = Supergraph::new(&[&media, &stats]);
+    let supergraph = Supergraph::new(&[&media, &stats]).await;
     let outcome = supergraph.query("{ trending { id plays } }").await;
     outcome.assert_data(
         json!({ "trending": [{ "id": "s1", "plays": 99 }, { "id": "b1", "plays": 7 }] }),
@@ -108,7 +108,7 @@ async fn interface_object_fields_alone_need_no_type_resolution_for_plain_fields(
 async fn interface_object_fields_are_fetched_under_a_concrete_type_condition() {
     let media = media().await;
     let stats = stats().await;
-    let supergraph = Supergraph::new(&[&media, &stats]);
+    let supergraph = Supergraph::new(&[&media, &stats]).await;
     let outcome = supergraph
         .query("{ library { ... on Book { title plays } ... on Song { seconds } } }")
         .await;
@@ -130,7 +130,7 @@ async fn interface_object_fields_are_fetched_under_a_concrete_type_condition() {
 async fn a_type_condition_on_an_interface_object_root_field_resolves_the_concrete_type() {
     let media = media().await;
     let stats = stats().await;
-    let supergraph = Supergraph::new(&[&media, &stats]);
+    let supergraph = Supergraph::new(&[&media, &stats]).await;
     let outcome = supergraph
         .query("{ trending { plays ... on Book { id } } }")
         .await;
@@ -161,7 +161,7 @@ async fn an_interface_object_field_with_requires_gets_its_requirements() {
     })
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&media, &ratings]);
+    let supergraph = Supergraph::new(&[&media, &ratings]).await;
     let outcome = supergraph
         .query("{ library { blurb ... on Song { seconds } } }")
         .await;

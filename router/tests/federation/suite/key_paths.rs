@@ -56,7 +56,7 @@ async fn identities() -> Vec<Fixture> {
 async fn a_key_that_would_lead_round_in_a_circle_is_fetched_the_other_way() {
     let fixtures = identities().await;
     let refs: Vec<&Fixture> = fixtures.iter().collect();
-    let supergraph = Supergraph::new(&refs);
+    let supergraph = Supergraph::new(&refs).await;
     let outcome = supergraph.query("{ users { name plan } }").await;
     outcome.assert_data(json!({ "users": [{ "name": "Ada", "plan": "pro" }] }));
     assert_eq!(
@@ -102,7 +102,7 @@ async fn a_key_only_reachable_through_a_circle_is_a_clear_error() {
           users: [User!]! @join__field(graph: ACCOUNTS)
         }
         "#,
-    );
+    ).await;
     let outcome = supergraph.query("{ users { name plan } }").await;
     assert!(!outcome.has_data_key(), "{:#}", outcome.value);
     let message = outcome.errors()[0]["message"]
@@ -162,7 +162,7 @@ async fn a_key_reached_through_an_interface_object_and_the_real_interface() {
     .entities("Book", json!([{ "isbn": "978-0", "shelf": "B3" }]))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&media, &stats, &shelves]);
+    let supergraph = Supergraph::new(&[&media, &stats, &shelves]).await;
     let outcome = supergraph
         .query("{ trending { plays ... on Book { shelf } } }")
         .await;
@@ -197,7 +197,7 @@ async fn a_deep_operation_through_alternating_subgraphs_is_planned() {
     .entities("Person", json!([{ "id": "p1", "manager": null }]))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&people, &orgs]);
+    let supergraph = Supergraph::new(&[&people, &orgs]).await;
     let depth = 120;
     let mut query = String::from("{ me ");
     for level in 0..depth {
@@ -274,7 +274,7 @@ async fn many_keys_that_lead_to_one_another_are_planned_at_once() {
     }
     let mut refs: Vec<&Fixture> = vec![&accounts, &directory];
     refs.extend(shards.iter());
-    let supergraph = Supergraph::new(&refs);
+    let supergraph = Supergraph::new(&refs).await;
     let outcome = supergraph.query("{ users { name f1 f3 f5 } }").await;
     outcome.assert_data(json!({ "users": [{ "name": "Ada", "f1": 1, "f3": 3, "f5": 5 }] }));
     assert_eq!(

@@ -43,7 +43,7 @@ async fn mutation_root_fields_run_strictly_in_order() {
     })
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&ledger, &notify]);
+    let supergraph = Supergraph::new(&[&ledger, &notify]).await;
     let outcome = supergraph
         .query(r#"mutation { a: credit(amount: 1) n: send(message: "hi") b: credit(amount: 2) m: send(message: "bye") }"#)
         .await;
@@ -79,7 +79,7 @@ async fn consecutive_mutation_fields_of_one_subgraph_share_a_request_in_order() 
         .root("ping", json!(true))
         .start()
         .await;
-    let supergraph = Supergraph::new(&[&ledger, &other]);
+    let supergraph = Supergraph::new(&[&ledger, &other]).await;
     let outcome = supergraph
         .query("mutation { x: credit(amount: 3) y: credit(amount: 4) z: credit(amount: 5) }")
         .await;
@@ -112,7 +112,7 @@ async fn mutation_result_entities_are_completed_from_other_subgraphs() {
     .entities("Booking", json!([{ "id": "bk1", "venue": "Main hall" }]))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&orders, &venues]);
+    let supergraph = Supergraph::new(&[&orders, &venues]).await;
     let outcome = supergraph
         .query("mutation { book(seats: 2) { id seats venue } }")
         .await;

@@ -70,7 +70,7 @@ async fn ratings() -> Fixture {
 async fn null_keys_are_not_sent_and_stay_null() {
     let accounts = accounts().await;
     let reviews = reviews().await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph
         .query("{ reviews { body author { name } } }")
         .await;
@@ -99,7 +99,7 @@ async fn null_keys_are_not_sent_and_stay_null() {
 async fn null_entity_leaves_nullable_fields_null() {
     let accounts = accounts().await;
     let reviews = reviews().await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph
         .query("{ reviews { author { id nickname } } }")
         .await;
@@ -114,7 +114,7 @@ async fn null_entity_leaves_nullable_fields_null() {
 async fn null_items_in_lists_of_entities_are_kept() {
     let accounts = accounts().await;
     let reviews = reviews().await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph
         .query("{ latest { name reviews { body } } }")
         .await;
@@ -136,7 +136,7 @@ async fn null_items_in_lists_of_entities_are_kept() {
 async fn root_subgraph_errors_keep_their_paths_through_aliases() {
     let accounts = accounts().await;
     let reviews = reviews().await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph
         .query("{ people: users { n: name nick: nickname } }")
         .await;
@@ -153,7 +153,7 @@ async fn root_subgraph_errors_keep_their_paths_through_aliases() {
 async fn entity_subgraph_errors_are_rewritten_to_client_paths() {
     let accounts = accounts().await;
     let reviews = reviews().await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph
         .query("{ me { name reviews { id text: body } } }")
         .await;
@@ -172,7 +172,7 @@ async fn error_in_a_non_null_field_nulls_the_nearest_nullable_parent() {
     let accounts = accounts().await;
     let reviews = reviews().await;
     let ratings = ratings().await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews, &ratings]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews, &ratings]).await;
     // stars of r4 fails; Review is non-null in [Review!], so the whole list
     // (nullable) becomes null.
     let outcome = supergraph
@@ -192,7 +192,7 @@ async fn null_propagation_reaches_data_when_every_parent_is_non_null() {
     let accounts = accounts().await;
     let reviews = reviews().await;
     let ratings = ratings().await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews, &ratings]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews, &ratings]).await;
     // reviews: [Review!]! at the root and r2, r3 are unknown to ratings (null
     // entities, so the non-null stars is missing): the failure nulls all of data.
     let outcome = supergraph.query("{ reviews { id stars } }").await;
@@ -210,7 +210,7 @@ async fn failing_entity_subgraph_gives_partial_data_with_errors() {
     let accounts = accounts().await;
     let reviews = reviews().await;
     reviews.set_behaviour(Behaviour::HttpStatus(500));
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph.query("{ me { name reviews { body } } }").await;
     outcome.assert_data_with_errors(json!({ "me": { "name": "Ada", "reviews": null } }));
     outcome.assert_error_paths_start_with(&json!(["me"]));
@@ -229,7 +229,7 @@ async fn unreachable_subgraph_gives_partial_data_with_errors() {
     )
     .start_unreachable()
     .await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph
         .query("{ me { name reviews { body } } reviews { body } }")
         .await;
@@ -250,7 +250,7 @@ async fn subgraph_request_error_nulls_its_root_fields_only() {
     let accounts = accounts().await;
     let reviews = reviews().await;
     accounts.set_behaviour(Behaviour::RequestError("accounts is down".into()));
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph.query("{ me { id } reviews { body } }").await;
     outcome.assert_data_with_errors(json!({ "me": null, "reviews": [{ "body": "great" }, { "body": "anonymous" }, { "body": "ghost" }] }));
     assert!(

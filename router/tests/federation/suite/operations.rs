@@ -68,7 +68,7 @@ async fn media() -> Fixture {
 async fn typename_is_answered_at_every_level() {
     let accounts = accounts().await;
     let media = media().await;
-    let supergraph = Supergraph::new(&[&accounts, &media]);
+    let supergraph = Supergraph::new(&[&accounts, &media]).await;
     let outcome = supergraph
         .query(r#"{ __typename user(id: "u1") { __typename name albums { __typename t: __typename title } } }"#)
         .await;
@@ -90,7 +90,7 @@ async fn typename_is_answered_at_every_level() {
 async fn aliases_including_one_field_twice_with_different_arguments() {
     let accounts = accounts().await;
     let media = media().await;
-    let supergraph = Supergraph::new(&[&accounts, &media]);
+    let supergraph = Supergraph::new(&[&accounts, &media]).await;
     let outcome = supergraph
         .query(
             r#"{
@@ -109,7 +109,7 @@ async fn aliases_including_one_field_twice_with_different_arguments() {
 async fn named_and_inline_fragments_are_merged() {
     let accounts = accounts().await;
     let media = media().await;
-    let supergraph = Supergraph::new(&[&accounts, &media]);
+    let supergraph = Supergraph::new(&[&accounts, &media]).await;
     let outcome = supergraph
         .query(
             r#"
@@ -129,7 +129,7 @@ async fn named_and_inline_fragments_are_merged() {
 async fn variables_reach_every_subgraph_that_needs_them() {
     let accounts = accounts().await;
     let media = media().await;
-    let supergraph = Supergraph::new(&[&accounts, &media]);
+    let supergraph = Supergraph::new(&[&accounts, &media]).await;
     let outcome = supergraph
         .request(
             "query Q($id: ID!, $size: Int!) { user(id: $id) { name avatar(size: $size) albums { cover(size: $size) } } }",
@@ -151,7 +151,7 @@ async fn variables_reach_every_subgraph_that_needs_them() {
 async fn skip_and_include_on_fields_and_fragments() {
     let accounts = accounts().await;
     let media = media().await;
-    let supergraph = Supergraph::new(&[&accounts, &media]);
+    let supergraph = Supergraph::new(&[&accounts, &media]).await;
     let query = r#"
         query($yes: Boolean!, $no: Boolean!) {
           user(id: "u1") {
@@ -183,7 +183,7 @@ async fn skip_and_include_on_fields_and_fragments() {
 async fn skipping_every_field_of_a_subgraph_skips_its_fetch() {
     let accounts = accounts().await;
     let media = media().await;
-    let supergraph = Supergraph::new(&[&accounts, &media]);
+    let supergraph = Supergraph::new(&[&accounts, &media]).await;
     let outcome = supergraph
         .request(
             r#"query($on: Boolean!) { user(id: "u2") { name albums @include(if: $on) { title } } }"#,
@@ -213,7 +213,7 @@ async fn skipping_every_field_of_a_subgraph_skips_its_fetch() {
 async fn variable_defaults_hold_with_and_without_the_variable_sent() {
     let accounts = accounts().await;
     let media = media().await;
-    let supergraph = Supergraph::new(&[&accounts, &media]);
+    let supergraph = Supergraph::new(&[&accounts, &media]).await;
     // `$t` and `$size` are nullable with defaults, used where non-null is
     // expected (`@include(if: Boolean!)`, `cover(size: Int!)`): valid only
     // while the subgraph operations declare the defaults too.
@@ -248,7 +248,7 @@ async fn variable_defaults_hold_with_and_without_the_variable_sent() {
 async fn subgraph_operations_declare_only_the_variables_they_use() {
     let accounts = accounts().await;
     let media = media().await;
-    let supergraph = Supergraph::new(&[&accounts, &media]);
+    let supergraph = Supergraph::new(&[&accounts, &media]).await;
     let outcome = supergraph
         .request(
             "query Q($id: ID!, $size: Int = 3) { user(id: $id) { name avatar(size: $size) } }",
@@ -272,7 +272,7 @@ async fn subgraph_operations_declare_only_the_variables_they_use() {
 async fn a_client_alias_named_like_a_key_field_does_not_clash_with_the_key() {
     let accounts = accounts().await;
     let media = media().await;
-    let supergraph = Supergraph::new(&[&accounts, &media]);
+    let supergraph = Supergraph::new(&[&accounts, &media]).await;
     // `id` is the client's name for `name`; the router needs the real `id`
     // (the key) from the same object for media.
     let outcome = supergraph

@@ -35,7 +35,7 @@ async fn overridden_field_is_resolved_by_the_new_owner_only() {
     )
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&billing, &payments]);
+    let supergraph = Supergraph::new(&[&billing, &payments]).await;
     let outcome = supergraph.query("{ invoices { number amount } }").await;
     outcome.assert_data(json!({ "invoices": [{ "number": "2024-1", "amount": 120 }, { "number": "2024-2", "amount": 80 }] }));
     for request in billing.requests() {
@@ -74,7 +74,7 @@ async fn override_on_an_interface_implementation() {
     .entities("Movie", json!([{ "id": "m1", "title": "Alien" }]))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&catalog, &films]);
+    let supergraph = Supergraph::new(&[&catalog, &films]).await;
     let outcome = supergraph.query("{ media { __typename id title } }").await;
     outcome.assert_data(json!({ "media": [
         { "__typename": "Book", "id": "b1", "title": "Dune" },
@@ -141,7 +141,7 @@ async fn moved(supergraph: &Supergraph, runs: usize) -> usize {
 #[tokio::test]
 async fn a_progressive_override_moves_its_share_of_requests() {
     let (billing, payments) = progressive("25").await;
-    let supergraph = Supergraph::new(&[&billing, &payments]);
+    let supergraph = Supergraph::new(&[&billing, &payments]).await;
     assert!(
         supergraph.sdl.contains(r#"overrideLabel: "percent(25)""#),
         "{}",
@@ -173,11 +173,11 @@ async fn a_progressive_override_moves_its_share_of_requests() {
 #[tokio::test]
 async fn a_progressive_override_at_0_and_100_percent_is_all_or_nothing() {
     let (billing, payments) = progressive("0").await;
-    let supergraph = Supergraph::new(&[&billing, &payments]);
+    let supergraph = Supergraph::new(&[&billing, &payments]).await;
     assert_eq!(moved(&supergraph, 50).await, 0);
     assert_eq!(payments.request_count(), 0);
     let (billing, payments) = progressive("100").await;
-    let supergraph = Supergraph::new(&[&billing, &payments]);
+    let supergraph = Supergraph::new(&[&billing, &payments]).await;
     assert_eq!(moved(&supergraph, 50).await, 50);
     assert!(
         billing

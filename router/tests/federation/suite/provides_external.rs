@@ -48,7 +48,7 @@ async fn reviews() -> crate::kit::Fixture {
 async fn provides_saves_the_entity_fetch() {
     let accounts = accounts().await;
     let reviews = reviews().await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph
         .query("{ reviews { body author { username } } }")
         .await;
@@ -68,7 +68,7 @@ async fn provides_saves_the_entity_fetch() {
 async fn fields_beyond_the_provided_ones_are_still_fetched() {
     let accounts = accounts().await;
     let reviews = reviews().await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph
         .query("{ reviews { author { username email } } }")
         .await;
@@ -84,7 +84,7 @@ async fn fields_beyond_the_provided_ones_are_still_fetched() {
 async fn external_field_is_resolved_by_its_owner_outside_provides() {
     let accounts = accounts().await;
     let reviews = reviews().await;
-    let supergraph = Supergraph::new(&[&accounts, &reviews]);
+    let supergraph = Supergraph::new(&[&accounts, &reviews]).await;
     let outcome = supergraph.query("{ topReviewer { username } }").await;
     outcome.assert_data(json!({ "topReviewer": { "username": "bob" } }));
     assert_eq!(accounts.entity_requests().len(), 1);

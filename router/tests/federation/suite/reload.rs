@@ -149,6 +149,7 @@ impl Router {
             config: Some(files.path("router.toml")),
             listen: None,
         })
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
         let engine = reloader.handle();
         let reloads = reloader

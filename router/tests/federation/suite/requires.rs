@@ -43,7 +43,7 @@ async fn requires_with_a_nested_selection_sends_the_nested_fields() {
     })
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&warehouse, &shipping]);
+    let supergraph = Supergraph::new(&[&warehouse, &shipping]).await;
     let outcome = supergraph
         .query("{ packages { label shippingCost } }")
         .await;
@@ -99,7 +99,7 @@ async fn requires_a_field_with_arguments() {
     })
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&pricing, &tax]);
+    let supergraph = Supergraph::new(&[&pricing, &tax]).await;
     let outcome = supergraph
         .query(r#"{ listings { usd: price(currency: "USD") vat } }"#)
         .await;
@@ -161,7 +161,7 @@ async fn requires_with_fragments_on_an_abstract_type() {
     })
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&posts, &storage]);
+    let supergraph = Supergraph::new(&[&posts, &storage]).await;
     let outcome = supergraph.query("{ posts { id storageCost } }").await;
     outcome.assert_data(json!({ "posts": [
         { "id": "p1", "storageCost": 10 },
@@ -225,7 +225,7 @@ async fn requires_chain_where_the_required_field_needs_its_own_fetches() {
     .resolve("Flight", "co2", |ctx| Ok(json!(ctx.get("fuel").as_i64().ok_or("no fuel")? * 2 + 1)))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&schedule, &routes, &fuel, &emissions]);
+    let supergraph = Supergraph::new(&[&schedule, &routes, &fuel, &emissions]).await;
     let outcome = supergraph.query("{ flights { number co2 } }").await;
     outcome.assert_data(
         json!({ "flights": [{ "number": "BA1", "co2": 3001 }, { "number": "AF2", "co2": 5401 }] }),
@@ -317,7 +317,7 @@ async fn weights() -> (
 #[tokio::test]
 async fn required_fields_with_other_arguments_than_the_clients_are_fetched_apart() {
     let (inventory, shipping, customs) = weights().await;
-    let supergraph = Supergraph::new(&[&inventory, &shipping, &customs]);
+    let supergraph = Supergraph::new(&[&inventory, &shipping, &customs]).await;
     let outcome = supergraph
         .query("{ products { id weight(unit: G) shippingCost declared } }")
         .await;
@@ -402,7 +402,7 @@ async fn requires_inside_type_conditions_waits_for_fields_from_a_third_subgraph(
     })
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&posts, &images, &storage]);
+    let supergraph = Supergraph::new(&[&posts, &images, &storage]).await;
     let outcome = supergraph.query("{ posts { id storageCost } }").await;
     outcome.assert_data(json!({ "posts": [
         { "id": "p1", "storageCost": 10 },
@@ -461,7 +461,7 @@ async fn a_required_field_without_arguments_beside_the_clients_with_arguments() 
     })
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&inventory, &shipping]);
+    let supergraph = Supergraph::new(&[&inventory, &shipping]).await;
     // The client's `weight` is in kilograms; the requirement is in grams.
     let outcome = supergraph
         .query("{ products { weight(unit: KG) shippingCost } }")

@@ -51,7 +51,7 @@ async fn geo() -> Fixture {
 async fn shareable_field_is_taken_from_the_subgraph_already_fetched() {
     let places = places().await;
     let geo = geo().await;
-    let supergraph = Supergraph::new(&[&places, &geo]);
+    let supergraph = Supergraph::new(&[&places, &geo]).await;
     let outcome = supergraph
         .query(r#"{ location(id: "l1") { name country } }"#)
         .await;
@@ -73,7 +73,7 @@ async fn shareable_field_is_taken_from_the_subgraph_already_fetched() {
 async fn shareable_root_field_is_fetched_once() {
     let places = places().await;
     let geo = geo().await;
-    let supergraph = Supergraph::new(&[&places, &geo]);
+    let supergraph = Supergraph::new(&[&places, &geo]).await;
     let outcome = supergraph.query("{ version }").await;
     outcome.assert_data(json!({ "version": "v1" }));
     assert_eq!(places.request_count() + geo.request_count(), 1);
@@ -83,7 +83,7 @@ async fn shareable_root_field_is_fetched_once() {
 async fn shareable_root_field_joins_the_fetch_of_another_root_field() {
     let places = places().await;
     let geo = geo().await;
-    let supergraph = Supergraph::new(&[&places, &geo]);
+    let supergraph = Supergraph::new(&[&places, &geo]).await;
     let outcome = supergraph
         .query(r#"{ version location(id: "l1") { country } }"#)
         .await;

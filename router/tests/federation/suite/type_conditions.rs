@@ -56,7 +56,7 @@ async fn music() -> Fixture {
 async fn union_members_a_subgraph_does_not_have_there_are_left_out() {
     let media = media().await;
     let music = music().await;
-    let supergraph = Supergraph::new(&[&media, &music]);
+    let supergraph = Supergraph::new(&[&media, &music]).await;
     let outcome = supergraph
         .query("{ media { __typename ... on Song { id length } ... on Book { title } ... on Movie { title } } }")
         .await;
@@ -140,7 +140,7 @@ async fn an_interface_condition_is_expanded_where_the_type_does_not_implement_it
     let people = people().await;
     let directory = directory().await;
     let legacy = legacy().await;
-    let supergraph = Supergraph::new(&[&people, &directory, &legacy]);
+    let supergraph = Supergraph::new(&[&people, &directory, &legacy]).await;
     let outcome = supergraph
         .query("{ staff { email ... on Node { id } ... on User { name } } }")
         .await;
@@ -163,7 +163,7 @@ async fn an_interface_condition_is_expanded_where_the_type_does_not_implement_it
 async fn a_fragment_on_a_type_that_cannot_occur_in_that_subgraph_is_left_out() {
     let media = media().await;
     let music = music().await;
-    let supergraph = Supergraph::new(&[&media, &music]);
+    let supergraph = Supergraph::new(&[&media, &music]).await;
     // `media` knows `Song`, but never as a `Media`.
     let outcome = supergraph
         .query("{ media { ... on Song { title } ... on Movie { id } } song { ... on Song { length } } }")
@@ -220,7 +220,7 @@ async fn registry() -> Fixture {
 async fn one_response_name_with_two_types_in_a_subgraph_is_aliased_and_mapped_back() {
     let garage = garage().await;
     let registry = registry().await;
-    let supergraph = Supergraph::new(&[&garage, &registry]);
+    let supergraph = Supergraph::new(&[&garage, &registry]).await;
     let outcome = supergraph
         .query(
             "{ vehicles { ... on Car { id wheels owner { name } } ... on Boat { id length owner { name } } } }",

@@ -27,7 +27,7 @@ async fn output_enum_values_from_each_subgraph_are_all_accepted() {
     .root("bestSeller", json!("POP"))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&radio, &store]);
+    let supergraph = Supergraph::new(&[&radio, &store]).await;
     let outcome = supergraph.query("{ onAir bestSeller }").await;
     outcome.assert_data(json!({ "onAir": "JAZZ", "bestSeller": "POP" }));
 }
@@ -55,7 +55,7 @@ async fn input_enum_keeps_only_the_values_every_subgraph_accepts() {
     .root_with_args("shops", json!({ "order": "DESC" }), json!(["y", "b"]))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&radio, &store]);
+    let supergraph = Supergraph::new(&[&radio, &store]).await;
     let outcome = supergraph
         .request(
             "query($o: Order!) { stations(order: $o) shops(order: DESC) }",
@@ -111,7 +111,7 @@ async fn input_object_keeps_only_the_fields_every_subgraph_accepts() {
     })
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&events, &tickets]);
+    let supergraph = Supergraph::new(&[&events, &tickets]).await;
     let outcome = supergraph
         .request(
             "query($w: Window!) { events(window: $w) tickets(window: { from: 3, to: 10 }) }",
@@ -157,7 +157,7 @@ async fn value_type_shared_by_several_subgraphs_is_resolved_where_it_is_returned
     )
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&locations, &weather]);
+    let supergraph = Supergraph::new(&[&locations, &weather]).await;
     let outcome = supergraph
         .query("{ office { lat lng } storms { name eye { lat lng } } }")
         .await;

@@ -45,7 +45,7 @@ type Query @join__type(graph: AGES) @join__type(graph: NAMES) {
 #[tokio::test]
 async fn a_shared_root_field_is_fetched_from_each_subgraph_that_has_part_of_it() {
     let (names, ages) = accounts_split().await;
-    let supergraph = Supergraph::from_apollo(&[&names, &ages], ACCOUNTS);
+    let supergraph = Supergraph::from_apollo(&[&names, &ages], ACCOUNTS).await;
     let outcome = supergraph.query("{ me { login name age } }").await;
     outcome.assert_data(json!({ "me": { "login": "ada", "name": "Ada", "age": 36 } }));
     assert_eq!(names.request_count(), 1);
@@ -56,7 +56,7 @@ async fn a_shared_root_field_is_fetched_from_each_subgraph_that_has_part_of_it()
 #[tokio::test]
 async fn fields_one_subgraph_has_all_of_need_one_fetch() {
     let (names, ages) = accounts_split().await;
-    let supergraph = Supergraph::from_apollo(&[&names, &ages], ACCOUNTS);
+    let supergraph = Supergraph::from_apollo(&[&names, &ages], ACCOUNTS).await;
     let outcome = supergraph.query("{ me { login age } }").await;
     outcome.assert_data(json!({ "me": { "login": "ada", "age": 36 } }));
     assert_eq!(names.request_count(), 0);
@@ -111,7 +111,8 @@ async fn nested_value_types_under_a_shared_root_field_are_fetched_in_parallel() 
           catalog: Catalog!
         }
         "#,
-    );
+    )
+    .await;
     let outcome = supergraph
         .query("{ catalog { title items { label cents } } }")
         .await;
@@ -189,7 +190,7 @@ type Query @join__type(graph: CATALOG) @join__type(graph: SIZES) {
 #[tokio::test]
 async fn a_value_type_field_elsewhere_is_fetched_through_the_parent_entitys_key() {
     let (catalog, sizes) = products_with_split_details().await;
-    let supergraph = Supergraph::from_apollo(&[&catalog, &sizes], PRODUCTS);
+    let supergraph = Supergraph::from_apollo(&[&catalog, &sizes], PRODUCTS).await;
     let outcome = supergraph
         .query("{ topProducts { details { color size } } }")
         .await;
@@ -261,7 +262,8 @@ async fn a_value_type_under_a_type_condition_keeps_the_condition_on_the_way_back
           items: [Item!]! @join__field(graph: SHOP)
         }
         "#,
-    );
+    )
+    .await;
     let outcome = supergraph
         .query("{ items { id ... on Shoe { fit { width length } } } }")
         .await;
@@ -327,7 +329,8 @@ async fn a_shared_root_field_is_preferred_to_an_entity_jump_that_adds_a_step() {
           me: Account!
         }
         "#,
-    );
+    )
+    .await;
     let outcome = supergraph.query("{ me { profile { bio avatar } } }").await;
     outcome.assert_data(json!({ "me": { "profile": { "bio": "hi", "avatar": "a.png" } } }));
     assert!(
@@ -341,7 +344,7 @@ async fn a_shared_root_field_is_preferred_to_an_entity_jump_that_adds_a_step() {
 #[tokio::test]
 async fn the_way_back_keeps_aliases_fragments_and_conditions() {
     let (names, ages) = accounts_split().await;
-    let supergraph = Supergraph::from_apollo(&[&names, &ages], ACCOUNTS);
+    let supergraph = Supergraph::from_apollo(&[&names, &ages], ACCOUNTS).await;
     let query = "query($withAge: Boolean = true) { ... on Query { who: me { name age @include(if: $withAge) } } }";
     let outcome = supergraph.request(query, json!({})).await;
     outcome.assert_data(json!({ "who": { "name": "Ada", "age": 36 } }));
@@ -377,7 +380,8 @@ async fn a_value_type_spread_over_three_subgraphs_is_fetched_from_all_three_at_o
           me: Account
         }
         "#,
-    );
+    )
+    .await;
     let outcome = supergraph.query("{ me { city name age } }").await;
     outcome.assert_data(json!({ "me": { "city": "London", "name": "Ada", "age": 36 } }));
     for fixture in [&names, &ages, &cities] {
@@ -389,7 +393,7 @@ async fn a_value_type_spread_over_three_subgraphs_is_fetched_from_all_three_at_o
 #[tokio::test]
 async fn a_key_selected_for_the_way_back_does_not_clash_with_a_client_alias_above() {
     let (catalog, sizes) = products_with_split_details().await;
-    let supergraph = Supergraph::from_apollo(&[&catalog, &sizes], PRODUCTS);
+    let supergraph = Supergraph::from_apollo(&[&catalog, &sizes], PRODUCTS).await;
     // The client calls `details` `id`, one level above where `size` is
     // missing: the key `id` the way back needs sits beside that alias.
     let outcome = supergraph

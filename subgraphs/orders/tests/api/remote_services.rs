@@ -204,7 +204,11 @@ async fn calls_go_to_a_replica_that_answers(backend: Backend) {
         vec![dead, services.inventory_url.clone()],
         Duration::from_secs(5),
     );
-    let stock = HttpStock::new(Subgraph::connect("inventory", &endpoint, client).unwrap());
+    let stock = HttpStock::new(
+        Subgraph::connect("inventory", &endpoint, client)
+            .await
+            .unwrap(),
+    );
     let product = given_stock(&services, 20).await;
     for _ in 0..20 {
         let order = new_order();
@@ -244,7 +248,11 @@ async fn a_stalled_replica_costs_a_try_not_the_call(backend: Backend) {
     let client = upstream::Upstream::default_client().unwrap();
     let timeout = Duration::from_secs(3);
     let endpoint = Endpoint::replicas(vec![stalled_url, services.inventory_url.clone()], timeout);
-    let stock = HttpStock::new(Subgraph::connect("inventory", &endpoint, client).unwrap());
+    let stock = HttpStock::new(
+        Subgraph::connect("inventory", &endpoint, client)
+            .await
+            .unwrap(),
+    );
     let product = given_stock(&services, 10).await;
     for _ in 0..10 {
         let started = std::time::Instant::now();

@@ -1,8 +1,8 @@
-//! Where an upstream's endpoints come from besides a fixed list: a file
-//! that lists them, one URL a line (`#` starts a comment), watched for
-//! changes. A change takes effect at once; a file that cannot be read, or
-//! lists nothing or something invalid, keeps the last good set (and says
-//! so in the log). At start-up the file must be good.
+//! Endpoints from a file that lists them, one URL a line (`#` starts a
+//! comment), watched for changes. A change takes effect at once; a file
+//! that cannot be read, or lists nothing or something invalid, keeps the
+//! last good set (and says so in the log). At start-up the file must be
+//! good.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
