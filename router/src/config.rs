@@ -81,6 +81,18 @@ impl Default for TrafficConfig {
     }
 }
 
+/// One subgraph's own traffic policies: each section given replaces the
+/// `[traffic]` section of that name as a whole (keys left out take their
+/// defaults, not the `[traffic]` values), so one table says all of it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrafficOverrides {
+    pub retry: Option<upstream::RetryConfig>,
+    pub breaker: Option<upstream::BreakerConfig>,
+    pub outlier: Option<upstream::OutlierConfig>,
+    pub health_check: Option<upstream::HealthCheckConfig>,
+}
+
 impl TrafficConfig {
     /// The policies every subgraph's upstream runs with.
     pub fn policy(&self) -> upstream::TrafficPolicy {
@@ -94,7 +106,7 @@ impl TrafficConfig {
 }
 
 /// Settings of one subgraph.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SubgraphConfig {
     /// Replaces the URL the supergraph names.
@@ -110,6 +122,9 @@ pub struct SubgraphConfig {
     pub discovery: Option<upstream::DnsDiscovery>,
     /// Replaces the default `timeout_ms`.
     pub timeout_ms: Option<u64>,
+    /// Replaces sections of `[traffic]` for this subgraph
+    /// (`[subgraphs.<name>.traffic.retry]`, ...).
+    pub traffic: TrafficOverrides,
 }
 
 impl Default for RouterConfig {
@@ -178,6 +193,27 @@ impl RouterConfig {
         }
     }
 
+    /// The policies of `subgraph`'s upstream: `[traffic]`, with the
+    /// sections its own `traffic` table gives.
+    pub fn policy_for(&self, subgraph: &str) -> upstream::TrafficPolicy {
+        let mut policy = self.traffic.policy();
+        if let Some(own) = self.subgraphs.get(subgraph).map(|s| &s.traffic) {
+            if let Some(retry) = &own.retry {
+                policy.retry = retry.clone();
+            }
+            if let Some(breaker) = &own.breaker {
+                policy.breaker = breaker.clone();
+            }
+            if let Some(outlier) = &own.outlier {
+                policy.outlier = outlier.clone();
+            }
+            if let Some(health_check) = &own.health_check {
+                policy.health_check = health_check.clone();
+            }
+        }
+        policy
+    }
+
     /// The timeout for requests to `subgraph`.
     pub fn timeout_for(&self, subgraph: &str) -> Duration {
         let ms = self
@@ -217,6 +253,9 @@ impl RouterConfig {
                     "subgraphs.{name} sets more than one of url, endpoints, endpoints_file and discovery"
                 ));
             }
+            self.policy_for(name)
+                .check()
+                .map_err(|message| format!("subgraphs.{name}.traffic.{message}"))?;
             if let Some(dns) = &subgraph.discovery {
                 dns.check()
                     .map_err(|message| format!("subgraphs.{name}.discovery: {message}"))?;
@@ -384,6 +423,50 @@ mod tests {
             config.discovery_for("products", "http://products/graphql"),
             upstream::Discovery::Static(vec!["http://products/graphql".into()])
         );
+    }
+
+    #[test]
+    fn a_subgraph_s_own_traffic_sections_replace_the_shared_ones() {
+        let config = RouterConfig::from_toml(
+            r#"
+            [traffic.retry]
+            attempts = 4
+            [traffic.breaker]
+            min_requests = 50
+            [subgraphs.payments.traffic.retry]
+            attempts = 1
+            "#,
+        )
+        .unwrap();
+        let payments = config.policy_for("payments");
+        assert_eq!(payments.retry.attempts, 1);
+        assert_eq!(
+            payments.retry.budget_percent,
+            upstream::RetryConfig::default().budget_percent,
+            "a section given replaces the shared one whole"
+        );
+        assert_eq!(
+            payments.breaker.min_requests, 50,
+            "sections not given are shared"
+        );
+        assert_eq!(config.policy_for("inventory").retry.attempts, 4);
+
+        let err = RouterConfig::from_toml(
+            "[subgraphs.a.traffic.retry]
+attempts = 0",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("subgraphs.a.traffic.retry.attempts"),
+            "{err}"
+        );
+        let err = RouterConfig::from_toml(
+            "[subgraphs.a.traffic]
+deadline_ms = 5",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("deadline_ms"), "{err}");
     }
 
     #[test]

@@ -97,7 +97,6 @@ impl HttpTransport {
         client: reqwest::Client,
         previous: &HashMap<String, SubgraphUpstream, foldhash::fast::RandomState>,
     ) -> Result<Self, TransportBuildError> {
-        let policy = config.traffic.policy();
         let mut upstreams = HashMap::default();
         for subgraph in subgraphs {
             let settings = UpstreamSettings::of(config, subgraph);
@@ -122,7 +121,7 @@ impl HttpTransport {
                 &subgraph.name,
                 &config.discovery_for(&subgraph.name, &subgraph.url),
                 config.timeout_for(&subgraph.name),
-                &policy,
+                &config.policy_for(&subgraph.name),
                 client.clone(),
             )
             .await?;

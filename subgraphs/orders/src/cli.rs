@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use events::settings::BrokerSettings;
 use subgraph_kit::cli::{self, Command, RunError};
-use upstream::DnsDiscovery;
+use upstream::{DnsDiscovery, TrafficPolicy};
 
 use crate::app::{self, CheckoutSettings, Endpoint, Services, Settings};
 use crate::catalog::DEFAULT_PRODUCTS_URL;
@@ -58,6 +58,12 @@ pub struct Cli {
     /// system's (/etc/resolv.conf).
     #[arg(long, env = "ORDERS_DNS_NAMESERVER")]
     pub dns_nameserver: Option<std::net::SocketAddr>,
+    /// A TOML file with the policies of the calls to products, inventory and
+    /// payments: the tables of the router's `[traffic]` (`[retry]`,
+    /// `[breaker]`, `[outlier]`, `[health_check]`), each key optional,
+    /// unknown keys refused; without it, the defaults.
+    #[arg(long, env = "ORDERS_TRAFFIC_FILE", value_parser = read_traffic_file)]
+    pub traffic_file: Option<TrafficPolicy>,
     /// How long one call to inventory or payments may take, in milliseconds.
     #[arg(long, env = "ORDERS_CALL_TIMEOUT_MS", default_value_t = 10000)]
     pub call_timeout_ms: u64,
@@ -81,6 +87,16 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Reads and checks the policies `--traffic-file` names.
+fn read_traffic_file(path: &str) -> Result<TrafficPolicy, String> {
+    let text = std::fs::read_to_string(path).map_err(|err| format!("cannot read {path}: {err}"))?;
+    let policy: TrafficPolicy = toml::from_str(&text).map_err(|err| format!("{path}: {err}"))?;
+    policy
+        .check()
+        .map_err(|message| format!("{path}: {message}"))?;
+    Ok(policy)
+}
+
 impl Cli {
     /// Another service's replicas: listed, or from DNS when a name is given.
     fn endpoint(&self, urls: &[String], dns: &Option<DnsDiscovery>, timeout_ms: u64) -> Endpoint {
@@ -96,6 +112,7 @@ impl Cli {
             ),
             None => Endpoint::replicas(urls.to_vec(), timeout),
         }
+        .with_policy(self.traffic_file.clone().unwrap_or_default())
     }
 
     pub fn settings(&self) -> Settings {
@@ -149,6 +166,34 @@ mod tests {
     use upstream::Discovery;
 
     use super::*;
+
+    #[test]
+    fn the_calls_policies_come_from_a_traffic_file() {
+        let dir = std::env::temp_dir().join(format!("orders-traffic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("traffic.toml");
+        std::fs::write(&file, "[retry]\nattempts = 5\n[breaker]\nenabled = false\n").unwrap();
+        let cli =
+            Cli::try_parse_from(["orders", "--traffic-file", file.to_str().unwrap()]).unwrap();
+        let services = cli.settings().services;
+        for endpoint in [&services.catalog, &services.inventory, &services.payments] {
+            assert_eq!(endpoint.policy.retry.attempts, 5);
+            assert!(!endpoint.policy.breaker.enabled);
+            assert_eq!(endpoint.policy.outlier, upstream::OutlierConfig::default());
+        }
+        let defaults = Cli::try_parse_from(["orders"]).unwrap().settings().services;
+        assert_eq!(defaults.inventory.policy, TrafficPolicy::default());
+
+        std::fs::write(&file, "[retry]\ntries = 5\n").unwrap();
+        let err =
+            Cli::try_parse_from(["orders", "--traffic-file", file.to_str().unwrap()]).unwrap_err();
+        assert!(err.to_string().contains("tries"), "{err}");
+        std::fs::write(&file, "[retry]\nattempts = 0\n").unwrap();
+        let err =
+            Cli::try_parse_from(["orders", "--traffic-file", file.to_str().unwrap()]).unwrap_err();
+        assert!(err.to_string().contains("retry.attempts"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn a_service_s_replicas_can_come_from_dns() {

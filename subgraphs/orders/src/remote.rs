@@ -55,6 +55,8 @@ pub struct Endpoint {
     pub discovery: Discovery,
     /// Upper bound for one call, connecting and its retries included.
     pub timeout: Duration,
+    /// Retries, breaker, ejection and health checks of the calls.
+    pub policy: TrafficPolicy,
 }
 
 impl Endpoint {
@@ -67,6 +69,7 @@ impl Endpoint {
         Endpoint {
             discovery: Discovery::Static(urls),
             timeout,
+            policy: TrafficPolicy::default(),
         }
     }
 
@@ -75,7 +78,13 @@ impl Endpoint {
         Endpoint {
             discovery: Discovery::Dns(dns),
             timeout,
+            policy: TrafficPolicy::default(),
         }
+    }
+
+    /// The same replicas, called with `policy`.
+    pub fn with_policy(self, policy: TrafficPolicy) -> Self {
+        Endpoint { policy, ..self }
     }
 }
 
@@ -109,12 +118,12 @@ impl Subgraph {
         endpoint: &Endpoint,
         client: reqwest::Client,
     ) -> Result<Self, BuildError> {
-        let policy = TrafficPolicy::default();
+        let policy = &endpoint.policy;
         let upstream = Upstream::discover(
             service,
             &endpoint.discovery,
             try_timeout(endpoint.timeout, policy.retry.attempts),
-            &policy,
+            policy,
             client,
         )
         .await?;
