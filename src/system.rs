@@ -252,31 +252,8 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
     let engine = router::engine::Engine::over_http(&supergraph, &router_config)
         .await
         .map_err(|e| SystemError::Router(e.to_string()))?;
-    let router_listener = tokio::net::TcpListener::bind(settings.router_listen)
-        .await
-        .map_err(|source| SystemError::RouterBind {
-            addr: settings.router_listen,
-            source,
-        })?;
-    let router_addr = router_listener
-        .local_addr()
-        .map_err(|source| SystemError::RouterBind {
-            addr: settings.router_listen,
-            source,
-        })?;
-
-    let admin_listener = tokio::net::TcpListener::bind(settings.admin_listen)
-        .await
-        .map_err(|source| SystemError::RouterBind {
-            addr: settings.admin_listen,
-            source,
-        })?;
-    let admin_addr = admin_listener
-        .local_addr()
-        .map_err(|source| SystemError::RouterBind {
-            addr: settings.admin_listen,
-            source,
-        })?;
+    let (router_listener, router_addr) = bind_router(settings.router_listen).await?;
+    let (admin_listener, admin_addr) = bind_router(settings.admin_listen).await?;
 
     let engine = router::reload::EngineHandle::from(std::sync::Arc::new(engine));
     let admin_engine = engine.clone();
@@ -355,6 +332,20 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
         .await?;
     }
     Ok(system)
+}
+
+/// A listener of the router's (the graph or the admin view) and the address it got.
+async fn bind_router(
+    addr: SocketAddr,
+) -> Result<(tokio::net::TcpListener, SocketAddr), SystemError> {
+    let bound = async {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        Ok((listener, local))
+    };
+    bound
+        .await
+        .map_err(|source| SystemError::RouterBind { addr, source })
 }
 
 async fn open<T>(
