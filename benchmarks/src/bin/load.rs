@@ -233,16 +233,8 @@ async fn main() -> anyhow::Result<()> {
         }
         if args.replica_row {
             // Three replicas of every subgraph, each its own replay server.
-            let mut replicated = Vec::new();
-            for (name, url) in running.endpoints() {
-                let mut urls = Vec::new();
-                for _ in 0..3 {
-                    let replay = Replay::start(client.clone(), url.clone()).await?;
-                    urls.push(replay.url.clone());
-                    replica_replays.push(replay);
-                }
-                replicated.push((name.to_owned(), urls));
-            }
+            let (replicated, servers) = replay_replicas(&client, &running, 3).await?;
+            replica_replays.extend(servers.into_iter().flatten());
             variants.push(Variant::new(
                 "router, replayed subgraphs x3 replicas",
                 true,
@@ -336,22 +328,7 @@ async fn main() -> anyhow::Result<()> {
 
     // 5. Three replicas of every subgraph, one of each killed halfway.
     if args.replay_rows && args.killed_replica_rows {
-        let mut killed = Vec::new();
-        let mut survivors = Vec::new();
-        let mut replicated = Vec::new();
-        for (name, url) in running.endpoints() {
-            let mut urls = Vec::new();
-            for n in 0..3 {
-                let replay = Replay::start(client.clone(), url.clone()).await?;
-                urls.push(replay.url.clone());
-                if n == 0 {
-                    killed.push(replay)
-                } else {
-                    survivors.push(replay)
-                }
-            }
-            replicated.push((name.to_owned(), urls));
-        }
+        let (replicated, servers) = replay_replicas(&client, &running, 3).await?;
         let mut router = RouterProcess::spawn(
             &router_bin,
             &supergraph_path,
@@ -374,7 +351,8 @@ async fn main() -> anyhow::Result<()> {
             move || fetch()
         })
         .await?;
-        for replay in &killed {
+        // The first replica of every subgraph dies.
+        for replay in servers.iter().filter_map(|replicas| replicas.first()) {
             replay.kill();
         }
         let after = measure(
@@ -394,7 +372,7 @@ async fn main() -> anyhow::Result<()> {
             rows.push(row);
         }
         drop(router);
-        drop(survivors);
+        drop(servers);
     }
 
     // 6. Directly against the subgraphs.
@@ -452,6 +430,29 @@ async fn main() -> anyhow::Result<()> {
     drop(replays);
     running.shutdown().await.context("stopping the services")?;
     Ok(())
+}
+
+/// `n` replay servers for every subgraph of `running`: the router's
+/// `endpoints` per subgraph, and the servers, grouped by subgraph.
+async fn replay_replicas(
+    client: &reqwest::Client,
+    running: &system::RunningSystem,
+    n: usize,
+) -> anyhow::Result<(Vec<(String, Vec<String>)>, Vec<Vec<Replay>>)> {
+    let mut endpoints = Vec::new();
+    let mut servers = Vec::new();
+    for (name, url) in running.endpoints() {
+        let mut replicas = Vec::with_capacity(n);
+        for _ in 0..n {
+            replicas.push(Replay::start(client.clone(), url.clone()).await?);
+        }
+        endpoints.push((
+            name.to_owned(),
+            replicas.iter().map(|r| r.url.clone()).collect(),
+        ));
+        servers.push(replicas);
+    }
+    Ok((endpoints, servers))
 }
 
 /// One client query: its response size, or an error when it failed or
