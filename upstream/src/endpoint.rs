@@ -166,7 +166,8 @@ impl Pool {
     }
 
     /// Whether a failure of `url` is that endpoint's own trouble, already
-    /// dealt with: it is out of rotation (ejected or removed) while another
+    /// dealt with: it is out of rotation (ejected, failing its health
+    /// checks, or removed) while another
     /// endpoint takes traffic. Such failures (the calls in flight when a
     /// replica died, say) say nothing about the service as a whole.
     pub(crate) fn isolates(&self, url: &str) -> bool {
@@ -174,9 +175,10 @@ impl Pool {
         let mut isolated = true; // a removed endpoint is no longer listed
         let mut another_available = false;
         for endpoint in lock(&self.endpoints).iter() {
-            let out = lock(&endpoint.health)
-                .ejected_until
-                .is_some_and(|until| until > now);
+            let out = endpoint.is_unhealthy()
+                || lock(&endpoint.health)
+                    .ejected_until
+                    .is_some_and(|until| until > now);
             if &*endpoint.url == url {
                 isolated = out;
             } else if !out {
