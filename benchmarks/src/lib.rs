@@ -1,5 +1,7 @@
 //! Benchmarks (see the binaries in src/bin), and what they share.
 
+pub mod callgrind;
+
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 

@@ -18,6 +18,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
+use benchmarks::callgrind::Callgrind;
 use benchmarks::gql;
 use clap::Parser;
 use router::compose::{SubgraphSource, compose};
@@ -75,6 +76,12 @@ struct Args {
     /// each halfway: req/s and failed queries before and after.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     killed_replica_rows: bool,
+    /// Run each router under valgrind's callgrind and report the
+    /// instructions it executed per measured request: a count, repeatable
+    /// on a busy machine, for comparing two router builds (about 50 times
+    /// slower: use a few hundred --requests and pick rows with the flags).
+    #[arg(long)]
+    callgrind: bool,
     /// The router binary; default: <workspace>/target/release/router.
     #[arg(long)]
     router_bin: Option<PathBuf>,
@@ -278,6 +285,7 @@ async fn main() -> anyhow::Result<()> {
             index,
             dedup,
             &overrides,
+            args.callgrind,
         )?;
         router.wait_ready(&client).await?;
         let url = format!("http://{}/graphql", router.addr);
@@ -301,7 +309,7 @@ async fn main() -> anyhow::Result<()> {
         );
 
         let fetch = checked_fetch(client.clone(), url.clone(), body.clone());
-        let stats = measure(&args, concurrency, Some(router.pid()), fetch).await?;
+        let stats = measure(&args, concurrency, Some(&router), fetch).await?;
         let peak_kb = vm_hwm_kb(router.pid());
         let mut row = Row::new(label, stats, clk_tck, peak_kb);
         row.concurrency = concurrency;
@@ -336,6 +344,7 @@ async fn main() -> anyhow::Result<()> {
             99,
             true,
             &replicated,
+            args.callgrind,
         )?;
         router.wait_ready(&client).await?;
         let url = format!("http://{}/graphql", router.addr);
@@ -346,7 +355,7 @@ async fn main() -> anyhow::Result<()> {
             duration_secs: args.duration_secs.div_ceil(2),
             ..args.clone()
         };
-        let before = measure(&half, args.concurrency, Some(router.pid()), {
+        let before = measure(&half, args.concurrency, Some(&router), {
             let fetch = fetch.clone();
             move || fetch()
         })
@@ -358,7 +367,7 @@ async fn main() -> anyhow::Result<()> {
         let after = measure(
             &Args { warmup: 0, ..half },
             args.concurrency,
-            Some(router.pid()),
+            Some(&router),
             move || fetch(),
         )
         .await?;
@@ -599,6 +608,8 @@ struct RouterProcess {
     child: Child,
     addr: SocketAddr,
     log: PathBuf,
+    /// Counting its instructions (`--callgrind`).
+    callgrind: Option<Callgrind>,
 }
 
 impl RouterProcess {
@@ -611,6 +622,7 @@ impl RouterProcess {
         index: usize,
         dedup: bool,
         urls: &[(String, Vec<String>)],
+        callgrind: bool,
     ) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
@@ -629,7 +641,14 @@ impl RouterProcess {
         }
         std::fs::write(&config, text)?;
         let log = dir.join(format!("router-{index}.log"));
-        let child = Command::new(bin)
+        let callgrind = callgrind
+            .then(|| Callgrind::new(dir, &format!("router-{index}.callgrind")))
+            .transpose()?;
+        let mut command = match &callgrind {
+            Some(callgrind) => callgrind.command(bin),
+            None => Command::new(bin),
+        };
+        let child = command
             .arg("--supergraph")
             .arg(supergraph)
             .arg("--listen")
@@ -643,7 +662,12 @@ impl RouterProcess {
             .stderr(std::fs::File::create(&log)?)
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
-        Ok(RouterProcess { child, addr, log })
+        Ok(RouterProcess {
+            child,
+            addr,
+            log,
+            callgrind,
+        })
     }
 
     fn pid(&self) -> u32 {
@@ -1140,6 +1164,8 @@ struct Stats {
     router_ticks: Option<u64>,
     /// CPU ticks of this process (load client + the four services).
     self_ticks: u64,
+    /// Instructions the router executed over the measured run (`--callgrind`).
+    router_instructions: Option<u64>,
 }
 
 /// Warm-up, then the measured run: `concurrency` workers share the request
@@ -1147,7 +1173,7 @@ struct Stats {
 async fn measure<F, Fut>(
     args: &Args,
     concurrency: usize,
-    router_pid: Option<u32>,
+    router: Option<&RouterProcess>,
     fetch: F,
 ) -> anyhow::Result<Stats>
 where
@@ -1166,6 +1192,11 @@ where
         );
     }
 
+    let router_pid = router.map(RouterProcess::pid);
+    let counting = router.and_then(|r| Some((r.callgrind.as_ref()?, r.pid())));
+    if let Some((callgrind, pid)) = counting {
+        callgrind.zero(pid)?;
+    }
     let router_before = router_pid.map(cpu_ticks).transpose()?;
     let self_before = cpu_ticks(std::process::id())?;
     let mut run = drive(
@@ -1178,6 +1209,9 @@ where
     run.self_ticks = cpu_ticks(std::process::id())? - self_before;
     if let (Some(pid), Some(before)) = (router_pid, router_before) {
         run.router_ticks = Some(cpu_ticks(pid)? - before);
+    }
+    if let Some((callgrind, pid)) = counting {
+        run.router_instructions = Some(callgrind.collected(pid)?);
     }
     Ok(run)
 }
@@ -1224,6 +1258,7 @@ where
         bytes_per_request: 0.0,
         router_ticks: None,
         self_ticks: 0,
+        router_instructions: None,
     };
     let mut bytes = 0usize;
     while let Some(joined) = workers.join_next().await {
@@ -1262,6 +1297,8 @@ struct Row {
     mean_ms: f64,
     bytes_per_request: f64,
     router_cpu_us_per_req: Option<f64>,
+    /// Thousands of instructions the router executed per request (`--callgrind`).
+    router_kinstr_per_req: Option<f64>,
     self_cpu_us_per_req: f64,
     router_peak_rss_kb: Option<u64>,
     /// Clients driving the row.
@@ -1288,6 +1325,7 @@ impl Row {
             mean_ms: mean,
             bytes_per_request: stats.bytes_per_request,
             router_cpu_us_per_req: stats.router_ticks.map(per_req_us),
+            router_kinstr_per_req: stats.router_instructions.map(|i| i as f64 / 1000.0 / n),
             self_cpu_us_per_req: per_req_us(stats.self_ticks),
             router_peak_rss_kb: router_peak_kb,
             concurrency: 0,
@@ -1306,6 +1344,7 @@ impl Row {
             "latency_ms": { "p50": self.p50_ms, "p99": self.p99_ms, "mean": self.mean_ms },
             "bytes_per_request": self.bytes_per_request,
             "router_cpu_us_per_request": self.router_cpu_us_per_req,
+            "router_instructions_per_request": self.router_kinstr_per_req.map(|k| k * 1000.0),
             "bench_process_cpu_us_per_request": self.self_cpu_us_per_req,
             "router_peak_rss_kb": self.router_peak_rss_kb,
             "concurrency": self.concurrency,
@@ -1360,6 +1399,20 @@ fn print_table(rows: &[Row], args: &Args, clk: ClockTicks) {
         );
         if let Some(err) = &row.first_error {
             println!("    first error: {err}");
+        }
+    }
+    let counted: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.router_kinstr_per_req.is_some())
+        .collect();
+    if !counted.is_empty() {
+        println!("\nrouter instructions per request, counted by callgrind (repeatable):");
+        for row in counted {
+            println!(
+                "{:<40} {:>12.0} k",
+                row.label,
+                row.router_kinstr_per_req.unwrap_or_default()
+            );
         }
     }
     println!(
