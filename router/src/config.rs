@@ -46,6 +46,8 @@ pub struct RouterConfig {
     pub plan_timeout_ms: u64,
     /// Largest accepted request body.
     pub max_request_bytes: usize,
+    /// What one operation may ask for (`[limits]`).
+    pub limits: crate::pipeline::limits::LimitsConfig,
     /// Per-subgraph overrides, by the subgraph's name in the supergraph.
     pub subgraphs: BTreeMap<String, SubgraphConfig>,
     /// How requests travel to subgraphs.
@@ -138,6 +140,7 @@ impl Default for RouterConfig {
             plan_cache_size: 1000,
             plan_timeout_ms: 2_000,
             max_request_bytes: 2 * 1024 * 1024,
+            limits: Default::default(),
             subgraphs: BTreeMap::new(),
             traffic: TrafficConfig::default(),
         }

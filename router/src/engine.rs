@@ -1,7 +1,8 @@
-//! One request's way through the router, independent of HTTP: prepare
-//! (parse, validate, select the operation, coerce variables), answer
-//! introspection from the API schema, plan (cached), execute against the
-//! subgraphs, and merge. The server only maps the outcome onto HTTP.
+//! One request's way through the router, independent of HTTP: the
+//! pipeline's stages in order (`crate::pipeline`: parse, validate, limits),
+//! introspection answered from the API schema, plan (cached), execute
+//! against the subgraphs, and merge. The server only maps the outcome onto
+//! HTTP.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,17 +13,16 @@ use apollo_compiler::{Name, Schema};
 use crate::api_schema::{self, ApiSchemaError};
 use crate::config::RouterConfig;
 use crate::execute::hidden::Hidden;
-use crate::graphql::{self, Error};
+use crate::graphql;
 use crate::introspection::{self, Introspection, RootFields};
+use crate::pipeline::document::{DocumentError, Documents, Prepared};
+use crate::pipeline::limits::{self, LimitCounters};
+use crate::pipeline::parse::ParseError;
+use crate::pipeline::{Refusal, Rejection, validate};
 use crate::plan::{Planner, QueryPlan};
-use crate::prepare::{Prepared, Preparer};
 use crate::supergraph::ActiveLabels;
 use crate::supergraph::{Supergraph, SupergraphError};
 use crate::transport::{HttpTransport, Transport, TransportBuildError};
-
-pub const QUERY_PLANNING_FAILED: &str = "QUERY_PLANNING_FAILED";
-pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
-pub const SUBSCRIPTION_NOT_SUPPORTED: &str = "SUBSCRIPTION_NOT_SUPPORTED";
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -47,8 +47,9 @@ pub enum ResponseStatus {
     Ok,
     /// The request failed before execution: no `data`.
     RequestError,
-    /// A mutation over GET.
-    MethodNotAllowed,
+    /// Refused before execution with this HTTP status, whatever the
+    /// media type (no `data`).
+    Status(http::StatusCode),
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +66,16 @@ impl EngineResponse {
             ResponseStatus::RequestError
         };
         EngineResponse { response, status }
+    }
+
+    fn rejected(rejection: &Rejection) -> Self {
+        EngineResponse {
+            response: rejection.to_response(),
+            status: match rejection.refusal() {
+                Refusal::RequestError => ResponseStatus::RequestError,
+                Refusal::Status(status) => ResponseStatus::Status(status),
+            },
+        }
     }
 }
 
@@ -90,10 +101,6 @@ fn check_subgraphs(supergraph: &Supergraph, config: &RouterConfig) -> Result<(),
     })
 }
 
-fn planning_failed(message: &str) -> graphql::Response {
-    graphql::Response::request_error(Error::coded(message, QUERY_PLANNING_FAILED))
-}
-
 /// A plan is made for an operation and the progressive `@override` labels
 /// active for the request.
 type PlanKey = (Arc<str>, Option<Name>, ActiveLabels);
@@ -104,7 +111,9 @@ pub struct Engine {
     /// What subgraphs may answer that clients may not see.
     hidden: Hidden,
     api_schema_sdl: String,
-    preparer: Preparer,
+    documents: Documents,
+    /// Operations refused or warned about per limit; kept across reloads.
+    limit_counters: Arc<LimitCounters>,
     introspection: Introspection,
     planner: Planner,
     plans: moka::sync::Cache<PlanKey, Result<Arc<QueryPlan>, Arc<str>>>,
@@ -127,7 +136,7 @@ impl Engine {
     ) -> Result<Engine, EngineError> {
         let supergraph = Supergraph::parse(supergraph_sdl)?;
         check_subgraphs(&supergraph, config)?;
-        Self::with_supergraph(supergraph, config, transport, None)
+        Self::with_supergraph(supergraph, config, transport, None, Default::default())
     }
 
     /// The engine over real subgraphs: one upstream per subgraph of the
@@ -140,7 +149,13 @@ impl Engine {
         let supergraph = Supergraph::parse(supergraph_sdl)?;
         check_subgraphs(&supergraph, config)?;
         let http = Arc::new(HttpTransport::new(config, supergraph.subgraphs()).await?);
-        Self::with_supergraph(supergraph, config, http.clone(), Some(http))
+        Self::with_supergraph(
+            supergraph,
+            config,
+            http.clone(),
+            Some(http),
+            Default::default(),
+        )
     }
 
     /// The engine for a new supergraph and config, to serve after this one.
@@ -157,12 +172,16 @@ impl Engine {
     ) -> Result<Engine, EngineError> {
         let supergraph = Supergraph::parse(supergraph_sdl)?;
         check_subgraphs(&supergraph, config)?;
+        let counters = self.limit_counters.clone();
         match &self.http {
             Some(http) => {
                 let http = Arc::new(http.rebuilt(config, supergraph.subgraphs()).await?);
-                Self::with_supergraph(supergraph, config, http.clone(), Some(http))
+                Self::with_supergraph(supergraph, config, http.clone(), Some(http), counters)
             }
-            None => Self::with_supergraph(supergraph, config, self.transport.clone(), None),
+            None => {
+                let transport = self.transport.clone();
+                Self::with_supergraph(supergraph, config, transport, None, counters)
+            }
         }
     }
 
@@ -171,12 +190,18 @@ impl Engine {
         config: &RouterConfig,
         transport: Arc<dyn Transport>,
         http: Option<Arc<HttpTransport>>,
+        limit_counters: Arc<LimitCounters>,
     ) -> Result<Engine, EngineError> {
         let supergraph = Arc::new(supergraph);
         let api_schema = Arc::new(api_schema::derive(supergraph.schema())?);
         Ok(Engine {
             api_schema_sdl: api_schema::print(&api_schema),
-            preparer: Preparer::new(api_schema.clone(), config.plan_cache_size),
+            documents: Documents::new(
+                api_schema.clone(),
+                config.limits.clone(),
+                config.plan_cache_size,
+            ),
+            limit_counters,
             introspection: Introspection::new(api_schema.clone()),
             planner: Planner::new(supergraph.clone())
                 .with_time_limit(Duration::from_millis(config.plan_timeout_ms)),
@@ -238,50 +263,76 @@ impl Engine {
         request: graphql::Request,
         context: &RequestContext,
     ) -> EngineResponse {
-        let (prepared, variables) = match self.preparer.prepare_request(&request) {
-            Ok(prepared) => prepared,
-            Err(err) => return EngineResponse::from_response(err.to_response()),
-        };
+        match self.run(request, context).await {
+            Ok(response) => EngineResponse::from_response(response),
+            Err(rejection) => EngineResponse::rejected(&rejection),
+        }
+    }
+
+    /// The stages in order; any of them may refuse the request.
+    async fn run(
+        &self,
+        request: graphql::Request,
+        context: &RequestContext,
+    ) -> Result<graphql::Response, Rejection> {
+        // Parse and validate (once per text), select the operation.
+        let query = request.query.as_deref().ok_or(Rejection::MissingQuery)?;
+        // An empty `operationName` is sent by some clients for "none".
+        let operation_name = request.operation_name.as_deref().filter(|n| !n.is_empty());
+        let prepared = self
+            .documents
+            .prepare(query, operation_name)
+            .inspect_err(|err| {
+                if let DocumentError::Parse(ParseError::Limit(exceeded)) = err {
+                    self.limit_counters
+                        .count(exceeded.limit, limits::Verdict::Refused);
+                }
+            })?;
         let operation = prepared.operation();
+        let empty = graphql::JsonMap::new();
+        let variables = validate::coerce_variables(
+            self.documents.schema(),
+            &prepared.document,
+            operation,
+            request.variables.as_ref().unwrap_or(&empty),
+        )
+        .map_err(Rejection::Variables)?;
         if context.method == HttpMethod::Get && !operation.is_query() {
-            return EngineResponse {
-                response: graphql::Response::request_error(Error::coded(
-                    format!(
-                        "{} operations cannot be sent with GET; use POST.",
-                        operation.operation_type
-                    ),
-                    METHOD_NOT_ALLOWED,
-                )),
-                status: ResponseStatus::MethodNotAllowed,
-            };
+            return Err(Rejection::MethodNotAllowed(operation.operation_type));
         }
         if operation.is_subscription() {
-            return EngineResponse::from_response(graphql::Response::request_error(Error::coded(
-                "Subscriptions are not supported.",
-                SUBSCRIPTION_NOT_SUPPORTED,
-            )));
+            return Err(Rejection::SubscriptionNotSupported);
         }
+
+        // Limits.
+        limits::enforce(
+            &self.config.limits,
+            &self.limit_counters,
+            &prepared.measurements,
+            prepared.token_warning,
+            prepared.operation_name.as_deref(),
+        )
+        .map_err(Rejection::Limits)?;
 
         let document = &prepared.document;
         let introspected = match introspection::classify(document, operation) {
             RootFields::ConcreteOnly => None,
             RootFields::IntrospectionOnly => {
-                let response = self.introspection.execute(document, operation, &variables);
-                return EngineResponse::from_response(response);
+                return Ok(self.introspection.execute(document, operation, &variables));
             }
             RootFields::Mixed => {
                 let response = self.introspection.execute(document, operation, &variables);
                 if !response.has_data() {
-                    return EngineResponse::from_response(response);
+                    return Ok(response);
                 }
                 Some(response)
             }
         };
 
-        let plan = match self.plan(&prepared, self.draw_labels()) {
-            Ok(plan) => plan,
-            Err(message) => return EngineResponse::from_response(planning_failed(&message)),
-        };
+        // Plan (cached) and execute.
+        let plan = self
+            .plan(&prepared, self.draw_labels())
+            .map_err(Rejection::PlanningFailed)?;
         let executed = crate::execute::execute(
             &self.supergraph,
             &self.hidden,
@@ -293,11 +344,15 @@ impl Engine {
             context,
         )
         .await;
-        let response = match introspected {
+        Ok(match introspected {
             Some(introspected) => introspection::merge(document, operation, executed, introspected),
             None => executed,
-        };
-        EngineResponse::from_response(response)
+        })
+    }
+
+    /// Operations each limit refused or warned about.
+    pub fn limit_counts(&self) -> Vec<limits::LimitCount> {
+        self.limit_counters.snapshot()
     }
 
     /// The printed query plan of an operation.
@@ -308,12 +363,12 @@ impl Engine {
         operation_name: Option<&str>,
     ) -> Result<String, graphql::Response> {
         let prepared = self
-            .preparer
+            .documents
             .prepare(query, operation_name)
-            .map_err(|err| err.to_response())?;
+            .map_err(|err| Rejection::from(err).to_response())?;
         let plan = self
             .plan(&prepared, ActiveLabels::NONE)
-            .map_err(|message| planning_failed(&message))?;
+            .map_err(|message| Rejection::PlanningFailed(message).to_response())?;
         Ok(plan.to_string())
     }
 
@@ -402,6 +457,139 @@ pub(crate) mod tests {
         response.errors[0].extensions["code"].as_str().unwrap()
     }
 
+    fn engine_with_limits(
+        limits: crate::pipeline::limits::LimitsConfig,
+    ) -> (Engine, Arc<FakeTransport>) {
+        let transport = Arc::new(FakeTransport::default());
+        let config = RouterConfig {
+            limits,
+            ..RouterConfig::default()
+        };
+        let sdl = crate::api_schema::tests::supergraph_sdl();
+        let engine = Engine::new(&sdl, &config, transport.clone()).unwrap();
+        (engine, transport)
+    }
+
+    /// `count` aliases of `products { id }`.
+    fn aliased(count: usize) -> String {
+        let fields: Vec<String> = (0..count)
+            .map(|i| format!("a{i}: lowStock {{ id }}"))
+            .collect();
+        format!("{{ {} }}", fields.join(" "))
+    }
+
+    fn counts(engine: &Engine, limit: &str) -> (u64, u64) {
+        let count = engine
+            .limit_counts()
+            .into_iter()
+            .find(|c| c.limit == limit)
+            .unwrap();
+        (count.refused, count.warned)
+    }
+
+    #[tokio::test]
+    async fn an_operation_past_a_limit_is_refused_before_any_subgraph_is_called() {
+        use crate::pipeline::limits::LimitsConfig;
+        let (engine, transport) = engine_with_limits(LimitsConfig {
+            max_aliases: 3,
+            max_root_fields: 0,
+            ..LimitsConfig::default()
+        });
+        let context = engine.context(HttpMethod::Post, Default::default());
+        let at = engine.execute(request(&aliased(3)), &context).await;
+        assert_eq!(at.status, ResponseStatus::Ok, "{:?}", at.response.errors);
+        let calls = transport.requests.lock().unwrap().len();
+        assert!(calls > 0);
+
+        let past = engine.execute(request(&aliased(4)), &context).await;
+        assert_eq!(past.status, ResponseStatus::RequestError);
+        assert!(!past.response.has_data());
+        let error = &past.response.errors[0];
+        assert_eq!(error.extensions["code"], "MAX_ALIASES_EXCEEDED");
+        assert_eq!(error.extensions["measured"], 4);
+        assert_eq!(error.extensions["max"], 3);
+        assert_eq!(transport.requests.lock().unwrap().len(), calls, "no fetch");
+        assert_eq!(counts(&engine, "max_aliases"), (1, 0));
+    }
+
+    #[tokio::test]
+    async fn every_limit_an_operation_is_past_has_its_error() {
+        use crate::pipeline::limits::LimitsConfig;
+        let (engine, _) = engine_with_limits(LimitsConfig {
+            max_aliases: 1,
+            max_root_fields: 1,
+            max_depth: 1,
+            ..LimitsConfig::default()
+        });
+        let context = engine.context(HttpMethod::Post, Default::default());
+        let past = engine.execute(request(&aliased(2)), &context).await;
+        let codes: Vec<&str> = past
+            .response
+            .errors
+            .iter()
+            .map(|e| e.extensions["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "MAX_DEPTH_EXCEEDED",
+                "MAX_ALIASES_EXCEEDED",
+                "MAX_ROOT_FIELDS_EXCEEDED"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_limit_that_only_warns_serves_the_operation_and_counts_it() {
+        use crate::pipeline::limits::{Limit, LimitsConfig, WarnOnly};
+        let (engine, transport) = engine_with_limits(LimitsConfig {
+            max_aliases: 1,
+            max_tokens: 5,
+            warn_only: WarnOnly::These(vec![Limit::MaxAliases, Limit::MaxTokens]),
+            ..LimitsConfig::default()
+        });
+        let context = engine.context(HttpMethod::Post, Default::default());
+        let served = engine.execute(request(&aliased(2)), &context).await;
+        assert_eq!(
+            served.status,
+            ResponseStatus::Ok,
+            "{:?}",
+            served.response.errors
+        );
+        assert!(
+            served
+                .response
+                .errors
+                .iter()
+                .all(|e| !e.extensions["code"].as_str().unwrap().starts_with("MAX_")),
+            "{:?}",
+            served.response.errors
+        );
+        assert!(!transport.requests.lock().unwrap().is_empty());
+        assert_eq!(counts(&engine, "max_aliases"), (0, 1));
+        assert_eq!(counts(&engine, "max_tokens"), (0, 1));
+    }
+
+    #[tokio::test]
+    async fn parser_limits_refuse_with_their_codes() {
+        use crate::pipeline::limits::LimitsConfig;
+        let (engine, _) = engine_with_limits(LimitsConfig {
+            max_tokens: 20,
+            ..LimitsConfig::default()
+        });
+        let context = engine.context(HttpMethod::Post, Default::default());
+        let long = engine.execute(request(&aliased(5)), &context).await;
+        assert_eq!(long.status, ResponseStatus::RequestError);
+        assert_eq!(code(&long.response), "MAX_TOKENS_EXCEEDED");
+        assert_eq!(counts(&engine, "max_tokens"), (1, 0));
+
+        let (engine, _) = engine_with_limits(LimitsConfig::default());
+        let deep = format!("{}{}", "{ a ".repeat(1_000), "}".repeat(1_000));
+        let deep = engine.execute(request(&deep), &context).await;
+        assert_eq!(code(&deep.response), "MAX_RECURSION_EXCEEDED");
+        assert_eq!(counts(&engine, "max_recursion"), (1, 0));
+    }
+
     #[tokio::test]
     async fn answers_introspection_only_operations_itself() {
         let engine = engine();
@@ -477,8 +665,11 @@ pub(crate) mod tests {
                 &engine.context(HttpMethod::Get, Default::default()),
             )
             .await;
-        assert_eq!(result.status, ResponseStatus::MethodNotAllowed);
-        assert_eq!(code(&result.response), METHOD_NOT_ALLOWED);
+        assert_eq!(
+            result.status,
+            ResponseStatus::Status(http::StatusCode::METHOD_NOT_ALLOWED)
+        );
+        assert_eq!(code(&result.response), crate::pipeline::METHOD_NOT_ALLOWED);
         let result = engine
             .execute(
                 request("mutation { __typename }"),

@@ -160,6 +160,24 @@ impl Error {
         }
     }
 
+    /// An apollo-compiler diagnostic as a response error with `code`.
+    pub fn from_compiler(error: apollo_compiler::response::GraphQLError, code: &str) -> Self {
+        let mut converted = Error::coded(error.message, code);
+        converted.locations = error
+            .locations
+            .iter()
+            .map(|l| Location {
+                line: l.line,
+                column: l.column,
+            })
+            .collect();
+        for (key, value) in error.extensions {
+            let value = serde_json::to_value(&value).unwrap_or_default();
+            converted.extensions.insert(key.as_str().to_owned(), value);
+        }
+        converted
+    }
+
     pub fn with_path(mut self, path: Vec<PathSegment>) -> Self {
         self.path = Some(path);
         self

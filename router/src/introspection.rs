@@ -13,7 +13,7 @@ use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Name, Schema};
 
 use crate::graphql::{self, JsonMap, Location};
-use crate::prepare::Variables;
+use crate::pipeline::validate::Variables;
 
 pub const DEPTH_EXCEEDED: &str = "MAX_INTROSPECTION_DEPTH_EXCEEDED";
 
@@ -160,12 +160,32 @@ pub fn merge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prepare::Preparer;
+    use crate::pipeline::document::{Documents, Prepared};
+    use crate::pipeline::limits::LimitsConfig;
+    use crate::pipeline::validate::{self, Variables};
     use serde_json::json;
+
+    /// Prepares documents with the router's pipeline.
+    struct Preparer(Documents);
+
+    impl Preparer {
+        fn prepare_request(&self, request: &graphql::Request) -> Option<(Prepared, Variables)> {
+            let prepared = self.0.prepare(request.query.as_deref()?, None).ok()?;
+            let variables = validate::coerce_variables(
+                self.0.schema(),
+                &prepared.document,
+                prepared.operation(),
+                request.variables.as_ref().unwrap_or(&Default::default()),
+            )
+            .ok()?;
+            Some((prepared, variables))
+        }
+    }
 
     fn setup() -> (Preparer, Introspection) {
         let api = Arc::new(crate::api_schema::tests::api());
-        (Preparer::new(api.clone(), 10), Introspection::new(api))
+        let documents = Documents::new(api.clone(), LimitsConfig::default(), 10);
+        (Preparer(documents), Introspection::new(api))
     }
 
     fn run(query: &str) -> (RootFields, graphql::Response) {

@@ -7,14 +7,15 @@
 //! - `supergraph`: the supergraph's federation metadata (subgraphs, keys, field
 //!   sources, `@requires`/`@provides`), read once at start-up.
 //! - `api_schema`: the public API schema derived from the supergraph.
-//! - `prepare`: parsing, validation and variable coercion of client operations (cached).
+//! - `pipeline`: the stages a request passes (parse, validate, limits, ...),
+//!   each with its own errors and codes; documents prepared once per text.
 //! - `introspection`: answering `__schema`/`__type` from the API schema.
 //! - `schema_diff`: breaking, dangerous and safe changes between two schemas.
 //! - `plan`: the query planner; pure, no I/O. Plans print as readable text.
 //! - `execute`: runs a plan against subgraphs and shapes the client response.
 //! - `transport`: sending subgraph requests (a trait; HTTP in production).
 //! - `request`: the request context (headers, method, deadline) every stage sees.
-//! - `engine`: ties prepare, plan (cached) and execute together per request.
+//! - `engine`: runs the pipeline's stages, plan (cached) and execute per request.
 //! - `reload`: hot reload; the engine in force, swapped when the files change.
 //! - `server`: the HTTP endpoint.
 //! - `config`: router settings from a file.
@@ -27,8 +28,8 @@ pub mod execute;
 pub mod graphql;
 pub mod introspect;
 pub mod introspection;
+pub mod pipeline;
 pub mod plan;
-pub mod prepare;
 pub mod reload;
 pub mod request;
 pub mod schema_diff;

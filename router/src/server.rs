@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 
 use crate::engine::{EngineResponse, HttpMethod, ResponseStatus};
 use crate::graphql::{self, Error, JsonMap};
-use crate::prepare::MISSING_QUERY;
+use crate::pipeline::MISSING_QUERY;
 use crate::reload::{EngineHandle, Reloader, Sources, Triggers};
 
 pub const BAD_REQUEST: &str = "BAD_REQUEST";
@@ -182,10 +182,14 @@ fn serving() -> Response {
 }
 
 async fn status(State(engine): State<EngineHandle>) -> Response {
+    let engine = engine.current();
     json_response(
         StatusCode::OK,
         APPLICATION_JSON,
-        serde_json::json!({ "subgraphs": engine.current().upstreams() }),
+        serde_json::json!({
+            "subgraphs": engine.upstreams(),
+            "limits": engine.limit_counts(),
+        }),
     )
 }
 
@@ -360,7 +364,7 @@ fn is_json_content(headers: &HeaderMap) -> bool {
 
 fn respond(media: Media, result: EngineResponse) -> Response {
     let status = match (result.status, media) {
-        (ResponseStatus::MethodNotAllowed, _) => StatusCode::METHOD_NOT_ALLOWED,
+        (ResponseStatus::Status(status), _) => status,
         (ResponseStatus::RequestError, Media::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
         (ResponseStatus::RequestError | ResponseStatus::Ok, _) => StatusCode::OK,
     };

@@ -29,14 +29,14 @@ impl Router {
     }
 
     /// Runs one client request (POST); returns the response and the HTTP status
-    /// it maps to (200, 400 for a request error, 405).
+    /// it maps to (200, 400 for a request error, or the stage's own).
     pub async fn execute(&self, request: Request) -> (Response, u16) {
         let context = self.engine.context(HttpMethod::Post, Default::default());
         let answer = self.engine.execute(request, &context).await;
         let status = match answer.status {
             ResponseStatus::Ok => 200,
             ResponseStatus::RequestError => 400,
-            ResponseStatus::MethodNotAllowed => 405,
+            ResponseStatus::Status(status) => status.as_u16(),
         };
         (answer.response, status)
     }

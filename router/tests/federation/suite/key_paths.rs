@@ -3,6 +3,8 @@
 //! interface, and deep operations. Planning finds the way or says there is
 //! none; it never gives up at a depth.
 
+use router::config::RouterConfig;
+use router::pipeline::limits::LimitsConfig;
 use serde_json::json;
 
 use crate::kit::{Fixture, Subgraph, Supergraph};
@@ -197,7 +199,16 @@ async fn a_deep_operation_through_alternating_subgraphs_is_planned() {
     .entities("Person", json!([{ "id": "p1", "manager": null }]))
     .start()
     .await;
-    let supergraph = Supergraph::new(&[&people, &orgs]).await;
+    // Far deeper than the default `max_depth`: planning must cope with
+    // it wherever the limits allow it.
+    let config = RouterConfig {
+        limits: LimitsConfig {
+            max_depth: 0,
+            ..LimitsConfig::default()
+        },
+        ..RouterConfig::default()
+    };
+    let supergraph = Supergraph::with_config(&[&people, &orgs], config).await;
     let depth = 120;
     let mut query = String::from("{ me ");
     for level in 0..depth {

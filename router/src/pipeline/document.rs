@@ -1,0 +1,291 @@
+//! Documents as the later stages need them: parsed, validated and measured
+//! once per query text (a bounded cache; failures are cached too), then the
+//! request's operation picked from them.
+
+use std::sync::Arc;
+
+use apollo_compiler::ast::OperationType;
+use apollo_compiler::executable::Operation;
+use apollo_compiler::validation::Valid;
+use apollo_compiler::{ExecutableDocument, Name, Schema};
+
+use super::limits::{Exceeded, LimitsConfig, Measurements};
+use super::parse::{self, ParseError};
+use super::validate::{self, ValidateError};
+
+/// Why a document could not be prepared.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DocumentError {
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error(transparent)]
+    Validate(#[from] ValidateError),
+}
+
+impl DocumentError {
+    pub fn to_graphql_errors(&self) -> Vec<crate::graphql::Error> {
+        match self {
+            DocumentError::Parse(err) => err.to_graphql_errors(),
+            DocumentError::Validate(err) => err.to_graphql_errors(),
+        }
+    }
+}
+
+/// A validated document and the operation a request selected in it.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub document: Arc<Valid<ExecutableDocument>>,
+    /// The selected operation's name; `None` for the anonymous operation.
+    pub operation_name: Option<Name>,
+    /// The document printed without insignificant whitespace or comments: a
+    /// cache key shared by differently formatted copies of one query.
+    pub normalized: Arc<str>,
+    /// The selected operation's shape, for the limits stage.
+    pub measurements: Measurements,
+    /// The token limit, passed only because it warns.
+    pub token_warning: Option<Exceeded>,
+}
+
+impl Prepared {
+    /// The selected operation.
+    pub fn operation(&self) -> &Operation {
+        let operations = &self.document.operations;
+        match &self.operation_name {
+            Some(name) => &operations.named[name],
+            None => operations
+                .anonymous
+                .as_ref()
+                .expect("an anonymous operation was selected"),
+        }
+    }
+
+    pub fn operation_kind(&self) -> OperationType {
+        self.operation().operation_type
+    }
+}
+
+#[derive(Debug)]
+struct Cached {
+    document: Arc<Valid<ExecutableDocument>>,
+    normalized: Arc<str>,
+    /// Every operation's measurements, by name (`None`: the anonymous one).
+    measurements: Vec<(Option<Name>, Measurements)>,
+    token_warning: Option<Exceeded>,
+}
+
+/// Parses, validates and measures documents against one API schema.
+pub struct Documents {
+    schema: Arc<Valid<Schema>>,
+    limits: LimitsConfig,
+    cache: moka::sync::Cache<String, Result<Arc<Cached>, DocumentError>>,
+}
+
+impl Documents {
+    pub fn new(schema: Arc<Valid<Schema>>, limits: LimitsConfig, cache_size: u64) -> Self {
+        Documents {
+            schema,
+            limits,
+            cache: moka::sync::Cache::new(cache_size),
+        }
+    }
+
+    pub fn schema(&self) -> &Arc<Valid<Schema>> {
+        &self.schema
+    }
+
+    /// `query` prepared (or found in the cache), with the operation named
+    /// `operation_name` selected.
+    pub fn prepare(
+        &self,
+        query: &str,
+        operation_name: Option<&str>,
+    ) -> Result<Prepared, DocumentError> {
+        let cached = self
+            .cache
+            .get_with_by_ref(query, || self.prepare_uncached(query))?;
+        let operation_name = validate::select_operation(&cached.document, operation_name)?;
+        let measurements = cached
+            .measurements
+            .iter()
+            .find(|(name, _)| *name == operation_name)
+            .map(|(_, measured)| *measured)
+            .unwrap_or_default();
+        Ok(Prepared {
+            document: cached.document.clone(),
+            operation_name,
+            normalized: cached.normalized.clone(),
+            measurements,
+            token_warning: cached.token_warning,
+        })
+    }
+
+    fn prepare_uncached(&self, query: &str) -> Result<Arc<Cached>, DocumentError> {
+        let parsed = parse::parse(query, &self.limits)?;
+        let document = validate::validate(&self.schema, &parsed.document)?;
+        let count_introspection = self.limits.count_introspection;
+        let measurements = document
+            .operations
+            .iter()
+            .map(|operation| {
+                let measured = Measurements::of(&document, operation, count_introspection);
+                (operation.name.clone(), measured)
+            })
+            .collect();
+        Ok(Arc::new(Cached {
+            normalized: document.serialize().no_indent().to_string().into(),
+            document: Arc::new(document),
+            measurements,
+            token_warning: parsed.warned,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::validate::{OPERATION_NAME_REQUIRED, OPERATION_NOT_FOUND};
+
+    fn documents() -> Documents {
+        let schema = Schema::parse_and_validate(
+            r#"
+            type Query { product(id: ID!): Product products(first: Int = 10): [Product!]! }
+            type Mutation { rename(id: ID!, name: String!): Product }
+            type Product { id: ID! name: String! }
+            "#,
+            "api.graphql",
+        )
+        .unwrap();
+        Documents::new(Arc::new(schema), LimitsConfig::default(), 10)
+    }
+
+    fn code(err: &DocumentError) -> String {
+        err.to_graphql_errors()[0].extensions["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    #[test]
+    fn prepares_each_text_once() {
+        let documents = documents();
+        let first = documents
+            .prepare("query P($id: ID!) { product(id: $id) { name } }", None)
+            .unwrap();
+        assert_eq!(first.operation_name.as_deref(), Some("P"));
+        assert_eq!(first.operation_kind(), OperationType::Query);
+        let second = documents
+            .prepare("query P($id: ID!) { product(id: $id) { name } }", None)
+            .unwrap();
+        assert!(
+            Arc::ptr_eq(&first.document, &second.document),
+            "parsed once"
+        );
+        let reformatted = documents
+            .prepare(
+                "query P($id: ID!) {\n  product(id: $id) {\n    name\n  }\n}",
+                None,
+            )
+            .unwrap();
+        assert_eq!(reformatted.normalized, first.normalized);
+    }
+
+    #[test]
+    fn each_operation_comes_with_its_own_measurements() {
+        let documents = documents();
+        let two =
+            "query A { products { id } } query B { a: products { id } b: product(id: 1) { name } }";
+        let a = documents.prepare(two, Some("A")).unwrap();
+        let b = documents.prepare(two, Some("B")).unwrap();
+        assert_eq!((a.measurements.root_fields, a.measurements.aliases), (1, 0));
+        assert_eq!((b.measurements.root_fields, b.measurements.aliases), (2, 2));
+    }
+
+    #[test]
+    fn selects_operations_per_spec() {
+        let documents = documents();
+        let two = "query A { products { id } } query B { products { name } }";
+        let err = documents.prepare(two, None).unwrap_err();
+        assert_eq!(code(&err), OPERATION_NAME_REQUIRED);
+        let err = documents.prepare(two, Some("C")).unwrap_err();
+        assert_eq!(code(&err), OPERATION_NOT_FOUND);
+        assert!(err.to_graphql_errors()[0].message.contains("\"C\""));
+        let b = documents.prepare(two, Some("B")).unwrap();
+        assert_eq!(b.operation().name.as_deref(), Some("B"));
+        let anonymous = documents
+            .prepare("{ products { id } }", Some("A"))
+            .unwrap_err();
+        assert!(matches!(
+            anonymous,
+            DocumentError::Validate(ValidateError::OperationNotFound(_))
+        ));
+        let mutation = documents
+            .prepare("mutation { rename(id: 1, name: \"x\") { id } }", None)
+            .unwrap();
+        assert_eq!(mutation.operation_kind(), OperationType::Mutation);
+        assert!(mutation.operation_name.is_none());
+    }
+
+    #[test]
+    fn validation_errors_have_locations_and_the_validation_code() {
+        let err = documents()
+            .prepare("{\n  product(id: 1) { nope }\n}", None)
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            DocumentError::Validate(ValidateError::Invalid(_))
+        ));
+        let errors = err.to_graphql_errors();
+        let nope = errors
+            .iter()
+            .find(|e| e.message.contains("nope"))
+            .expect("names the field");
+        assert_eq!(nope.locations[0].line, 2);
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.extensions["code"] == validate::VALIDATION_FAILED)
+        );
+    }
+
+    #[test]
+    fn documents_without_operations_are_rejected() {
+        let err = documents()
+            .prepare("fragment F on Product { id }", None)
+            .unwrap_err();
+        assert_eq!(code(&err), validate::VALIDATION_FAILED);
+    }
+
+    #[test]
+    fn variables_are_coerced_with_defaults_and_bad_ones_are_bad_user_input() {
+        let documents = documents();
+        let prepared = documents
+            .prepare(
+                "query($n: Int = 3, $id: ID!) { products(first: $n) { id } product(id: $id) { id } }",
+                None,
+            )
+            .unwrap();
+        let coerce = |raw: serde_json::Value| {
+            validate::coerce_variables(
+                documents.schema(),
+                &prepared.document,
+                prepared.operation(),
+                raw.as_object().unwrap(),
+            )
+        };
+        let variables = coerce(serde_json::json!({"id": 7})).unwrap();
+        assert_eq!(variables.json["n"], 3);
+        assert_eq!(variables.json["id"], 7, "an Int is a valid ID");
+        for bad in [
+            serde_json::json!({"n": "x", "id": 1}),
+            serde_json::json!({"id": {"no": 1}}),
+            serde_json::json!({}),
+        ] {
+            let err = coerce(bad.clone()).unwrap_err();
+            assert_eq!(
+                err.to_graphql_errors()[0].extensions["code"],
+                validate::BAD_USER_INPUT,
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! The stages a client request passes, in order. Each is its own module
+//! with its own error enum and `extensions.code`s; a stage that refuses
+//! the request answers with GraphQL errors and an HTTP status before any
+//! subgraph is called.
+//!
+//! 1. body (`server`): read within `max_request_bytes` (413), one JSON
+//!    request (or GET parameters);
+//! 2. parse (`parse`): the document within the parser's token and nesting
+//!    limits;
+//! 3. validate (`validate`): against the API schema, the operation the
+//!    request names, its variables coerced;
+//!    — 2 and 3, and the measuring for 4, run once per query text
+//!    (`document`, a cache);
+//! 4. limits (`limits`): depth, height, aliases, root fields, directives;
+//! 5. plan (`crate::plan`, cached per operation in the engine);
+//! 6. execute (`crate::execute`).
+//!
+//! `Engine::execute` runs them; this module says how each refusal is
+//! reported.
+
+pub mod document;
+pub mod limits;
+pub mod parse;
+pub mod validate;
+
+use std::sync::Arc;
+
+use apollo_compiler::ast::OperationType;
+
+use crate::graphql;
+use document::DocumentError;
+use limits::Exceeded;
+use validate::ValidateError;
+
+pub const MISSING_QUERY: &str = "MISSING_QUERY_STRING";
+pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
+pub const SUBSCRIPTION_NOT_SUPPORTED: &str = "SUBSCRIPTION_NOT_SUPPORTED";
+pub const QUERY_PLANNING_FAILED: &str = "QUERY_PLANNING_FAILED";
+
+/// A request a stage refused.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Rejection {
+    #[error("Must provide query string.")]
+    MissingQuery,
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+    #[error(transparent)]
+    Variables(ValidateError),
+    #[error("the operation is past its limits")]
+    Limits(Vec<Exceeded>),
+    #[error("{0} operations cannot be sent with GET; use POST.")]
+    MethodNotAllowed(OperationType),
+    #[error("Subscriptions are not supported.")]
+    SubscriptionNotSupported,
+    #[error("{0}")]
+    PlanningFailed(Arc<str>),
+}
+
+/// How a refusal is sent over HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A GraphQL request error: 400 with `application/graphql-response+json`,
+    /// 200 for legacy `application/json` clients (GraphQL over HTTP).
+    RequestError,
+    /// This status whatever the media type.
+    Status(http::StatusCode),
+}
+
+impl Rejection {
+    pub fn refusal(&self) -> Refusal {
+        match self {
+            Rejection::MethodNotAllowed(_) => Refusal::Status(http::StatusCode::METHOD_NOT_ALLOWED),
+            _ => Refusal::RequestError,
+        }
+    }
+
+    pub fn to_graphql_errors(&self) -> Vec<graphql::Error> {
+        match self {
+            Rejection::MissingQuery => vec![graphql::Error::coded(self.to_string(), MISSING_QUERY)],
+            Rejection::Document(err) => err.to_graphql_errors(),
+            Rejection::Variables(err) => err.to_graphql_errors(),
+            Rejection::Limits(exceeded) => {
+                exceeded.iter().map(Exceeded::to_graphql_error).collect()
+            }
+            Rejection::MethodNotAllowed(_) => {
+                vec![graphql::Error::coded(self.to_string(), METHOD_NOT_ALLOWED)]
+            }
+            Rejection::SubscriptionNotSupported => {
+                vec![graphql::Error::coded(
+                    self.to_string(),
+                    SUBSCRIPTION_NOT_SUPPORTED,
+                )]
+            }
+            Rejection::PlanningFailed(message) => {
+                vec![graphql::Error::coded(&**message, QUERY_PLANNING_FAILED)]
+            }
+        }
+    }
+
+    /// A request-error response (no `data`).
+    pub fn to_response(&self) -> graphql::Response {
+        graphql::Response {
+            errors: self.to_graphql_errors(),
+            ..Default::default()
+        }
+    }
+}
