@@ -368,6 +368,8 @@ pub fn router_over(
     let mut subgraphs = crate::schema_files::subgraphs();
     let mut config = router::config::RouterConfig {
         listen,
+        // The development run: the playground explores the schema.
+        introspection: true,
         ..router::config::RouterConfig::default()
     };
     for subgraph in &mut subgraphs {

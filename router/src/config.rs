@@ -46,6 +46,10 @@ pub struct RouterConfig {
     pub plan_timeout_ms: u64,
     /// Largest accepted request body.
     pub max_request_bytes: usize,
+    /// Whether clients may introspect the schema (`__schema`, `__type`;
+    /// `__typename` always works); off also drops "Did you mean" hints.
+    /// On in the all-in-one development run.
+    pub introspection: bool,
     /// What one operation may ask for (`[limits]`).
     pub limits: crate::pipeline::limits::LimitsConfig,
     /// Per-subgraph overrides, by the subgraph's name in the supergraph.
@@ -140,6 +144,7 @@ impl Default for RouterConfig {
             plan_cache_size: 1000,
             plan_timeout_ms: 2_000,
             max_request_bytes: 2 * 1024 * 1024,
+            introspection: false,
             limits: Default::default(),
             subgraphs: BTreeMap::new(),
             traffic: TrafficConfig::default(),

@@ -16,6 +16,7 @@ use crate::execute::hidden::Hidden;
 use crate::graphql;
 use crate::introspection::{self, Introspection, RootFields};
 use crate::pipeline::document::{DocumentError, Documents, Prepared};
+use crate::pipeline::introspection as introspection_stage;
 use crate::pipeline::limits::{self, LimitCounters};
 use crate::pipeline::parse::ParseError;
 use crate::pipeline::{Refusal, Rejection, validate};
@@ -200,7 +201,8 @@ impl Engine {
                 api_schema.clone(),
                 config.limits.clone(),
                 config.plan_cache_size,
-            ),
+            )
+            .with_suggestions(config.introspection),
             limit_counters,
             introspection: Introspection::new(api_schema.clone()),
             planner: Planner::new(supergraph.clone())
@@ -315,6 +317,7 @@ impl Engine {
         .map_err(Rejection::Limits)?;
 
         let document = &prepared.document;
+        introspection_stage::check(self.config.introspection, document, operation)?;
         let introspected = match introspection::classify(document, operation) {
             RootFields::ConcreteOnly => None,
             RootFields::IntrospectionOnly => {
@@ -592,7 +595,12 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn answers_introspection_only_operations_itself() {
-        let engine = engine();
+        let sdl = crate::api_schema::tests::supergraph_sdl();
+        let config = RouterConfig {
+            introspection: true,
+            ..RouterConfig::default()
+        };
+        let engine = Engine::new(&sdl, &config, Arc::new(FakeTransport::default())).unwrap();
         let result = engine
             .execute(
                 request("{ __typename __schema { queryType { name } } }"),

@@ -681,7 +681,11 @@ mod tests {
 
     #[tokio::test]
     async fn runs_queries_over_get() {
-        let server = TestServer::start(RouterConfig::default()).await;
+        let server = TestServer::start(RouterConfig {
+            introspection: true,
+            ..RouterConfig::default()
+        })
+        .await;
         let (status, response) = server
             .get(
                 BOTH,
@@ -728,8 +732,40 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn introspection_shows_no_federation_types() {
+    async fn introspection_is_off_unless_configured() {
         let server = TestServer::start(RouterConfig::default()).await;
+        let (status, _, body) = server
+            .post(
+                Some(BOTH),
+                r#"{"query": "{ __schema { types { name } } }"}"#,
+            )
+            .await;
+        assert_eq!(status, 400);
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "INTROSPECTION_DISABLED"
+        );
+        assert!(body.get("data").is_none());
+        let (status, _, body) = server
+            .post(Some(BOTH), r#"{"query": "{ __typename }"}"#)
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(body["data"]["__typename"], "Query");
+        // No hint that names the schema's parts.
+        let (_, _, body) = server
+            .post(Some(BOTH), r#"{"query": "{ lowStock }"}"#)
+            .await;
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(!message.contains("Did you mean"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn introspection_shows_no_federation_types() {
+        let server = TestServer::start(RouterConfig {
+            introspection: true,
+            ..RouterConfig::default()
+        })
+        .await;
         let (status, _, body) = server
             .post(
                 Some(BOTH),

@@ -77,6 +77,8 @@ struct Cached {
 pub struct Documents {
     schema: Arc<Valid<Schema>>,
     limits: LimitsConfig,
+    /// "Did you mean" hints in validation errors.
+    suggestions: bool,
     cache: moka::sync::Cache<String, Result<Arc<Cached>, DocumentError>>,
 }
 
@@ -85,8 +87,15 @@ impl Documents {
         Documents {
             schema,
             limits,
+            suggestions: true,
             cache: moka::sync::Cache::new(cache_size),
         }
+    }
+
+    /// Leaves "Did you mean" hints out of validation errors when `false`.
+    pub fn with_suggestions(mut self, suggestions: bool) -> Self {
+        self.suggestions = suggestions;
+        self
     }
 
     pub fn schema(&self) -> &Arc<Valid<Schema>> {
@@ -121,7 +130,7 @@ impl Documents {
 
     fn prepare_uncached(&self, query: &str) -> Result<Arc<Cached>, DocumentError> {
         let parsed = parse::parse(query, &self.limits)?;
-        let document = validate::validate(&self.schema, &parsed.document)?;
+        let document = validate::validate(&self.schema, &parsed.document, self.suggestions)?;
         let count_introspection = self.limits.count_introspection;
         let measurements = document
             .operations

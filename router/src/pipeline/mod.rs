@@ -12,13 +12,16 @@
 //!    — 2 and 3, and the measuring for 4, run once per query text
 //!    (`document`, a cache);
 //! 4. limits (`limits`): depth, height, aliases, root fields, directives;
-//! 5. plan (`crate::plan`, cached per operation in the engine);
-//! 6. execute (`crate::execute`).
+//! 5. introspection (`introspection`): `__schema`/`__type` refused when
+//!    introspection is off (then answered from the API schema);
+//! 6. plan (`crate::plan`, cached per operation in the engine);
+//! 7. execute (`crate::execute`).
 //!
 //! `Engine::execute` runs them; this module says how each refusal is
 //! reported.
 
 pub mod document;
+pub mod introspection;
 pub mod limits;
 pub mod parse;
 pub mod validate;
@@ -48,6 +51,8 @@ pub enum Rejection {
     Variables(ValidateError),
     #[error("the operation is past its limits")]
     Limits(Vec<Exceeded>),
+    #[error(transparent)]
+    Introspection(#[from] introspection::IntrospectionDisabled),
     #[error("{0} operations cannot be sent with GET; use POST.")]
     MethodNotAllowed(OperationType),
     #[error("Subscriptions are not supported.")]
@@ -82,6 +87,7 @@ impl Rejection {
             Rejection::Limits(exceeded) => {
                 exceeded.iter().map(Exceeded::to_graphql_error).collect()
             }
+            Rejection::Introspection(err) => vec![err.to_graphql_error()],
             Rejection::MethodNotAllowed(_) => {
                 vec![graphql::Error::coded(self.to_string(), METHOD_NOT_ALLOWED)]
             }

@@ -52,16 +52,25 @@ impl ValidateError {
 
 /// The executable document of `ast`, valid against `schema`, with at
 /// least one operation.
+/// Without `suggestions`, messages lose their "Did you mean" hints.
 pub fn validate(
     schema: &Valid<Schema>,
     ast: &Document,
+    suggestions: bool,
 ) -> Result<Valid<ExecutableDocument>, ValidateError> {
     let document = ast.to_executable_validate(schema).map_err(|invalid| {
         ValidateError::Invalid(
             invalid
                 .errors
                 .iter()
-                .map(|d| graphql::Error::from_compiler(d.to_json(), VALIDATION_FAILED))
+                .map(|d| {
+                    let mut error = graphql::Error::from_compiler(d.to_json(), VALIDATION_FAILED);
+                    if !suggestions {
+                        let kept = super::introspection::without_suggestions(&error.message);
+                        error.message = kept.to_owned();
+                    }
+                    error
+                })
                 .collect(),
         )
     })?;

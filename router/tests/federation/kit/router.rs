@@ -10,9 +10,18 @@ pub struct Router {
     engine: std::sync::Arc<Engine>,
 }
 
+/// The suite's router settings: the defaults, with introspection on (the
+/// suite checks what introspection shows).
+pub fn suite_config() -> RouterConfig {
+    RouterConfig {
+        introspection: true,
+        ..RouterConfig::default()
+    }
+}
+
 impl Router {
     pub async fn new(supergraph_sdl: &str) -> Result<Router, String> {
-        Router::with_config(supergraph_sdl, RouterConfig::default()).await
+        Router::with_config(supergraph_sdl, suite_config()).await
     }
 
     pub async fn with_config(supergraph_sdl: &str, config: RouterConfig) -> Result<Router, String> {

@@ -85,7 +85,7 @@ impl Supergraph {
 
     /// A router over `sdl`, which the fixtures serve.
     async fn over(sdl: String, fixtures: &[&Fixture]) -> Supergraph {
-        Supergraph::over_with(sdl, fixtures, RouterConfig::default()).await
+        Supergraph::over_with(sdl, fixtures, super::router::suite_config()).await
     }
 
     async fn over_with(sdl: String, fixtures: &[&Fixture], config: RouterConfig) -> Supergraph {
