@@ -52,6 +52,8 @@ pub struct RouterConfig {
     pub introspection: bool,
     /// What one operation may ask for (`[limits]`).
     pub limits: crate::pipeline::limits::LimitsConfig,
+    /// Several operations in one POST (`[batching]`).
+    pub batching: crate::pipeline::body::BatchingConfig,
     /// Per-subgraph overrides, by the subgraph's name in the supergraph.
     pub subgraphs: BTreeMap<String, SubgraphConfig>,
     /// How requests travel to subgraphs.
@@ -146,6 +148,7 @@ impl Default for RouterConfig {
             max_request_bytes: 2 * 1024 * 1024,
             introspection: false,
             limits: Default::default(),
+            batching: Default::default(),
             subgraphs: BTreeMap::new(),
             traffic: TrafficConfig::default(),
         }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE};
@@ -18,15 +18,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tokio::net::TcpListener;
 
 use crate::engine::{EngineResponse, HttpMethod, ResponseStatus};
 use crate::graphql::{self, Error, JsonMap};
 use crate::pipeline::MISSING_QUERY;
+use crate::pipeline::body::{self, Decoded};
 use crate::reload::{EngineHandle, Reloader, Sources, Triggers};
 
-pub const BAD_REQUEST: &str = "BAD_REQUEST";
+pub use crate::pipeline::body::BAD_REQUEST;
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
 
@@ -200,47 +200,42 @@ async fn post_graphql(
 ) -> Response {
     let engine = engine.current();
     let media = response_media(&headers);
-    if !is_json_content(&headers) {
-        return error_response(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            media,
-            "The request body must be JSON, sent with `content-type: application/json`.",
-            BAD_REQUEST,
-        );
-    }
-    let body = match read_body(body, engine.config().max_request_bytes).await {
-        Ok(body) => body,
-        Err((status, message)) => return error_response(status, media, &message, BAD_REQUEST),
-    };
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            media,
-            "The request body is empty.",
-            BAD_REQUEST,
-        );
-    }
-    let request: graphql::Request = match serde_json::from_slice(&body) {
-        Ok(request) => request,
+    let config = engine.config();
+    let decoded = body::read(&headers, body, config.max_request_bytes, &config.batching).await;
+    match decoded {
         Err(err) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                media,
-                &format!("The request body is not a GraphQL request: {err}"),
-                BAD_REQUEST,
-            );
+            let response = graphql::Response::request_error(err.to_graphql_error());
+            json_response(err.status(), media_str(media), response)
         }
-    };
-    if request.query.is_none() {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            media,
-            "Must provide query string.",
-            MISSING_QUERY,
-        );
+        Ok(Decoded::One(request)) => {
+            let context = engine.context(HttpMethod::Post, headers);
+            respond(media, engine.execute(request, &context).await)
+        }
+        Ok(Decoded::Batch(requests)) => {
+            // Side by side, each answered as if sent alone; the array
+            // keeps the batch's order.
+            let context = engine.context(HttpMethod::Post, headers);
+            let answers = requests
+                .into_iter()
+                .map(|request| engine.execute(request, &context));
+            let answers = futures::future::join_all(answers).await;
+            let mut out = Vec::with_capacity(answers.len() * 256);
+            out.push(b'[');
+            for (i, answer) in answers.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(&answer.response.into_json_bytes());
+            }
+            out.push(b']');
+            (
+                StatusCode::OK,
+                [(CONTENT_TYPE, HeaderValue::from_static(media_str(media)))],
+                out,
+            )
+                .into_response()
+        }
     }
-    let context = engine.context(HttpMethod::Post, headers);
-    respond(media, engine.execute(request, &context).await)
 }
 
 async fn get_graphql(
@@ -303,21 +298,6 @@ async fn get_graphql(
     respond(media, engine.execute(request, &context).await)
 }
 
-/// The whole body, refused past `limit` bytes.
-async fn read_body(body: Body, limit: usize) -> Result<Bytes, (StatusCode, String)> {
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => Err((
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("The request body is larger than the limit of {limit} bytes."),
-        )),
-        Err(err) => Err((
-            StatusCode::BAD_REQUEST,
-            format!("Cannot read the request body: {err}"),
-        )),
-    }
-}
-
 /// The media type of the response, from the request's `Accept`: the GraphQL
 /// response type when asked for, else (legacy clients) `application/json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,14 +332,6 @@ fn accepts(headers: &HeaderMap, media_type: &str) -> bool {
             });
             kind.eq_ignore_ascii_case(media_type) && !rejected
         })
-}
-
-fn is_json_content(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|kind| kind.trim().eq_ignore_ascii_case(APPLICATION_JSON))
 }
 
 fn respond(media: Media, result: EngineResponse) -> Response {
@@ -632,6 +604,51 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(response.status().as_u16(), 415);
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_answered_in_order_when_batching_is_on() {
+        let config = RouterConfig {
+            batching: crate::pipeline::body::BatchingConfig {
+                enabled: true,
+                max_operations: 3,
+            },
+            ..RouterConfig::default()
+        };
+        let server = TestServer::start(config).await;
+        let batch = r#"[{"query": "{ __typename }"}, {"query": "{ nope }"}, {"query": "query Q { lowStock { id } }", "operationName": "Q"}]"#;
+        let (status, _, body) = server.post(Some(BOTH), batch).await;
+        assert_eq!(status, 200);
+        let answers = body.as_array().expect("an array of responses");
+        assert_eq!(answers.len(), 3);
+        assert_eq!(answers[0]["data"]["__typename"], "Query");
+        assert_eq!(
+            answers[1]["errors"][0]["extensions"]["code"],
+            "GRAPHQL_VALIDATION_FAILED"
+        );
+        assert!(answers[1].get("data").is_none());
+        assert!(answers[2].get("data").is_some(), "{}", answers[2]);
+
+        let four = format!("[{}]", vec![r#"{"query": "{ __typename }"}"#; 4].join(","));
+        let (status, _, body) = server.post(Some(BOTH), &four).await;
+        assert_eq!(status, 400);
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "MAX_BATCH_EXCEEDED"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_refused_when_batching_is_off() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        let (status, _, body) = server
+            .post(Some(BOTH), r#"[{"query": "{ __typename }"}]"#)
+            .await;
+        assert_eq!(status, 400);
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "BATCHING_NOT_ENABLED"
+        );
     }
 
     #[tokio::test]

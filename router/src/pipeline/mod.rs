@@ -3,8 +3,8 @@
 //! the request answers with GraphQL errors and an HTTP status before any
 //! subgraph is called.
 //!
-//! 1. body (`server`): read within `max_request_bytes` (413), one JSON
-//!    request (or GET parameters);
+//! 1. body (`body`): read within `max_request_bytes` (413), one JSON
+//!    request or a batch (or, for GET, the server reads the parameters);
 //! 2. parse (`parse`): the document within the parser's token and nesting
 //!    limits;
 //! 3. validate (`validate`): against the API schema, the operation the
@@ -20,6 +20,7 @@
 //! `Engine::execute` runs them; this module says how each refusal is
 //! reported.
 
+pub mod body;
 pub mod document;
 pub mod introspection;
 pub mod limits;
