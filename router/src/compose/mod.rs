@@ -8,6 +8,7 @@
 //! for every subgraph that contributes root fields. The result must pass
 //! apollo-compiler's schema validation before it is returned.
 
+mod imports;
 mod standardize;
 
 use apollo_compiler::Schema;
@@ -52,7 +53,11 @@ pub fn compose(subgraphs: &[SubgraphSource]) -> Result<Composed, ComposeError> {
     let mut ingested = Subgraphs::default();
     for subgraph in subgraphs {
         ingested
-            .ingest_str(&subgraph.sdl, &subgraph.name, Some(&subgraph.url))
+            .ingest_str(
+                &imports::for_composition(&subgraph.sdl),
+                &subgraph.name,
+                Some(&subgraph.url),
+            )
             .map_err(|err| ComposeError::Parse {
                 name: subgraph.name.clone(),
                 message: format!("{err}"),

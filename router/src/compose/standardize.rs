@@ -41,6 +41,28 @@ enum link__Purpose {
 
 const TAG_DEFINITION: &str = "directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA\n";
 const TAG_SPEC: &str = "https://specs.apollo.dev/tag/v0.3";
+const COST_SPEC: &str = "https://specs.apollo.dev/cost/v0.1";
+const COST_DEFINITIONS: &str = "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR\ndirective @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION\n";
+/// The authorization specs: directive, spec URL, the definitions Apollo's
+/// composition writes for it. `graphql-composition` keeps the directives
+/// on fields and types but writes neither the links nor the definitions.
+const SECURITY_SPECS: [(&str, &str, &str); 3] = [
+    (
+        "authenticated",
+        "https://specs.apollo.dev/authenticated/v0.1",
+        "directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n",
+    ),
+    (
+        "requiresScopes",
+        "https://specs.apollo.dev/requiresScopes/v0.1",
+        "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\nscalar requiresScopes__Scope\n",
+    ),
+    (
+        "policy",
+        "https://specs.apollo.dev/policy/v0.1",
+        "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\nscalar policy__Policy\n",
+    ),
+];
 const JOIN_V03: &str = "https://specs.apollo.dev/join/v0.3";
 const JOIN_V04: &str = "https://specs.apollo.dev/join/v0.4";
 const ROOT_TYPES: [&str; 3] = ["Query", "Mutation", "Subscription"];
@@ -93,6 +115,28 @@ pub fn standardize(rendered: &str) -> Result<String, String> {
             }
         }
     }
+    // Demand control (`@cost`, `@listSize`) and authorization specs: linked
+    // as Apollo's composition links them, with their definitions.
+    let mut links = Vec::new();
+    if uses(rendered, "cost") || uses(rendered, "listSize") {
+        links.push(link(COST_SPEC, LinkExtra::Import(&["@cost", "@listSize"])));
+        if !defines(&doc, "cost") {
+            appended.push_str(COST_DEFINITIONS);
+        }
+    }
+    for (name, url, definitions) in SECURITY_SPECS {
+        if uses(rendered, name) && !defines(&doc, name) {
+            links.push(link(url, LinkExtra::ForSecurity));
+            appended.push_str(definitions);
+        }
+    }
+    if !links.is_empty() {
+        for def in doc.definitions.iter_mut() {
+            if let Definition::SchemaDefinition(schema) = def {
+                schema.make_mut().directives.extend(links.iter().cloned());
+            }
+        }
+    }
     let spec = Document::parse(appended, "spec.graphql").map_err(|e| e.errors.to_string())?;
     doc.definitions.extend(spec.definitions);
     let standard = doc.to_string();
@@ -101,6 +145,49 @@ pub fn standardize(rendered: &str) -> Result<String, String> {
     } else {
         standard
     })
+}
+
+/// Whether `@name` is applied somewhere in `sdl` (not a longer name).
+fn uses(sdl: &str, name: &str) -> bool {
+    let wanted = format!("@{name}");
+    sdl.match_indices(&wanted).any(|(at, _)| {
+        !sdl[at + wanted.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+fn defines(doc: &Document, directive: &str) -> bool {
+    doc.definitions
+        .iter()
+        .any(|def| matches!(def, Definition::DirectiveDefinition(d) if d.name == directive))
+}
+
+enum LinkExtra<'a> {
+    Import(&'a [&'a str]),
+    ForSecurity,
+}
+
+fn link(url: &str, extra: LinkExtra<'_>) -> Node<Directive> {
+    let mut link = directive("link", "url", Value::String(url.into()));
+    let (name, value) = match extra {
+        LinkExtra::Import(names) => (
+            "import",
+            Value::List(
+                names
+                    .iter()
+                    .map(|n| Node::new(Value::String((*n).into())))
+                    .collect(),
+            ),
+        ),
+        LinkExtra::ForSecurity => ("for", Value::Enum(Name::new_unchecked("SECURITY"))),
+    };
+    link.make_mut().arguments.push(Node::new(Argument {
+        name: Name::new_unchecked(name),
+        value: Node::new(value),
+    }));
+    link
 }
 
 /// The subgraphs named by `@join__field(graph:)` on the given fields, in order.

@@ -89,3 +89,52 @@ fn reports_unparseable_subgraphs() {
     );
     assert!(matches!(compose(&[]), Err(ComposeError::Empty)));
 }
+
+#[test]
+fn demand_control_and_authorization_directives_are_kept_with_their_specs() {
+    let sdl = r#"extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost", "@listSize", "@authenticated", "@requiresScopes", "@policy"])
+        type Query {
+          products(first: Int = 10): [Product!]! @listSize(slicingArguments: ["first"])
+          me: String @authenticated
+          admin: String @requiresScopes(scopes: [["admin"]])
+          mine: String @policy(policies: [["own"]])
+        }
+        type Product @key(fields: "id") { id: ID! heavy: Int @cost(weight: 7) }"#;
+    let composed = compose(&[SubgraphSource {
+        name: "shop".into(),
+        url: "http://127.0.0.1:1/shop".into(),
+        sdl: sdl.into(),
+    }])
+    .expect("composes");
+    assert!(
+        composed.warnings.iter().all(|w| !w.contains("Unknown directive")),
+        "{:?}",
+        composed.warnings
+    );
+    let schema = Schema::parse_and_validate(&composed.supergraph_sdl, "s.graphql").expect("valid");
+    let links: Vec<&str> = schema
+        .schema_definition
+        .directives
+        .get_all("link")
+        .filter_map(|l| l.specified_argument_by_name("url")?.as_str())
+        .collect();
+    for spec in ["cost/v0.1", "authenticated/v0.1", "requiresScopes/v0.1", "policy/v0.1"] {
+        assert!(
+            links.contains(&format!("https://specs.apollo.dev/{spec}").as_str()),
+            "{links:?}"
+        );
+    }
+    let query = schema.get_object("Query").unwrap();
+    assert!(query.fields["products"].directives.has("listSize"));
+    assert!(query.fields["me"].directives.has("authenticated"));
+    assert!(query.fields["admin"].directives.has("requiresScopes"));
+    assert!(query.fields["mine"].directives.has("policy"));
+    let product = schema.get_object("Product").unwrap();
+    assert!(product.fields["heavy"].directives.has("cost"));
+
+    // Clients see none of it.
+    let api = crate::api_schema::print(&crate::api_schema::derive(&schema).unwrap());
+    for hidden in ["@cost", "@listSize", "@authenticated", "@requiresScopes", "@policy", "__Scope"] {
+        assert!(!api.contains(hidden), "{hidden} in\n{api}");
+    }
+}

@@ -16,6 +16,7 @@ use apollo_compiler::{Name, Node, Schema};
 
 use crate::transport::SubgraphEndpoint;
 
+pub mod links;
 mod overrides;
 pub use overrides::{ActiveLabels, LabelCondition, MAX_LABELS, OverrideLabel};
 
@@ -591,40 +592,7 @@ fn label_index(labels: &mut Vec<OverrideLabel>, label: &str) -> Result<usize, Su
 
 /// The local name of the context spec's `@context` directive.
 fn context_directive(schema: &Schema) -> Option<String> {
-    schema
-        .schema_definition
-        .directives
-        .get_all("link")
-        .find_map(|link| {
-            let url = link.specified_argument_by_name("url")?.as_str()?;
-            if !url.starts_with("https://specs.apollo.dev/context/") {
-                return None;
-            }
-            let spec = link
-                .specified_argument_by_name("as")
-                .and_then(|v| v.as_str())
-                .unwrap_or("context");
-            // An import may rename the directive: `{ name: "@context", as: "@ctx" }`.
-            let renamed = match link.specified_argument_by_name("import").map(|v| &**v) {
-                Some(Value::List(imports)) => imports.iter().find_map(|import| match &**import {
-                    Value::Object(fields) => {
-                        let field = |n: &str| {
-                            fields
-                                .iter()
-                                .find(|(k, _)| k == n)
-                                .and_then(|(_, v)| v.as_str())
-                        };
-                        (field("name") == Some("@context"))
-                            .then(|| field("as"))
-                            .flatten()
-                            .map(|a| a.trim_start_matches('@').to_owned())
-                    }
-                    _ => None,
-                }),
-                _ => None,
-            };
-            Some(renamed.unwrap_or_else(|| spec.to_owned()))
-        })
+    links::directive_name(schema, "https://specs.apollo.dev/context/", "context")
 }
 
 /// Every context name with the types that set it.

@@ -1,0 +1,123 @@
+//! The names a schema gives the directives of the specs it `@link`s (the
+//! core-schema link spec): an import may rename a directive
+//! (`{ name: "@context", as: "@ctx" }`), `as:` renames the namespace, and a
+//! directive neither imported nor named like its spec is
+//! `@<namespace>__<name>`.
+
+use apollo_compiler::Schema;
+use apollo_compiler::ast::Value;
+
+/// The local name of `directive` (without `@`) of the spec whose URL
+/// starts with `spec_url` (e.g. `https://specs.apollo.dev/cost/`), or
+/// `None` when the schema does not link that spec.
+pub fn directive_name(schema: &Schema, spec_url: &str, directive: &str) -> Option<String> {
+    schema
+        .schema_definition
+        .directives
+        .get_all("link")
+        .find_map(|link| {
+            let url = link.specified_argument_by_name("url")?.as_str()?;
+            if !url.starts_with(spec_url) {
+                return None;
+            }
+            let spec = spec_name(url)?;
+            let namespace = link
+                .specified_argument_by_name("as")
+                .and_then(|v| v.as_str())
+                .unwrap_or(spec);
+            let wanted = format!("@{directive}");
+            if let Some(Value::List(imports)) =
+                link.specified_argument_by_name("import").map(|v| &**v)
+            {
+                for import in imports {
+                    match &**import {
+                        Value::String(name) if *name == wanted => {
+                            return Some(directive.to_owned());
+                        }
+                        Value::Object(fields) => {
+                            let field = |n: &str| {
+                                fields
+                                    .iter()
+                                    .find(|(k, _)| k == n)
+                                    .and_then(|(_, v)| v.as_str())
+                            };
+                            if field("name") == Some(wanted.as_str()) {
+                                let local = field("as").unwrap_or(wanted.as_str());
+                                return Some(local.trim_start_matches('@').to_owned());
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Some(if directive == spec {
+                namespace.to_owned()
+            } else {
+                format!("{namespace}__{directive}")
+            })
+        })
+}
+
+/// The spec's name in its URL: the segment before the version
+/// (`https://specs.apollo.dev/cost/v0.1` → `cost`).
+fn spec_name(url: &str) -> Option<&str> {
+    let mut segments = url.trim_end_matches('/').rsplit('/');
+    let version = segments.next()?;
+    if version.starts_with('v') {
+        segments.next()
+    } else {
+        Some(version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(links: &str) -> Schema {
+        let sdl = format!(
+            r#"
+            schema {links} {{ query: Query }}
+            type Query {{ a: Int }}
+            directive @link(url: String, as: String, import: [link__Import]) repeatable on SCHEMA
+            scalar link__Import
+            "#
+        );
+        Schema::parse(sdl, "s.graphql").unwrap()
+    }
+
+    const COST: &str = "https://specs.apollo.dev/cost/";
+
+    #[test]
+    fn imported_renamed_namespaced_and_own_names() {
+        let imported = schema(
+            r#"@link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@cost", "@listSize"])"#,
+        );
+        assert_eq!(
+            directive_name(&imported, COST, "listSize").as_deref(),
+            Some("listSize")
+        );
+        let renamed = schema(
+            r#"@link(url: "https://specs.apollo.dev/cost/v0.1", import: [{ name: "@listSize", as: "@size" }])"#,
+        );
+        assert_eq!(
+            directive_name(&renamed, COST, "listSize").as_deref(),
+            Some("size")
+        );
+        assert_eq!(
+            directive_name(&renamed, COST, "cost").as_deref(),
+            Some("cost")
+        );
+        let namespaced = schema(r#"@link(url: "https://specs.apollo.dev/cost/v0.1", as: "c")"#);
+        assert_eq!(
+            directive_name(&namespaced, COST, "cost").as_deref(),
+            Some("c")
+        );
+        assert_eq!(
+            directive_name(&namespaced, COST, "listSize").as_deref(),
+            Some("c__listSize")
+        );
+        let unlinked = schema("");
+        assert_eq!(directive_name(&unlinked, COST, "cost"), None);
+    }
+}
