@@ -15,6 +15,7 @@ use crate::config::RouterConfig;
 use crate::execute::hidden::Hidden;
 use crate::graphql;
 use crate::introspection::{self, Introspection, RootFields};
+use crate::pipeline::cost::CostModel;
 use crate::pipeline::document::{DocumentError, Documents, Prepared};
 use crate::pipeline::introspection as introspection_stage;
 use crate::pipeline::limits::{self, LimitCounters};
@@ -102,6 +103,17 @@ fn check_subgraphs(supergraph: &Supergraph, config: &RouterConfig) -> Result<(),
     })
 }
 
+/// The request header asking for `extensions.cost` in the response.
+pub const COST_REPORT_HEADER: &str = "x-graphql-cost";
+
+fn wants_cost_report(context: &RequestContext) -> bool {
+    context
+        .headers
+        .get(COST_REPORT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| matches!(v.trim(), "true" | "1"))
+}
+
 /// A plan is made for an operation and the progressive `@override` labels
 /// active for the request.
 type PlanKey = (Arc<str>, Option<Name>, ActiveLabels);
@@ -113,6 +125,8 @@ pub struct Engine {
     hidden: Hidden,
     api_schema_sdl: String,
     documents: Documents,
+    /// Weights and list sizes for the cost estimate.
+    cost: CostModel,
     /// Operations refused or warned about per limit; kept across reloads.
     limit_counters: Arc<LimitCounters>,
     introspection: Introspection,
@@ -203,6 +217,7 @@ impl Engine {
                 config.plan_cache_size,
             )
             .with_suggestions(config.introspection),
+            cost: CostModel::new(supergraph.schema(), config.limits.default_list_size),
             limit_counters,
             introspection: Introspection::new(api_schema.clone()),
             planner: Planner::new(supergraph.clone())
@@ -315,8 +330,16 @@ impl Engine {
             prepared.operation_name.as_deref(),
         )
         .map_err(Rejection::Limits)?;
-
         let document = &prepared.document;
+        let estimated = self.cost.estimate(document, operation, &variables.json);
+        limits::enforce_cost(
+            &self.config.limits,
+            &self.limit_counters,
+            estimated,
+            prepared.operation_name.as_deref(),
+        )
+        .map_err(Rejection::Limits)?;
+
         introspection_stage::check(self.config.introspection, document, operation)?;
         let introspected = match introspection::classify(document, operation) {
             RootFields::ConcreteOnly => None,
@@ -347,10 +370,37 @@ impl Engine {
             context,
         )
         .await;
-        Ok(match introspected {
+        let mut response = match introspected {
             Some(introspected) => introspection::merge(document, operation, executed, introspected),
             None => executed,
-        })
+        };
+        if wants_cost_report(context) {
+            self.report_cost(&mut response, &prepared, estimated);
+        }
+        Ok(response)
+    }
+
+    /// `extensions.cost`: the estimate, the maximum and what the response
+    /// actually cost.
+    fn report_cost(&self, response: &mut graphql::Response, prepared: &Prepared, estimated: u64) {
+        let data = match (&response.data, &response.raw_data) {
+            (Some(data), _) => std::borrow::Cow::Borrowed(data),
+            (None, Some(raw)) => std::borrow::Cow::Owned(
+                serde_json::from_slice(raw.json()).unwrap_or(serde_json::Value::Null),
+            ),
+            (None, None) => std::borrow::Cow::Owned(serde_json::Value::Null),
+        };
+        let actual = self
+            .cost
+            .actual(&prepared.document, prepared.operation(), &data);
+        response.extensions.insert(
+            "cost".into(),
+            serde_json::json!({
+                "estimated": estimated,
+                "actual": actual,
+                "max": self.config.limits.max_cost,
+            }),
+        );
     }
 
     /// Operations each limit refused or warned about.
@@ -591,6 +641,97 @@ pub(crate) mod tests {
         let deep = engine.execute(request(&deep), &context).await;
         assert_eq!(code(&deep.response), "MAX_RECURSION_EXCEEDED");
         assert_eq!(counts(&engine, "max_recursion"), (1, 0));
+    }
+
+    fn costed_engine(max_cost: u64) -> (Engine, Arc<FakeTransport>) {
+        let sdl = r#"extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@listSize", "@cost"])
+            type Query { products(first: Int = 10): [Product!]! @listSize(slicingArguments: ["first"]) }
+            type Product @key(fields: "id") { id: ID! inventory: Inventory heavy: Int @cost(weight: 50) }
+            type Inventory { onHand: Int! }"#;
+        let supergraph = crate::compose::compose(&[crate::compose::SubgraphSource {
+            name: "products".into(),
+            url: "http://127.0.0.1:1/graphql".into(),
+            sdl: sdl.into(),
+        }])
+        .unwrap()
+        .supergraph_sdl;
+        let transport = Arc::new(FakeTransport::default());
+        let config = RouterConfig {
+            limits: crate::pipeline::limits::LimitsConfig {
+                max_cost,
+                ..Default::default()
+            },
+            ..RouterConfig::default()
+        };
+        let engine = Engine::new(&supergraph, &config, transport.clone()).unwrap();
+        (engine, transport)
+    }
+
+    #[tokio::test]
+    async fn an_operation_estimated_past_max_cost_is_refused_before_any_fetch() {
+        let (engine, transport) = costed_engine(1_000);
+        let context = engine.context(HttpMethod::Post, Default::default());
+        // 500 × (product 1 + inventory 1) = 1000: at the limit.
+        let at = engine
+            .execute(
+                request("{ products(first: 500) { inventory { onHand } } }"),
+                &context,
+            )
+            .await;
+        assert_eq!(at.status, ResponseStatus::Ok, "{:?}", at.response.errors);
+        let fetched = transport.requests.lock().unwrap().len();
+        let past = engine
+            .execute(
+                request("{ products(first: 501) { inventory { onHand } } }"),
+                &context,
+            )
+            .await;
+        assert_eq!(past.status, ResponseStatus::RequestError);
+        let error = &past.response.errors[0];
+        assert_eq!(error.extensions["code"], "COST_ESTIMATED_TOO_EXPENSIVE");
+        assert_eq!(error.extensions["measured"], 1002);
+        assert_eq!(error.extensions["max"], 1000);
+        assert_eq!(
+            transport.requests.lock().unwrap().len(),
+            fetched,
+            "no fetch"
+        );
+        assert_eq!(counts(&engine, "max_cost"), (1, 0));
+        // A variable is a slicing argument too; `@cost` weighs in.
+        let variables = json!({"n": 30}).as_object().cloned();
+        let heavy = engine
+            .execute(
+                graphql::Request {
+                    variables,
+                    ..request("query($n: Int) { products(first: $n) { heavy } }")
+                },
+                &context,
+            )
+            .await;
+        assert_eq!(heavy.response.errors[0].extensions["measured"], 30 * 51);
+    }
+
+    #[tokio::test]
+    async fn the_cost_is_reported_when_asked() {
+        let (engine, _) = costed_engine(1_000);
+        let mut headers = http::HeaderMap::new();
+        let query = request("{ products(first: 20) { id } }");
+        let plain = engine
+            .execute(
+                query.clone(),
+                &engine.context(HttpMethod::Post, headers.clone()),
+            )
+            .await;
+        assert!(!plain.response.extensions.contains_key("cost"));
+        headers.insert(COST_REPORT_HEADER, http::HeaderValue::from_static("true"));
+        let asked = engine
+            .execute(query, &engine.context(HttpMethod::Post, headers))
+            .await;
+        let cost = &asked.response.extensions["cost"];
+        assert_eq!(cost["estimated"], 20);
+        assert_eq!(cost["max"], 1000);
+        // The fake subgraph answers no products.
+        assert_eq!(cost["actual"], 0);
     }
 
     #[tokio::test]

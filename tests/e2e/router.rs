@@ -170,3 +170,57 @@ async fn a_stopped_service_gives_partial_data_with_errors_not_a_failure() {
     assert_eq!(error["extensions"]["service"], "inventory");
     assert_eq!(error["path"], json!(["order", "items", 0, "product"]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_past_the_limits_are_refused_before_any_service_is_asked() {
+    let system = TestSystem::start(true).await;
+    let router = GraphqlClient::new(system.system().router_url());
+    // 300 aliases of a page of 100 products with their stock: 30,000 entity
+    // resolutions if it were answered.
+    let aliases: Vec<String> = (0..300)
+        .map(|i| {
+            format!(
+                "p{i}: products(first: 100) {{ edges {{ node {{ inventory {{ onHand }} }} }} }}"
+            )
+        })
+        .collect();
+    let flood = router.query(&format!("{{ {} }}", aliases.join(" "))).await;
+    assert_eq!(flood.error_code(), "MAX_ALIASES_EXCEEDED", "{}", flood.body);
+    assert!(flood.body.get("data").is_none());
+
+    // Within the alias and root-field limits, the cost estimate stops four
+    // pages of 100 orders with their items' stock: `@listSize` makes each
+    // page 100 edges, an order's items count as 10 (the default list size):
+    // 4 × (1 + 100 × (edge 1 + order 1 + 10 × (item 1 + product 1 + stock 1))).
+    let pages: Vec<String> = (0..4)
+        .map(|i| {
+            format!(
+                "o{i}: orders(first: 100) {{ edges {{ node {{ items {{ product {{ inventory {{ onHand }} }} }} }} }} }}"
+            )
+        })
+        .collect();
+    let costly = router.query(&format!("{{ {} }}", pages.join(" "))).await;
+    assert_eq!(
+        costly.error_code(),
+        "COST_ESTIMATED_TOO_EXPENSIVE",
+        "{}",
+        costly.body
+    );
+    let error = &costly.body["errors"][0]["extensions"];
+    assert_eq!(error["measured"], 4 * (1 + 100 * (1 + 1 + 10 * 3)));
+    assert_eq!(error["max"], 10_000);
+
+    // One page is fine, and says what it cost when asked.
+    let response = reqwest::Client::new()
+        .post(system.system().router_url())
+        .header("x-graphql-cost", "true")
+        .json(&json!({ "query": "{ products(first: 5) { edges { node { sku inventory { onHand } } } } }" }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert!(body.get("errors").is_none(), "{body}");
+    let edges = body["data"]["products"]["edges"].as_array().unwrap().len();
+    assert_eq!(body["extensions"]["cost"]["estimated"], 1 + 5 * 3);
+    assert_eq!(body["extensions"]["cost"]["actual"], 1 + edges * 3);
+}

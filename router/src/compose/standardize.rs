@@ -41,8 +41,19 @@ enum link__Purpose {
 
 const TAG_DEFINITION: &str = "directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA\n";
 const TAG_SPEC: &str = "https://specs.apollo.dev/tag/v0.3";
+/// Directives of the specs below, defined once in the supergraph.
+const SPEC_DIRECTIVES: [&str; 5] = [
+    "cost",
+    "listSize",
+    "authenticated",
+    "requiresScopes",
+    "policy",
+];
 const COST_SPEC: &str = "https://specs.apollo.dev/cost/v0.1";
-const COST_DEFINITIONS: &str = "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR\ndirective @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION\n";
+const COST_DEFINITIONS: [&str; 2] = [
+    "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR\n",
+    "directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION\n",
+];
 /// The authorization specs: directive, spec URL, the definitions Apollo's
 /// composition writes for it. `graphql-composition` keeps the directives
 /// on fields and types but writes neither the links nor the definitions.
@@ -76,6 +87,13 @@ pub fn standardize(rendered: &str) -> Result<String, String> {
     doc.definitions.retain(|def| match def {
         Definition::DirectiveDefinition(d) => !d.name.starts_with("join__"),
         Definition::ScalarTypeDefinition(s) => s.name != "join__FieldSet",
+        _ => true,
+    });
+    // Spec directives are defined as their specs define them, below: not
+    // as the composer writes them, nor as a subgraph that defines one
+    // itself (async-graphql writes a type directive's own definition) does.
+    doc.definitions.retain(|def| match def {
+        Definition::DirectiveDefinition(d) => !SPEC_DIRECTIVES.contains(&d.name.as_str()),
         _ => true,
     });
     // Progressive `@override` labels are join v0.4's.
@@ -120,12 +138,12 @@ pub fn standardize(rendered: &str) -> Result<String, String> {
     let mut links = Vec::new();
     if uses(rendered, "cost") || uses(rendered, "listSize") {
         links.push(link(COST_SPEC, LinkExtra::Import(&["@cost", "@listSize"])));
-        if !defines(&doc, "cost") {
-            appended.push_str(COST_DEFINITIONS);
+        for definition in COST_DEFINITIONS {
+            appended.push_str(definition);
         }
     }
     for (name, url, definitions) in SECURITY_SPECS {
-        if uses(rendered, name) && !defines(&doc, name) {
+        if uses(rendered, name) {
             links.push(link(url, LinkExtra::ForSecurity));
             appended.push_str(definitions);
         }
@@ -156,12 +174,6 @@ fn uses(sdl: &str, name: &str) -> bool {
             .next()
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
     })
-}
-
-fn defines(doc: &Document, directive: &str) -> bool {
-    doc.definitions
-        .iter()
-        .any(|def| matches!(def, Definition::DirectiveDefinition(d) if d.name == directive))
 }
 
 enum LinkExtra<'a> {

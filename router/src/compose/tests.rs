@@ -107,7 +107,10 @@ fn demand_control_and_authorization_directives_are_kept_with_their_specs() {
     }])
     .expect("composes");
     assert!(
-        composed.warnings.iter().all(|w| !w.contains("Unknown directive")),
+        composed
+            .warnings
+            .iter()
+            .all(|w| !w.contains("Unknown directive")),
         "{:?}",
         composed.warnings
     );
@@ -118,7 +121,12 @@ fn demand_control_and_authorization_directives_are_kept_with_their_specs() {
         .get_all("link")
         .filter_map(|l| l.specified_argument_by_name("url")?.as_str())
         .collect();
-    for spec in ["cost/v0.1", "authenticated/v0.1", "requiresScopes/v0.1", "policy/v0.1"] {
+    for spec in [
+        "cost/v0.1",
+        "authenticated/v0.1",
+        "requiresScopes/v0.1",
+        "policy/v0.1",
+    ] {
         assert!(
             links.contains(&format!("https://specs.apollo.dev/{spec}").as_str()),
             "{links:?}"
@@ -134,7 +142,14 @@ fn demand_control_and_authorization_directives_are_kept_with_their_specs() {
 
     // Clients see none of it.
     let api = crate::api_schema::print(&crate::api_schema::derive(&schema).unwrap());
-    for hidden in ["@cost", "@listSize", "@authenticated", "@requiresScopes", "@policy", "__Scope"] {
+    for hidden in [
+        "@cost",
+        "@listSize",
+        "@authenticated",
+        "@requiresScopes",
+        "@policy",
+        "__Scope",
+    ] {
         assert!(!api.contains(hidden), "{hidden} in\n{api}");
     }
 }

@@ -40,6 +40,11 @@ pub struct LimitsConfig {
     pub max_root_fields: u32,
     /// Directive applications.
     pub max_directives: u32,
+    /// Highest estimated cost (`pipeline::cost`) of an operation.
+    pub max_cost: u64,
+    /// The size assumed for a list whose size neither `@listSize` nor a
+    /// slicing argument gives.
+    pub default_list_size: u64,
     /// Whether `__schema`/`__type` selections count towards the limits.
     pub count_introspection: bool,
     /// Limits that only log (and count) an operation past them instead of
@@ -57,6 +62,8 @@ impl Default for LimitsConfig {
             max_aliases: 30,
             max_root_fields: 10,
             max_directives: 50,
+            max_cost: 10_000,
+            default_list_size: 10,
             count_introspection: false,
             warn_only: WarnOnly::default(),
         }
@@ -97,6 +104,7 @@ pub enum Limit {
     MaxAliases,
     MaxRootFields,
     MaxDirectives,
+    MaxCost,
 }
 
 impl Limit {
@@ -120,6 +128,7 @@ impl Limit {
             Limit::MaxAliases => "MAX_ALIASES_EXCEEDED",
             Limit::MaxRootFields => "MAX_ROOT_FIELDS_EXCEEDED",
             Limit::MaxDirectives => "MAX_DIRECTIVES_EXCEEDED",
+            Limit::MaxCost => "COST_ESTIMATED_TOO_EXPENSIVE",
         }
     }
 
@@ -133,6 +142,7 @@ impl Limit {
             Limit::MaxAliases => "max_aliases",
             Limit::MaxRootFields => "max_root_fields",
             Limit::MaxDirectives => "max_directives",
+            Limit::MaxCost => "max_cost",
         }
     }
 
@@ -145,6 +155,7 @@ impl Limit {
             Limit::MaxAliases => "aliases",
             Limit::MaxRootFields => "root fields",
             Limit::MaxDirectives => "directives",
+            Limit::MaxCost => "an estimated cost of",
         }
     }
 }
@@ -160,6 +171,7 @@ impl LimitsConfig {
             Limit::MaxAliases => u64::from(self.max_aliases),
             Limit::MaxRootFields => u64::from(self.max_root_fields),
             Limit::MaxDirectives => u64::from(self.max_directives),
+            Limit::MaxCost => self.max_cost,
         };
         (max > 0).then_some(max)
     }
@@ -262,6 +274,37 @@ pub fn enforce(
     Err(refused)
 }
 
+/// The cost half of the stage: `estimated` (by `pipeline::cost`) past
+/// `max_cost` refuses the operation, or only warns.
+pub fn enforce_cost(
+    config: &LimitsConfig,
+    counters: &LimitCounters,
+    estimated: u64,
+    operation: Option<&str>,
+) -> Result<(), Vec<Exceeded>> {
+    let Some(max) = config.max(Limit::MaxCost) else {
+        return Ok(());
+    };
+    if estimated <= max {
+        return Ok(());
+    }
+    let exceeded = Exceeded {
+        limit: Limit::MaxCost,
+        measured: estimated,
+        max,
+    };
+    if config.warn_only.covers(Limit::MaxCost) {
+        counters.count(Limit::MaxCost, Verdict::Warned);
+        tracing::warn!(
+            operation = operation.unwrap_or("(anonymous)"),
+            "{exceeded} Served: the limit only warns."
+        );
+        return Ok(());
+    }
+    counters.count(Limit::MaxCost, Verdict::Refused);
+    Err(vec![exceeded])
+}
+
 /// What a limit did to an operation past it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -269,7 +312,7 @@ pub enum Verdict {
     Warned,
 }
 
-const LIMITS: [Limit; 7] = [
+const LIMITS: [Limit; 8] = [
     Limit::MaxTokens,
     Limit::MaxRecursion,
     Limit::MaxDepth,
@@ -277,6 +320,7 @@ const LIMITS: [Limit; 7] = [
     Limit::MaxAliases,
     Limit::MaxRootFields,
     Limit::MaxDirectives,
+    Limit::MaxCost,
 ];
 
 /// Operations each limit refused or warned about since the router started
@@ -336,8 +380,8 @@ impl Measurements {
             Limit::MaxAliases => self.aliases,
             Limit::MaxRootFields => self.root_fields,
             Limit::MaxDirectives => self.directives,
-            // Measured by the parser, not here.
-            Limit::MaxTokens | Limit::MaxRecursion => 0,
+            // Measured by the parser and the cost stage, not here.
+            Limit::MaxTokens | Limit::MaxRecursion | Limit::MaxCost => 0,
         }
     }
 

@@ -21,6 +21,7 @@
 //! reported.
 
 pub mod body;
+pub mod cost;
 pub mod document;
 pub mod introspection;
 pub mod limits;

@@ -14,6 +14,7 @@
 //! - `testing` (feature `testing`): fresh test databases and a GraphQL client for tests.
 
 pub mod cli;
+pub mod cost;
 pub mod cursor;
 pub mod database;
 pub mod entities;

@@ -48,6 +48,12 @@ impl InventoryLevelObject {
     }
 
     /// The latest changes to on-hand stock, newest first.
+    #[graphql(directive = subgraph_kit::cost::list_size::apply(
+        Some(20),
+        vec!["first".into()],
+        vec![],
+        false
+    ))]
     async fn movements(
         &self,
         ctx: &Context<'_>,

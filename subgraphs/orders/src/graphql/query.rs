@@ -20,6 +20,12 @@ impl Query {
     }
 
     /// Orders, newest first.
+    #[graphql(directive = subgraph_kit::cost::list_size::apply(
+        Some(20),
+        vec!["first".into()],
+        vec!["edges".into()],
+        false
+    ))]
     async fn orders(
         &self,
         ctx: &Context<'_>,

@@ -31,6 +31,12 @@ impl Query {
 
     /// The catalog in creation order, newest last. Archived products are left
     /// out unless `includeArchived` is true.
+    #[graphql(directive = subgraph_kit::cost::list_size::apply(
+        Some(20),
+        vec!["first".into()],
+        vec!["edges".into()],
+        false
+    ))]
     async fn products(
         &self,
         ctx: &Context<'_>,
