@@ -12,7 +12,13 @@
 //!   per iteration): what a router request pays on a cache miss — parse, validate
 //!   against the API schema, normalize, plan, print the plan;
 //! - `engine cached`: `Engine::explain` on the same text again: both caches hit,
-//!   plus printing the plan.
+//!   plus printing the plan;
+//! - then each stage of the router's request pipeline on its own, with the
+//!   router's default limits: `stage parse` (with the token and nesting
+//!   limits), `stage validate` (against the API schema), `stage limits`
+//!   (measuring the operation; a request pays it once per text, the
+//!   document cache keeps the measures), `stage cost` (the cost estimate,
+//!   which a request pays each time: it depends on the variables).
 //!
 //! A last row plans a wide operation over a generated supergraph of
 //! [`LARGE_SUBGRAPHS`] subgraphs and [`LARGE_SUBGRAPHS`] × [`TYPES_PER_SUBGRAPH`]
@@ -31,6 +37,9 @@ use apollo_compiler::ExecutableDocument;
 use router::compose::{SubgraphSource, compose};
 use router::config::RouterConfig;
 use router::engine::Engine;
+use router::pipeline::cost::CostModel;
+use router::pipeline::limits::{LimitsConfig, Measurements};
+use router::pipeline::{parse, validate};
 use router::plan::{PlanNode, Planner, QueryPlan};
 use router::supergraph::Supergraph;
 
@@ -287,6 +296,42 @@ fn main() -> anyhow::Result<()> {
             "engine cached",
             bench(budget, |_| {
                 black_box(engine.explain(black_box(query), None).is_ok());
+            }),
+        ));
+        let limits = LimitsConfig::default();
+        let api = engine.api_schema();
+        let ast = parse::parse(query, &limits)?.document;
+        let client_document =
+            validate::validate(api, &ast, true).map_err(|e| anyhow::anyhow!("{label}: {e}"))?;
+        let client_operation = client_document
+            .operations
+            .iter()
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("{label}: no operation"))?;
+        let cost = CostModel::new(supergraph.schema(), limits.default_list_size);
+        let no_variables = serde_json::Map::new();
+        results.push((
+            "stage parse",
+            bench(budget, |_| {
+                black_box(parse::parse(black_box(query), &limits).is_ok());
+            }),
+        ));
+        results.push((
+            "stage validate",
+            bench(budget, |_| {
+                black_box(validate::validate(api, black_box(&ast), true).is_ok());
+            }),
+        ));
+        results.push((
+            "stage limits",
+            bench(budget, |_| {
+                black_box(Measurements::of(&client_document, client_operation, false));
+            }),
+        ));
+        results.push((
+            "stage cost",
+            bench(budget, |_| {
+                black_box(cost.estimate(&client_document, client_operation, &no_variables));
             }),
         ));
         for (i, (measure, s)) in results.iter().enumerate() {
