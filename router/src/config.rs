@@ -52,6 +52,8 @@ pub struct RouterConfig {
     pub introspection: bool,
     /// What one operation may ask for (`[limits]`).
     pub limits: crate::pipeline::limits::LimitsConfig,
+    /// JWT bearer tokens and the keys that sign them (`[authentication]`).
+    pub authentication: crate::auth::AuthenticationConfig,
     /// Several operations in one POST (`[batching]`).
     pub batching: crate::pipeline::body::BatchingConfig,
     /// Per-subgraph overrides, by the subgraph's name in the supergraph.
@@ -149,6 +151,7 @@ impl Default for RouterConfig {
             introspection: false,
             limits: Default::default(),
             batching: Default::default(),
+            authentication: Default::default(),
             subgraphs: BTreeMap::new(),
             traffic: TrafficConfig::default(),
         }

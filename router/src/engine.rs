@@ -11,6 +11,7 @@ use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Schema};
 
 use crate::api_schema::{self, ApiSchemaError};
+use crate::auth::Authenticator;
 use crate::config::RouterConfig;
 use crate::execute::hidden::Hidden;
 use crate::graphql;
@@ -38,6 +39,8 @@ pub enum EngineError {
     UnknownSubgraph { name: String, known: String },
     #[error(transparent)]
     Transport(#[from] TransportBuildError),
+    #[error(transparent)]
+    Keys(#[from] crate::auth::KeysError),
 }
 
 pub use crate::request::{HttpMethod, RequestContext};
@@ -125,6 +128,8 @@ pub struct Engine {
     hidden: Hidden,
     api_schema_sdl: String,
     documents: Documents,
+    /// Verifies bearer tokens; `None` without `[authentication] jwks`.
+    authenticator: Option<Authenticator>,
     /// Weights and list sizes for the cost estimate.
     cost: CostModel,
     /// Operations refused or warned about per limit; kept across reloads.
@@ -164,13 +169,22 @@ impl Engine {
         let supergraph = Supergraph::parse(supergraph_sdl)?;
         check_subgraphs(&supergraph, config)?;
         let http = Arc::new(HttpTransport::new(config, supergraph.subgraphs()).await?);
-        Self::with_supergraph(
+        let engine = Self::with_supergraph(
             supergraph,
             config,
             http.clone(),
             Some(http),
             Default::default(),
-        )
+        )?;
+        engine.load_keys().await;
+        Ok(engine)
+    }
+
+    /// Reads the JWKS documents (URLs too) once, before serving.
+    pub async fn load_keys(&self) {
+        if let Some(authenticator) = &self.authenticator {
+            authenticator.load().await;
+        }
     }
 
     /// The engine for a new supergraph and config, to serve after this one.
@@ -188,16 +202,18 @@ impl Engine {
         let supergraph = Supergraph::parse(supergraph_sdl)?;
         check_subgraphs(&supergraph, config)?;
         let counters = self.limit_counters.clone();
-        match &self.http {
+        let engine = match &self.http {
             Some(http) => {
                 let http = Arc::new(http.rebuilt(config, supergraph.subgraphs()).await?);
-                Self::with_supergraph(supergraph, config, http.clone(), Some(http), counters)
+                Self::with_supergraph(supergraph, config, http.clone(), Some(http), counters)?
             }
             None => {
                 let transport = self.transport.clone();
-                Self::with_supergraph(supergraph, config, transport, None, counters)
+                Self::with_supergraph(supergraph, config, transport, None, counters)?
             }
-        }
+        };
+        engine.load_keys().await;
+        Ok(engine)
     }
 
     fn with_supergraph(
@@ -217,6 +233,7 @@ impl Engine {
                 config.plan_cache_size,
             )
             .with_suggestions(config.introspection),
+            authenticator: Authenticator::new(&config.authentication)?,
             cost: CostModel::new(supergraph.schema(), config.limits.default_list_size),
             limit_counters,
             introspection: Introspection::new(api_schema.clone()),
@@ -292,6 +309,22 @@ impl Engine {
         request: graphql::Request,
         context: &RequestContext,
     ) -> Result<graphql::Response, Rejection> {
+        // Authenticate: the verified claims travel with the request.
+        let authenticated;
+        let context = match &self.authenticator {
+            Some(authenticator) => match authenticator
+                .authenticate(&context.headers)
+                .map_err(Rejection::Unauthenticated)?
+            {
+                Some(claims) => {
+                    authenticated = context.with_claims(claims);
+                    &authenticated
+                }
+                None => context,
+            },
+            None => context,
+        };
+
         // Parse and validate (once per text), select the operation.
         let query = request.query.as_deref().ok_or(Rejection::MissingQuery)?;
         // An empty `operationName` is sent by some clients for "none".

@@ -1,6 +1,7 @@
 //! A general Apollo Federation v2 router: it loads any supergraph, plans each
 //! operation into subgraph fetches, executes them and assembles the response.
 //!
+//! - `auth`: JWT authentication against JWKS keys (polled).
 //! - `compose`: subgraph SDLs to a validated, standard Apollo supergraph.
 //! - `introspect`: fetching a running subgraph's SDL through `_service { sdl }`.
 //! - `graphql`: GraphQL-over-HTTP wire types (requests, responses, errors).
@@ -21,6 +22,7 @@
 //! - `config`: router settings from a file.
 
 pub mod api_schema;
+pub mod auth;
 pub mod compose;
 pub mod config;
 pub mod engine;

@@ -1,7 +1,7 @@
 //! What travels with one client request from the HTTP handler through the
 //! engine and the executor into every subgraph request: the client's
-//! headers, the HTTP method and the deadline no fetch may outlive. (Claims
-//! and trace ids join it as the router learns them.)
+//! headers, the HTTP method, the deadline no fetch may outlive, and the
+//! claims of the client's verified token. (Trace ids join it later.)
 
 use http::HeaderMap;
 use tokio::time::Instant;
@@ -21,6 +21,8 @@ pub struct RequestContext {
     /// When the client's request must be answered: every subgraph fetch
     /// ends by then, whatever its own timeout.
     pub deadline: Instant,
+    /// The verified token's claims; `None` for an anonymous request.
+    pub claims: Option<std::sync::Arc<crate::auth::Claims>>,
 }
 
 impl RequestContext {
@@ -29,6 +31,15 @@ impl RequestContext {
             method,
             headers,
             deadline,
+            claims: None,
+        }
+    }
+
+    /// This context, for the client `claims` name.
+    pub fn with_claims(&self, claims: crate::auth::Claims) -> Self {
+        RequestContext {
+            claims: Some(std::sync::Arc::new(claims)),
+            ..self.clone()
         }
     }
 

@@ -13,7 +13,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE};
+use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -346,6 +346,13 @@ fn respond(media: Media, result: EngineResponse) -> Response {
             .headers_mut()
             .insert(ALLOW, HeaderValue::from_static("POST"));
     }
+    if status == StatusCode::UNAUTHORIZED {
+        // RFC 6750: the scheme, and that the token was the problem.
+        response.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+    }
     response
 }
 
@@ -649,6 +656,73 @@ mod tests {
             body["errors"][0]["extensions"]["code"],
             "BATCHING_NOT_ENABLED"
         );
+    }
+
+    #[tokio::test]
+    async fn a_bad_token_is_401_and_no_token_is_anonymous() {
+        use crate::auth::testing::{bearer, claims, jwks_file, now, sign};
+        use jsonwebtoken::Algorithm;
+        let (_file, path) = jwks_file();
+        let config = RouterConfig::from_toml(&format!(
+            "[authentication]\njwks = [{{ file = {:?} }}]\nissuers = [\"https://idp.test\"]",
+            path.display().to_string()
+        ))
+        .unwrap();
+        let server = TestServer::start(config).await;
+        let post = |headers: HeaderMap| {
+            let request = server
+                .client
+                .post(server.url("/graphql"))
+                .header("content-type", "application/json")
+                .headers(headers)
+                .body(r#"{"query": "{ __typename }"}"#);
+            async move {
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let challenge = response
+                    .headers()
+                    .get("www-authenticate")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                let body: Value = response.json().await.unwrap();
+                (status, challenge, body)
+            }
+        };
+        let (status, _, body) = post(HeaderMap::new()).await;
+        assert_eq!(
+            (status, &body["data"]["__typename"]),
+            (200, &json!("Query"))
+        );
+        let token = sign(Algorithm::ES256, Some("ec-1"), claims());
+        let (status, _, _) = post(bearer(&token)).await;
+        assert_eq!(status, 200);
+
+        let mut expired = claims();
+        expired["exp"] = json!(now() - 3600);
+        let expired = sign(Algorithm::ES256, Some("ec-1"), expired);
+        for (headers, reason) in [
+            (bearer(&expired), "expired"),
+            (bearer("nonsense"), "malformed"),
+        ] {
+            let (status, challenge, body) = post(headers).await;
+            assert_eq!(status, 401, "{body}");
+            assert_eq!(challenge.as_deref(), Some("Bearer error=\"invalid_token\""));
+            assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+            assert_eq!(body["errors"][0]["extensions"]["reason"], reason);
+            assert!(body.get("data").is_none());
+        }
+    }
+
+    #[test]
+    fn authentication_settings_read_from_toml_and_refuse_unknown_keys() {
+        let config = RouterConfig::from_toml(
+            "[authentication]\njwks = [{ url = \"https://idp.test/jwks.json\" }, { file = \"keys.json\" }]\nalgorithms = [\"RS256\", \"EdDSA\"]\naudiences = [\"shop\"]\nleeway_s = 5",
+        )
+        .unwrap();
+        assert_eq!(config.authentication.jwks.len(), 2);
+        assert_eq!(config.authentication.algorithms.len(), 2);
+        assert!(RouterConfig::from_toml("[authentication]\nissuer = \"x\"").is_err());
+        assert!(RouterConfig::from_toml("[authentication]\njwks = [{ path = \"x\" }]").is_err());
+        assert!(RouterConfig::from_toml("[authentication]\nalgorithms = [\"XX999\"]").is_err());
     }
 
     #[tokio::test]

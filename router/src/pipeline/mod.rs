@@ -5,17 +5,20 @@
 //!
 //! 1. body (`body`): read within `max_request_bytes` (413), one JSON
 //!    request or a batch (or, for GET, the server reads the parameters);
-//! 2. parse (`parse`): the document within the parser's token and nesting
+//! 2. authenticate (`crate::auth`): the bearer token verified (401 when it
+//!    does not verify), its claims kept in the request context;
+//! 3. parse (`parse`): the document within the parser's token and nesting
 //!    limits;
-//! 3. validate (`validate`): against the API schema, the operation the
+//! 4. validate (`validate`): against the API schema, the operation the
 //!    request names, its variables coerced;
-//!    — 2 and 3, and the measuring for 4, run once per query text
+//!    — 3 and 4, and the measuring for 5, run once per query text
 //!    (`document`, a cache);
-//! 4. limits (`limits`): depth, height, aliases, root fields, directives;
-//! 5. introspection (`introspection`): `__schema`/`__type` refused when
+//! 5. limits and cost (`limits`, `cost`): depth, height, aliases, root
+//!    fields, directives, the estimated cost;
+//! 6. introspection (`introspection`): `__schema`/`__type` refused when
 //!    introspection is off (then answered from the API schema);
-//! 6. plan (`crate::plan`, cached per operation in the engine);
-//! 7. execute (`crate::execute`).
+//! 7. plan (`crate::plan`, cached per operation in the engine);
+//! 8. execute (`crate::execute`).
 //!
 //! `Engine::execute` runs them; this module says how each refusal is
 //! reported.
@@ -48,6 +51,8 @@ pub enum Rejection {
     #[error("Must provide query string.")]
     MissingQuery,
     #[error(transparent)]
+    Unauthenticated(crate::auth::AuthError),
+    #[error(transparent)]
     Document(#[from] DocumentError),
     #[error(transparent)]
     Variables(ValidateError),
@@ -77,6 +82,7 @@ impl Rejection {
     pub fn refusal(&self) -> Refusal {
         match self {
             Rejection::MethodNotAllowed(_) => Refusal::Status(http::StatusCode::METHOD_NOT_ALLOWED),
+            Rejection::Unauthenticated(_) => Refusal::Status(http::StatusCode::UNAUTHORIZED),
             _ => Refusal::RequestError,
         }
     }
@@ -84,6 +90,7 @@ impl Rejection {
     pub fn to_graphql_errors(&self) -> Vec<graphql::Error> {
         match self {
             Rejection::MissingQuery => vec![graphql::Error::coded(self.to_string(), MISSING_QUERY)],
+            Rejection::Unauthenticated(err) => vec![err.to_graphql_error()],
             Rejection::Document(err) => err.to_graphql_errors(),
             Rejection::Variables(err) => err.to_graphql_errors(),
             Rejection::Limits(exceeded) => {
