@@ -131,7 +131,7 @@ pub struct Engine {
     /// Verifies bearer tokens; `None` without `[authentication] jwks`.
     authenticator: Option<Authenticator>,
     /// Weights and list sizes for the cost estimate.
-    cost: CostModel,
+    cost: Arc<CostModel>,
     /// Operations refused or warned about per limit; kept across reloads.
     limit_counters: Arc<LimitCounters>,
     introspection: Introspection,
@@ -225,6 +225,10 @@ impl Engine {
     ) -> Result<Engine, EngineError> {
         let supergraph = Arc::new(supergraph);
         let api_schema = Arc::new(api_schema::derive(supergraph.schema())?);
+        let cost = Arc::new(CostModel::new(
+            supergraph.schema(),
+            config.limits.default_list_size,
+        ));
         Ok(Engine {
             api_schema_sdl: api_schema::print(&api_schema),
             documents: Documents::new(
@@ -232,9 +236,10 @@ impl Engine {
                 config.limits.clone(),
                 config.plan_cache_size,
             )
-            .with_suggestions(config.introspection),
+            .with_suggestions(config.introspection)
+            .with_cost(cost.clone()),
             authenticator: Authenticator::new(&config.authentication)?,
-            cost: CostModel::new(supergraph.schema(), config.limits.default_list_size),
+            cost,
             limit_counters,
             introspection: Introspection::new(api_schema.clone()),
             planner: Planner::new(supergraph.clone())
@@ -364,7 +369,10 @@ impl Engine {
         )
         .map_err(Rejection::Limits)?;
         let document = &prepared.document;
-        let estimated = self.cost.estimate(document, operation, &variables.json);
+        let estimated = match prepared.static_cost {
+            Some(cost) => cost,
+            None => self.cost.estimate(document, operation, &variables.json),
+        };
         limits::enforce_cost(
             &self.config.limits,
             &self.limit_counters,

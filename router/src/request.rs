@@ -36,9 +36,9 @@ impl RequestContext {
     }
 
     /// This context, for the client `claims` name.
-    pub fn with_claims(&self, claims: crate::auth::Claims) -> Self {
+    pub fn with_claims(&self, claims: std::sync::Arc<crate::auth::Claims>) -> Self {
         RequestContext {
-            claims: Some(std::sync::Arc::new(claims)),
+            claims: Some(claims),
             ..self.clone()
         }
     }

@@ -3,6 +3,7 @@
 //! kept when a refresh fails.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -50,6 +51,12 @@ pub struct KeyStore {
     sources: Vec<JwksSource>,
     /// Per source, in the order of `sources`.
     keys: Vec<ArcSwap<Vec<Key>>>,
+    /// Each source's document as last read, to tell a rotation from a
+    /// refresh that changed nothing.
+    documents: Vec<std::sync::Mutex<Vec<u8>>>,
+    /// Counts the changes of the key set: what was verified under an
+    /// older generation is verified again.
+    generation: AtomicU64,
     client: reqwest::Client,
 }
 
@@ -58,16 +65,23 @@ impl KeyStore {
     /// start empty until `refresh` reads them.
     pub fn new(sources: Vec<JwksSource>) -> Result<Arc<KeyStore>, KeysError> {
         let mut keys = Vec::with_capacity(sources.len());
+        let mut documents = Vec::with_capacity(sources.len());
         for source in &sources {
-            let read = match source {
-                JwksSource::File { file } => read_file(source, file)?,
-                JwksSource::Url { .. } => Vec::new(),
+            let (read, document) = match source {
+                JwksSource::File { file } => {
+                    let document = read_file(source, file)?;
+                    (parse(source, &document)?, document)
+                }
+                JwksSource::Url { .. } => (Vec::new(), Vec::new()),
             };
             keys.push(ArcSwap::from_pointee(read));
+            documents.push(std::sync::Mutex::new(document));
         }
         Ok(Arc::new(KeyStore {
             sources,
             keys,
+            documents,
+            generation: AtomicU64::new(0),
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()
@@ -78,19 +92,34 @@ impl KeyStore {
     /// Reads every source again; one that fails keeps its last keys and is
     /// logged.
     pub async fn refresh(&self) {
-        for (source, slot) in self.sources.iter().zip(&self.keys) {
+        for (i, source) in self.sources.iter().enumerate() {
             let read = match source {
                 JwksSource::File { file } => read_file(source, file),
                 JwksSource::Url { url } => self.fetch(source, url).await,
             };
-            match read {
-                Ok(keys) => slot.store(Arc::new(keys)),
+            let parsed = read.and_then(|document| Ok((parse(source, &document)?, document)));
+            match parsed {
+                Ok((keys, document)) => {
+                    let mut last = self.documents[i]
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if *last != document {
+                        self.keys[i].store(Arc::new(keys));
+                        *last = document;
+                        self.generation.fetch_add(1, Ordering::Release);
+                    }
+                }
                 Err(err) => tracing::warn!("{err}; keeping its last keys"),
             }
         }
     }
 
-    async fn fetch(&self, source: &JwksSource, url: &str) -> Result<Vec<Key>, KeysError> {
+    /// Changes whenever the key set does.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    async fn fetch(&self, source: &JwksSource, url: &str) -> Result<Vec<u8>, KeysError> {
         let read_error = |reason: String| KeysError::Read {
             jwks: source.to_string(),
             reason,
@@ -108,7 +137,7 @@ impl KeyStore {
             .bytes()
             .await
             .map_err(|e| read_error(e.to_string()))?;
-        parse(source, &body)
+        Ok(body.to_vec())
     }
 
     /// The keys a token signed with `algorithm` (and naming `kid`, if it
@@ -147,12 +176,11 @@ impl KeyStore {
     }
 }
 
-fn read_file(source: &JwksSource, file: &std::path::Path) -> Result<Vec<Key>, KeysError> {
-    let bytes = std::fs::read(file).map_err(|e| KeysError::Read {
+fn read_file(source: &JwksSource, file: &std::path::Path) -> Result<Vec<u8>, KeysError> {
+    std::fs::read(file).map_err(|e| KeysError::Read {
         jwks: source.to_string(),
         reason: e.to_string(),
-    })?;
-    parse(source, &bytes)
+    })
 }
 
 /// The usable signing keys of a JWKS document; keys for encryption, or of

@@ -112,10 +112,26 @@ impl AuthError {
     }
 }
 
+/// Tokens verified recently, so a client sending the same token again
+/// costs a lookup, not a signature check.
+const VERIFIED_TOKENS: u64 = 10_000;
+
 /// Verifies tokens for one router config.
 pub struct Authenticator {
     config: AuthenticationConfig,
     keys: Arc<KeyStore>,
+    /// Verified tokens and their claims: used only while the key set is
+    /// the one they were verified with and `exp` has not passed.
+    verified: moka::sync::Cache<Arc<str>, Verified>,
+}
+
+#[derive(Clone)]
+struct Verified {
+    claims: Arc<Claims>,
+    /// The key set's generation it was verified under.
+    generation: u64,
+    /// `exp`, in seconds since the epoch.
+    expires: u64,
 }
 
 impl Authenticator {
@@ -126,13 +142,15 @@ impl Authenticator {
             return Ok(None);
         }
         let keys = KeyStore::new(config.jwks.clone())?;
-        KeyStore::poll(
-            &keys,
-            Duration::from_millis(config.poll_interval_ms.max(1_000)),
-        );
+        let interval = Duration::from_millis(config.poll_interval_ms.max(1_000));
+        KeyStore::poll(&keys, interval);
         Ok(Some(Authenticator {
             config: config.clone(),
             keys,
+            verified: moka::sync::Cache::builder()
+                .max_capacity(VERIFIED_TOKENS)
+                .time_to_live(interval)
+                .build(),
         }))
     }
 
@@ -142,7 +160,7 @@ impl Authenticator {
     }
 
     /// The claims of the request's token; `None` for a request without one.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Option<Claims>, AuthError> {
+    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Option<Arc<Claims>>, AuthError> {
         let Some(value) = headers.get(self.config.header.as_str()) else {
             return Ok(None);
         };
@@ -153,6 +171,32 @@ impl Authenticator {
             }
             _ => return Err(AuthError::Malformed),
         };
+        let generation = self.keys.generation();
+        if let Some(verified) = self.verified.get(token) {
+            // Expired since, or the keys changed: the full check decides.
+            if verified.generation == generation
+                && verified.expires.saturating_add(self.config.leeway_s) > unix_now()
+            {
+                return Ok(Some(verified.claims));
+            }
+            self.verified.invalidate(token);
+        }
+        let claims = Arc::new(self.verify(token)?);
+        if let Some(expires) = claims.get("exp").and_then(|e| e.as_u64()) {
+            self.verified.insert(
+                Arc::from(token),
+                Verified {
+                    claims: claims.clone(),
+                    generation,
+                    expires,
+                },
+            );
+        }
+        Ok(Some(claims))
+    }
+
+    /// Checks `token`'s signature and claims.
+    fn verify(&self, token: &str) -> Result<Claims, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Malformed)?;
         if !self.config.algorithms.contains(&header.alg) {
             return Err(AuthError::WrongAlgorithm);
@@ -169,7 +213,7 @@ impl Authenticator {
         let mut refused = AuthError::BadSignature;
         for candidate in candidates {
             match jsonwebtoken::decode::<Claims>(token, &candidate.key, &validation) {
-                Ok(data) => return Ok(Some(data.claims)),
+                Ok(data) => return Ok(data.claims),
                 Err(err) => match err.kind() {
                     // Another key may verify it.
                     ErrorKind::InvalidSignature
@@ -203,6 +247,13 @@ impl Authenticator {
         }
         validation
     }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn claim_error(kind: &ErrorKind) -> AuthError {

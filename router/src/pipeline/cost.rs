@@ -138,14 +138,37 @@ impl CostModel {
         operation: &Operation,
         variables: &JsonMap,
     ) -> u64 {
+        self.walk(document, operation, variables).0
+    }
+
+    /// The estimate when it does not depend on the request's variables
+    /// (no slicing argument is a variable): the same for every request, so
+    /// it is worked out once per document.
+    pub fn estimate_static(
+        &self,
+        document: &ExecutableDocument,
+        operation: &Operation,
+    ) -> Option<u64> {
+        let (cost, used_variables) = self.walk(document, operation, &JsonMap::new());
+        (!used_variables).then_some(cost)
+    }
+
+    fn walk(
+        &self,
+        document: &ExecutableDocument,
+        operation: &Operation,
+        variables: &JsonMap,
+    ) -> (u64, bool) {
         let mut walk = Estimate {
             model: self,
             document,
             variables,
             fragments: HashMap::new(),
+            used_variables: false,
         };
         let mutation = operation.operation_type == OperationType::Mutation;
-        walk.set(&operation.selection_set, None, Root::at(mutation))
+        let cost = walk.set(&operation.selection_set, None, Root::at(mutation));
+        (cost, walk.used_variables)
     }
 
     /// The cost of what `data` (the response's) holds for `operation`.
@@ -248,6 +271,8 @@ struct Estimate<'a> {
     /// Each fragment's cost, by name, the size its sized fields take, and
     /// where it is spread.
     fragments: HashMap<(&'a Name, Option<u64>, Root), u64>,
+    /// Whether a size came from a variable.
+    used_variables: bool,
 }
 
 impl<'a> Estimate<'a> {
@@ -319,7 +344,7 @@ impl<'a> Estimate<'a> {
     }
 
     /// The list size `list_size` gives `field` as sent.
-    fn size(&self, field: &Field, list_size: &ListSize) -> u64 {
+    fn size(&mut self, field: &Field, list_size: &ListSize) -> u64 {
         let given = list_size
             .slicing
             .iter()
@@ -332,10 +357,11 @@ impl<'a> Estimate<'a> {
 
     /// An integer argument's value: given (literally or by a variable),
     /// else its default.
-    fn argument(&self, field: &Field, name: &Name) -> Option<u64> {
+    fn argument(&mut self, field: &Field, name: &Name) -> Option<u64> {
         let value = match field.arguments.iter().find(|a| a.name == *name) {
             Some(argument) => match &*argument.value {
                 GqlValue::Variable(variable) => {
+                    self.used_variables = true;
                     return self
                         .variables
                         .get(variable.as_str())?
@@ -525,6 +551,27 @@ mod tests {
         }
         bomb.push_str("fragment F0 on Product { inventory { onHand } }\n");
         assert_eq!(estimate(&bomb), 10 * (1 + (1 << 20)));
+    }
+
+    #[test]
+    fn an_estimate_without_variables_is_static() {
+        let schema = schema();
+        let model = CostModel::new(&schema, 10);
+        let static_of = |query: &str| {
+            let document = ExecutableDocument::parse_and_validate(&schema, query, "q").unwrap();
+            let operation = document.operations.iter().next().unwrap();
+            model.estimate_static(&document, operation)
+        };
+        assert_eq!(static_of("{ products(first: 7) { id } }"), Some(7));
+        assert_eq!(
+            static_of("query($t: String) { products(first: 7) { id } search(text: $t) { id } }"),
+            Some(7 + 4 + 1),
+            "a variable that sizes nothing"
+        );
+        assert_eq!(
+            static_of("query($n: Int) { products(first: $n) { id } }"),
+            None
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use apollo_compiler::executable::Operation;
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Name, Schema};
 
+use super::cost::CostModel;
 use super::limits::{Exceeded, LimitsConfig, Measurements};
 use super::parse::{self, ParseError};
 use super::validate::{self, ValidateError};
@@ -42,6 +43,8 @@ pub struct Prepared {
     pub normalized: Arc<str>,
     /// The selected operation's shape, for the limits stage.
     pub measurements: Measurements,
+    /// Its estimated cost, when no variable changes it.
+    pub static_cost: Option<u64>,
     /// The token limit, passed only because it warns.
     pub token_warning: Option<Exceeded>,
 }
@@ -68,8 +71,9 @@ impl Prepared {
 struct Cached {
     document: Arc<Valid<ExecutableDocument>>,
     normalized: Arc<str>,
-    /// Every operation's measurements, by name (`None`: the anonymous one).
-    measurements: Vec<(Option<Name>, Measurements)>,
+    /// Every operation's measurements and static cost, by name (`None`:
+    /// the anonymous one).
+    measurements: Vec<(Option<Name>, Measurements, Option<u64>)>,
     token_warning: Option<Exceeded>,
 }
 
@@ -79,6 +83,8 @@ pub struct Documents {
     limits: LimitsConfig,
     /// "Did you mean" hints in validation errors.
     suggestions: bool,
+    /// For the static cost of each operation.
+    cost: Option<Arc<CostModel>>,
     cache: moka::sync::Cache<String, Result<Arc<Cached>, DocumentError>>,
 }
 
@@ -88,6 +94,7 @@ impl Documents {
             schema,
             limits,
             suggestions: true,
+            cost: None,
             cache: moka::sync::Cache::new(cache_size),
         }
     }
@@ -95,6 +102,12 @@ impl Documents {
     /// Leaves "Did you mean" hints out of validation errors when `false`.
     pub fn with_suggestions(mut self, suggestions: bool) -> Self {
         self.suggestions = suggestions;
+        self
+    }
+
+    /// Works out each operation's cost once, when variables cannot change it.
+    pub fn with_cost(mut self, cost: Arc<CostModel>) -> Self {
+        self.cost = Some(cost);
         self
     }
 
@@ -113,17 +126,18 @@ impl Documents {
             .cache
             .get_with_by_ref(query, || self.prepare_uncached(query))?;
         let operation_name = validate::select_operation(&cached.document, operation_name)?;
-        let measurements = cached
+        let (measurements, static_cost) = cached
             .measurements
             .iter()
-            .find(|(name, _)| *name == operation_name)
-            .map(|(_, measured)| *measured)
+            .find(|(name, _, _)| *name == operation_name)
+            .map(|(_, measured, cost)| (*measured, *cost))
             .unwrap_or_default();
         Ok(Prepared {
             document: cached.document.clone(),
             operation_name,
             normalized: cached.normalized.clone(),
             measurements,
+            static_cost,
             token_warning: cached.token_warning,
         })
     }
@@ -137,7 +151,11 @@ impl Documents {
             .iter()
             .map(|operation| {
                 let measured = Measurements::of(&document, operation, count_introspection);
-                (operation.name.clone(), measured)
+                let cost = self
+                    .cost
+                    .as_ref()
+                    .and_then(|cost| cost.estimate_static(&document, operation));
+                (operation.name.clone(), measured, cost)
             })
             .collect();
         Ok(Arc::new(Cached {
