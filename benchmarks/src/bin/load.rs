@@ -82,6 +82,11 @@ struct Args {
     /// slower: use a few hundred --requests and pick rows with the flags).
     #[arg(long)]
     callgrind: bool,
+    /// Every router verifies a JWT on every request: `[authentication]`
+    /// with a JWKS file, and every client request carries an ES256 bearer
+    /// token (needs a router that reads `[authentication]`).
+    #[arg(long)]
+    jwt: bool,
     /// The router binary; default: <workspace>/target/release/router.
     #[arg(long)]
     router_bin: Option<PathBuf>,
@@ -140,9 +145,23 @@ async fn main() -> anyhow::Result<()> {
         println!("  {name:<10} {url}");
     }
 
+    let mut headers = reqwest::header::HeaderMap::new();
+    let jwks = if args.jwt {
+        let (token, jwks) = bench_token()?;
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse()?,
+        );
+        let path = work_dir.path.join("jwks.json");
+        std::fs::write(&path, jwks)?;
+        Some(path)
+    } else {
+        None
+    };
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)
         .tcp_nodelay(true)
+        .default_headers(headers)
         .build()?;
 
     // 2. Benchmark data through the services' APIs.
@@ -286,6 +305,7 @@ async fn main() -> anyhow::Result<()> {
             dedup,
             &overrides,
             args.callgrind,
+            jwks.as_deref(),
         )?;
         router.wait_ready(&client).await?;
         let url = format!("http://{}/graphql", router.addr);
@@ -345,6 +365,7 @@ async fn main() -> anyhow::Result<()> {
             true,
             &replicated,
             args.callgrind,
+            jwks.as_deref(),
         )?;
         router.wait_ready(&client).await?;
         let url = format!("http://{}/graphql", router.addr);
@@ -508,6 +529,27 @@ async fn post_json(
     Ok(response.bytes().await?)
 }
 
+/// An ES256 token for the benchmark's clients and the JWKS that verifies
+/// it (the router's test key: it signs nothing else).
+fn bench_token() -> anyhow::Result<(String, String)> {
+    let keys = workspace_root().join("router/src/auth/testdata");
+    let pem = std::fs::read(keys.join("ec.pem"))?;
+    let jwks = std::fs::read_to_string(keys.join("jwks.json"))?;
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some("ec-1".into());
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs()
+        + 24 * 3600;
+    let claims = json!({ "sub": "bench@example.com", "exp": expires });
+    let token = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_ec_pem(&pem)?,
+    )?;
+    Ok((token, jwks))
+}
+
 // ---------------------------------------------------------------------------
 // Benchmark data
 
@@ -623,6 +665,7 @@ impl RouterProcess {
         dedup: bool,
         urls: &[(String, Vec<String>)],
         callgrind: bool,
+        jwks: Option<&Path>,
     ) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
@@ -630,6 +673,12 @@ impl RouterProcess {
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let config = dir.join(format!("router-{index}.toml"));
         let mut text = format!("listen = \"{addr}\"\ndedup_queries = {dedup}\n");
+        if let Some(jwks) = jwks {
+            text.push_str(&format!(
+                "[authentication]\njwks = [{{ file = {:?} }}]\n",
+                jwks.display().to_string()
+            ));
+        }
         for (name, urls) in urls {
             // One URL as `url`, which routers from before replicas read too.
             match &urls[..] {
