@@ -54,6 +54,8 @@ pub struct RouterConfig {
     pub limits: crate::pipeline::limits::LimitsConfig,
     /// JWT bearer tokens and the keys that sign them (`[authentication]`).
     pub authentication: crate::auth::AuthenticationConfig,
+    /// Refusing requests a browser could send cross-site unasked (`[csrf]`).
+    pub csrf: crate::pipeline::csrf::CsrfConfig,
     /// Several operations in one POST (`[batching]`).
     pub batching: crate::pipeline::body::BatchingConfig,
     /// Per-subgraph overrides, by the subgraph's name in the supergraph.
@@ -151,6 +153,7 @@ impl Default for RouterConfig {
             introspection: false,
             limits: Default::default(),
             batching: Default::default(),
+            csrf: Default::default(),
             authentication: Default::default(),
             subgraphs: BTreeMap::new(),
             traffic: TrafficConfig::default(),

@@ -24,6 +24,7 @@ use crate::engine::{EngineResponse, HttpMethod, ResponseStatus};
 use crate::graphql::{self, Error, JsonMap};
 use crate::pipeline::MISSING_QUERY;
 use crate::pipeline::body::{self, Decoded};
+use crate::pipeline::csrf;
 use crate::reload::{EngineHandle, Reloader, Sources, Triggers};
 
 pub use crate::pipeline::body::BAD_REQUEST;
@@ -267,6 +268,10 @@ async fn get_graphql(
             MISSING_QUERY,
         );
     };
+    if let Err(refused) = csrf::check(&engine.config().csrf, &headers) {
+        let response = graphql::Response::request_error(refused.to_graphql_error());
+        return json_response(StatusCode::BAD_REQUEST, media_str(media), response);
+    }
     let mut request = graphql::Request {
         query: Some(query),
         operation_name: params
@@ -493,6 +498,7 @@ mod tests {
                 .client
                 .get(format!("{}?{}", self.url("/graphql"), query.join("&")))
                 .header("accept", accept)
+                .header("apollo-require-preflight", "true")
                 .send()
                 .await
                 .unwrap();
@@ -768,6 +774,36 @@ mod tests {
             "{body}"
         );
         assert_eq!(server.post(None, &padded(10)).await.0, 200);
+    }
+
+    #[tokio::test]
+    async fn a_get_a_browser_could_send_cross_site_is_refused() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        let url = format!("{}?query=%7B__typename%7D", server.url("/graphql"));
+        let plain = server.client.get(&url).send().await.unwrap();
+        assert_eq!(plain.status().as_u16(), 400);
+        let body: Value = plain.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "CSRF_PREVENTED");
+        let marked = server
+            .client
+            .get(&url)
+            .header("apollo-require-preflight", "true")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(marked.status().as_u16(), 200);
+        let page = server
+            .client
+            .get(server.url("/graphql"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            page.status().as_u16(),
+            200,
+            "the playground itself is served"
+        );
     }
 
     #[tokio::test]

@@ -25,6 +25,7 @@
 
 pub mod body;
 pub mod cost;
+pub mod csrf;
 pub mod document;
 pub mod introspection;
 pub mod limits;
