@@ -54,6 +54,8 @@ pub struct RouterConfig {
     pub limits: crate::pipeline::limits::LimitsConfig,
     /// JWT bearer tokens and the keys that sign them (`[authentication]`).
     pub authentication: crate::auth::AuthenticationConfig,
+    /// Which other sites' pages may call the router (`[cors]`).
+    pub cors: crate::cors::CorsConfig,
     /// Refusing requests a browser could send cross-site unasked (`[csrf]`).
     pub csrf: crate::pipeline::csrf::CsrfConfig,
     /// Several operations in one POST (`[batching]`).
@@ -154,6 +156,7 @@ impl Default for RouterConfig {
             limits: Default::default(),
             batching: Default::default(),
             csrf: Default::default(),
+            cors: Default::default(),
             authentication: Default::default(),
             subgraphs: BTreeMap::new(),
             traffic: TrafficConfig::default(),
@@ -255,6 +258,7 @@ impl RouterConfig {
         if self.max_request_bytes == 0 {
             return Err("max_request_bytes must be greater than 0".into());
         }
+        self.cors.check()?;
         for (name, subgraph) in &self.subgraphs {
             if subgraph.timeout_ms == Some(0) {
                 return Err(format!(

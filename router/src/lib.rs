@@ -19,12 +19,14 @@
 //! - `engine`: runs the pipeline's stages, plan (cached) and execute per request.
 //! - `reload`: hot reload; the engine in force, swapped when the files change.
 //! - `server`: the HTTP endpoint.
+//! - `cors`: which other sites may call the router from a browser.
 //! - `config`: router settings from a file.
 
 pub mod api_schema;
 pub mod auth;
 pub mod compose;
 pub mod config;
+pub mod cors;
 pub mod engine;
 pub mod execute;
 pub mod graphql;

@@ -33,14 +33,20 @@ const APPLICATION_JSON: &str = "application/json";
 
 /// The routes, over the engine in force.
 pub fn router(engine: impl Into<EngineHandle>) -> Router {
-    Router::new()
+    let engine: EngineHandle = engine.into();
+    let cors = engine.current().config().cors.layer();
+    let mut router = Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
         .route("/health", get(health))
         .route("/ready", get(ready))
-        // The engine's `max_request_bytes` bounds bodies (`read_body`).
-        .layer(DefaultBodyLimit::disable())
+        // The engine's `max_request_bytes` bounds bodies (`body::read`).
+        .layer(DefaultBodyLimit::disable());
+    if let Some(cors) = cors {
+        router = router.layer(cors);
+    }
+    router
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(engine.into())
+        .with_state(engine)
 }
 
 /// The admin routes: `GET /status`, each subgraph's endpoints, health,
@@ -803,6 +809,56 @@ mod tests {
             page.status().as_u16(),
             200,
             "the playground itself is served"
+        );
+    }
+
+    #[tokio::test]
+    async fn only_configured_origins_get_cors_headers() {
+        let preflight = |server: &TestServer, origin: &'static str| {
+            server
+                .client
+                .request(reqwest::Method::OPTIONS, server.url("/graphql"))
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header(
+                    "access-control-request-headers",
+                    "content-type, authorization",
+                )
+                .send()
+        };
+        let allowed = |response: &reqwest::Response| {
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let closed = TestServer::start(RouterConfig::default()).await;
+        let response = preflight(&closed, "https://app.example.com").await.unwrap();
+        assert_eq!(allowed(&response), None, "no origin by default");
+
+        let config = RouterConfig::from_toml(
+            "[cors]\norigins = [\"https://app.example.com\"]\nallow_credentials = true",
+        )
+        .unwrap();
+        let open = TestServer::start(config).await;
+        let response = preflight(&open, "https://app.example.com").await.unwrap();
+        assert_eq!(
+            allowed(&response).as_deref(),
+            Some("https://app.example.com")
+        );
+        assert_eq!(
+            response.headers()["access-control-allow-credentials"],
+            "true"
+        );
+        let headers = response.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(headers.contains("authorization"), "{headers}");
+        let other = preflight(&open, "https://evil.example").await.unwrap();
+        assert_eq!(allowed(&other), None);
+        assert!(
+            RouterConfig::from_toml("[cors]\norigins = [\"*\"]\nallow_credentials = true").is_err()
         );
     }
 

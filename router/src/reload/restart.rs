@@ -1,5 +1,6 @@
 //! Settings a reload cannot apply. The listeners are bound once, at
-//! start-up; changing where they listen takes a restart. Everything else
+//! start-up, and the CORS layer is built with the routes; changing them
+//! takes a restart. Everything else
 //! in the config takes effect with the next engine.
 
 use crate::config::RouterConfig;
@@ -16,6 +17,11 @@ pub fn keep_running_values(running: &RouterConfig, next: &mut RouterConfig) -> V
     if next.admin_listen != running.admin_listen {
         pending.push("admin_listen");
         next.admin_listen = running.admin_listen;
+    }
+    // The CORS layer wraps the routes, built when the server starts.
+    if next.cors != running.cors {
+        pending.push("cors");
+        next.cors = running.cors.clone();
     }
     pending
 }
