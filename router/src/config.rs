@@ -39,8 +39,11 @@ pub struct RouterConfig {
     pub timeout_ms: u64,
     /// Share one HTTP call among identical subgraph queries in flight at once.
     pub dedup_queries: bool,
-    /// Entries in the query plan cache (and the parsed document cache).
+    /// Entries in the query plan cache.
     pub plan_cache_size: u64,
+    /// Bytes the parsed document cache may hold, texts, documents and
+    /// errors included.
+    pub document_cache_bytes: u64,
     /// Longest one operation may take to plan; past it the request fails
     /// with `QUERY_PLANNING_FAILED` instead of holding a core.
     pub plan_timeout_ms: u64,
@@ -150,6 +153,7 @@ impl Default for RouterConfig {
             timeout_ms: 10_000,
             dedup_queries: true,
             plan_cache_size: 1000,
+            document_cache_bytes: 32 * 1024 * 1024,
             plan_timeout_ms: 2_000,
             max_request_bytes: 2 * 1024 * 1024,
             introspection: false,

@@ -234,7 +234,7 @@ impl Engine {
             documents: Documents::new(
                 api_schema.clone(),
                 config.limits.clone(),
-                config.plan_cache_size,
+                config.document_cache_bytes,
             )
             .with_suggestions(config.introspection)
             .with_cost(cost.clone()),

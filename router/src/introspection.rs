@@ -184,7 +184,7 @@ mod tests {
 
     fn setup() -> (Preparer, Introspection) {
         let api = Arc::new(crate::api_schema::tests::api());
-        let documents = Documents::new(api.clone(), LimitsConfig::default(), 10);
+        let documents = Documents::new(api.clone(), LimitsConfig::default(), 1 << 20);
         (Preparer(documents), Introspection::new(api))
     }
 

@@ -67,6 +67,21 @@ impl Prepared {
     }
 }
 
+/// About what an entry holds, in bytes: its text, and its document (the
+/// syntax tree and executable form take several times the printed text)
+/// or its errors.
+fn weight(text: &String, entry: &Result<Arc<Cached>, DocumentError>) -> u32 {
+    let held = match entry {
+        Ok(cached) => cached.normalized.len().saturating_mul(8),
+        Err(err) => err
+            .to_graphql_errors()
+            .iter()
+            .map(|e| e.message.len() + 128)
+            .sum(),
+    };
+    u32::try_from(text.len().saturating_add(held).saturating_add(256)).unwrap_or(u32::MAX)
+}
+
 #[derive(Debug)]
 struct Cached {
     document: Arc<Valid<ExecutableDocument>>,
@@ -89,13 +104,19 @@ pub struct Documents {
 }
 
 impl Documents {
-    pub fn new(schema: Arc<Valid<Schema>>, limits: LimitsConfig, cache_size: u64) -> Self {
+    /// Documents cached up to about `cache_bytes` in all (texts, their
+    /// parsed forms and errors): hostile texts are large, and the count of
+    /// entries alone would not bound the memory they hold.
+    pub fn new(schema: Arc<Valid<Schema>>, limits: LimitsConfig, cache_bytes: u64) -> Self {
         Documents {
             schema,
             limits,
             suggestions: true,
             cost: None,
-            cache: moka::sync::Cache::new(cache_size),
+            cache: moka::sync::Cache::builder()
+                .weigher(weight)
+                .max_capacity(cache_bytes)
+                .build(),
         }
     }
 
@@ -182,7 +203,7 @@ mod tests {
             "api.graphql",
         )
         .unwrap();
-        Documents::new(Arc::new(schema), LimitsConfig::default(), 10)
+        Documents::new(Arc::new(schema), LimitsConfig::default(), 1 << 20)
     }
 
     fn code(err: &DocumentError) -> String {
