@@ -542,14 +542,12 @@ mod tests {
     fn aliases_and_fragments_count_every_time() {
         let query = "{ a: products(first: 100) { ...F } b: products(first: 100) { ...F } } fragment F on Product { inventory { onHand } }";
         assert_eq!(estimate(query), 2 * 100 * 2);
-        let mut bomb = String::from("query { all { ...F20 } }\n");
-        for level in 1..=20 {
-            bomb.push_str(&format!(
-                "fragment F{level} on Product {{ ...F{p} ...F{p} }}\n",
-                p = level - 1
-            ));
-        }
-        bomb.push_str("fragment F0 on Product { inventory { onHand } }\n");
+        let bomb = crate::pipeline::fragment_bomb(
+            "query { all { ...FN } }",
+            "Product",
+            20,
+            "inventory { onHand }",
+        );
         assert_eq!(estimate(&bomb), 10 * (1 + (1 << 20)));
     }
 

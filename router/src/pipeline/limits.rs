@@ -595,14 +595,8 @@ mod tests {
     #[test]
     fn a_fragment_bomb_is_measured_without_walking_it_out() {
         // 2^30 spreads of F0 if written out.
-        let mut query = String::from("query { products { ...F30 } }\n");
-        for level in 1..=30 {
-            query.push_str(&format!(
-                "fragment F{level} on Product {{ ...F{prev} ...F{prev} }}\n",
-                prev = level - 1
-            ));
-        }
-        query.push_str("fragment F0 on Product { a: id }\n");
+        let query =
+            crate::pipeline::fragment_bomb("query { products { ...FN } }", "Product", 30, "a: id");
         let started = std::time::Instant::now();
         let measured = measure(&query);
         assert!(started.elapsed() < std::time::Duration::from_secs(1));

@@ -69,6 +69,22 @@ pub enum Rejection {
     PlanningFailed(Arc<str>),
 }
 
+/// A document whose `levels` fragments each spread the one below twice:
+/// `2^levels` copies of `leaf` (on `type_name`) if written out, under
+/// `root` (`query { products { ...FN } }`, with `FN` the top fragment).
+#[cfg(test)]
+pub(crate) fn fragment_bomb(root: &str, type_name: &str, levels: u32, leaf: &str) -> String {
+    let mut bomb = format!("{}\n", root.replace("FN", &format!("F{levels}")));
+    for level in 1..=levels {
+        bomb.push_str(&format!(
+            "fragment F{level} on {type_name} {{ ...F{p} ...F{p} }}\n",
+            p = level - 1
+        ));
+    }
+    bomb.push_str(&format!("fragment F0 on {type_name} {{ {leaf} }}\n"));
+    bomb
+}
+
 /// How a refusal is sent over HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
