@@ -57,6 +57,8 @@ pub struct RouterConfig {
     pub limits: crate::pipeline::limits::LimitsConfig,
     /// JWT bearer tokens and the keys that sign them (`[authentication]`).
     pub authentication: crate::auth::AuthenticationConfig,
+    /// Which client headers reach which subgraphs (`[headers]`).
+    pub headers: crate::transport::headers::HeadersConfig,
     /// Which other sites' pages may call the router (`[cors]`).
     pub cors: crate::cors::CorsConfig,
     /// Refusing requests a browser could send cross-site unasked (`[csrf]`).
@@ -161,6 +163,7 @@ impl Default for RouterConfig {
             batching: Default::default(),
             csrf: Default::default(),
             cors: Default::default(),
+            headers: Default::default(),
             authentication: Default::default(),
             subgraphs: BTreeMap::new(),
             traffic: TrafficConfig::default(),
@@ -263,6 +266,7 @@ impl RouterConfig {
             return Err("max_request_bytes must be greater than 0".into());
         }
         self.cors.check()?;
+        self.headers.check()?;
         for (name, subgraph) in &self.subgraphs {
             if subgraph.timeout_ms == Some(0) {
                 return Err(format!(

@@ -91,6 +91,7 @@ fn check_subgraphs(supergraph: &Supergraph, config: &RouterConfig) -> Result<(),
     let Some(name) = config
         .subgraphs
         .keys()
+        .chain(config.headers.subgraphs.keys())
         .find(|name| !subgraphs.iter().any(|s| &s.name == *name))
     else {
         return Ok(());

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use upstream::status::UpstreamStatus;
 use upstream::{Upstream, UpstreamError};
 
+use super::headers::Rules;
 use super::{RawResponse, SubgraphEndpoint, SubgraphRequest, Transport, TransportError};
 use crate::config::{RouterConfig, SubgraphConfig, TrafficConfig};
 use crate::request::RequestContext;
@@ -36,6 +37,8 @@ pub struct HttpTransport {
 struct SubgraphUpstream {
     upstream: Upstream,
     settings: UpstreamSettings,
+    /// What of the client's headers it is sent (`[headers]`).
+    headers: Rules,
 }
 
 /// Everything an upstream is built from. While these stay equal across a
@@ -103,9 +106,14 @@ impl HttpTransport {
             match previous.get(&subgraph.name) {
                 Some(kept) if kept.settings == settings => {
                     let upstream = kept.upstream.clone();
+                    let headers = config.headers.rules_for(&subgraph.name);
                     upstreams.insert(
                         subgraph.name.clone(),
-                        SubgraphUpstream { upstream, settings },
+                        SubgraphUpstream {
+                            upstream,
+                            settings,
+                            headers,
+                        },
                     );
                     continue;
                 }
@@ -125,9 +133,14 @@ impl HttpTransport {
                 client.clone(),
             )
             .await?;
+            let headers = config.headers.rules_for(&subgraph.name);
             upstreams.insert(
                 subgraph.name.clone(),
-                SubgraphUpstream { upstream, settings },
+                SubgraphUpstream {
+                    upstream,
+                    settings,
+                    headers,
+                },
             );
         }
         for gone in previous
@@ -152,7 +165,10 @@ impl Transport for HttpTransport {
         request: SubgraphRequest,
         context: &RequestContext,
     ) -> Result<RawResponse, TransportError> {
-        let Some(SubgraphUpstream { upstream, .. }) = self.upstreams.get(&subgraph.name) else {
+        let Some(SubgraphUpstream {
+            upstream, headers, ..
+        }) = self.upstreams.get(&subgraph.name)
+        else {
             return Err(TransportError::Unreachable {
                 subgraph: subgraph.name.clone(),
                 reason: "the router has no upstream for it".into(),
@@ -162,6 +178,9 @@ impl Transport for HttpTransport {
         let mut call = upstream::Request::query(body, context.deadline);
         call.idempotent = request.idempotent;
         call.dedup = request.idempotent && self.dedup_queries;
+        if !headers.is_empty() {
+            call = call.with_headers(headers.apply(&context.headers));
+        }
         match upstream.call(call).await {
             Ok(response) => Ok(RawResponse {
                 status: response.status.as_u16(),
@@ -318,6 +337,39 @@ mod tests {
             .into_iter()
             .map(|r| r.unwrap())
             .collect()
+    }
+
+    #[tokio::test]
+    async fn subgraphs_get_the_client_headers_the_rules_name_and_no_others() {
+        let (base, hits) = server().await;
+        let config = RouterConfig::from_toml(
+            "[[headers.all]]\npropagate = \"x-tenant\"\n[[headers.subgraphs.products]]\ninsert = \"x-source\"\nvalue = \"router\"",
+        )
+        .unwrap();
+        let (transport, endpoint) = products_at(format!("{base}/graphql"), &config).await;
+        let mut context = context();
+        for (name, value) in [
+            ("authorization", "Bearer secret"),
+            ("x-tenant", "acme"),
+            ("cookie", "id=1"),
+        ] {
+            context
+                .headers
+                .insert(name, http::HeaderValue::from_static(value));
+        }
+        transport
+            .fetch(&endpoint, request("{ a }", true), &context)
+            .await
+            .unwrap();
+        let seen = hits.headers.lock().unwrap().clone().unwrap();
+        assert_eq!(seen["x-tenant"], "acme");
+        assert_eq!(seen["x-source"], "router");
+        assert!(
+            !seen.contains_key("authorization"),
+            "not forwarded by default"
+        );
+        assert!(!seen.contains_key("cookie"));
+        assert_eq!(seen["content-type"], "application/json", "the client's own");
     }
 
     #[tokio::test]

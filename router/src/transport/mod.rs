@@ -1,6 +1,7 @@
 //! Sending operations to subgraphs. The executor only sees the [`Transport`]
 //! trait, so it can be tested without sockets; `HttpTransport` is the real one.
 
+pub mod headers;
 mod http;
 
 use std::sync::Arc;
