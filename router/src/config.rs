@@ -49,6 +49,9 @@ pub struct RouterConfig {
     pub plan_timeout_ms: u64,
     /// Largest accepted request body.
     pub max_request_bytes: usize,
+    /// GraphQL requests served at once; past it a request is refused at
+    /// once with 503 (load shedding) rather than queued. 0: no limit.
+    pub max_concurrent_requests: usize,
     /// Whether clients may introspect the schema (`__schema`, `__type`;
     /// `__typename` always works); off also drops "Did you mean" hints.
     /// On in the all-in-one development run.
@@ -158,6 +161,7 @@ impl Default for RouterConfig {
             document_cache_bytes: 32 * 1024 * 1024,
             plan_timeout_ms: 2_000,
             max_request_bytes: 2 * 1024 * 1024,
+            max_concurrent_requests: 1024,
             introspection: false,
             limits: Default::default(),
             batching: Default::default(),

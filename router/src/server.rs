@@ -13,7 +13,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -34,9 +34,21 @@ const APPLICATION_JSON: &str = "application/json";
 /// The routes, over the engine in force.
 pub fn router(engine: impl Into<EngineHandle>) -> Router {
     let engine: EngineHandle = engine.into();
-    let cors = engine.current().config().cors.layer();
+    let config = engine.current().config().clone();
+    let cors = config.cors.layer();
+    let mut graphql = get(get_graphql).post(post_graphql);
+    if config.max_concurrent_requests > 0 {
+        // Past the limit a request is refused at once, not queued: an
+        // overload sheds load instead of piling up (health stays served).
+        graphql = graphql.layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::error_handling::HandleErrorLayer::new(overloaded))
+                .load_shed()
+                .concurrency_limit(config.max_concurrent_requests),
+        );
+    }
     let mut router = Router::new()
-        .route("/graphql", get(get_graphql).post(post_graphql))
+        .route("/graphql", graphql)
         .route("/health", get(health))
         .route("/ready", get(ready))
         // The engine's `max_request_bytes` bounds bodies (`body::read`).
@@ -121,6 +133,21 @@ pub async fn run(
     let _ = admin_task.await;
     tracing::info!("router stopped");
     Ok(())
+}
+
+pub const OVERLOADED: &str = "OVERLOADED";
+
+/// The answer to a request shed past `max_concurrent_requests`.
+async fn overloaded(_: tower::BoxError) -> Response {
+    let body = graphql::Response::request_error(Error::coded(
+        "The router is serving as many requests as it may; try again shortly.",
+        OVERLOADED,
+    ));
+    let mut response = json_response(StatusCode::SERVICE_UNAVAILABLE, APPLICATION_JSON, body);
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
@@ -457,12 +484,34 @@ mod tests {
         Engine::new(&sdl, config, Arc::new(FakeTransport::default())).unwrap()
     }
 
+    /// Answers every fetch after `0`'s delay.
+    struct SlowTransport(Duration);
+
+    #[async_trait::async_trait]
+    impl crate::transport::Transport for SlowTransport {
+        async fn fetch(
+            &self,
+            _: &crate::transport::SubgraphEndpoint,
+            _: crate::transport::SubgraphRequest,
+            _: &crate::request::RequestContext,
+        ) -> Result<crate::transport::RawResponse, crate::transport::TransportError> {
+            tokio::time::sleep(self.0).await;
+            Ok(crate::transport::RawResponse::ok(
+                bytes::Bytes::from_static(b"{\"data\":{\"lowStock\":[]}}"),
+            ))
+        }
+    }
+
     impl TestServer {
         async fn start(config: RouterConfig) -> Self {
+            Self::start_with(engine_with(&config)).await
+        }
+
+        async fn start_with(engine: Engine) -> Self {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let (stop, stopped) = oneshot::channel::<()>();
-            let engine = EngineHandle::new(engine_with(&config));
+            let engine = EngineHandle::new(engine);
             let serving = engine.clone();
             let task = tokio::spawn(async move {
                 serve(listener, serving, async {
@@ -860,6 +909,43 @@ mod tests {
         assert!(
             RouterConfig::from_toml("[cors]\norigins = [\"*\"]\nallow_credentials = true").is_err()
         );
+    }
+
+    #[tokio::test]
+    async fn past_max_concurrent_requests_the_router_sheds_load_with_503() {
+        let config = RouterConfig {
+            max_concurrent_requests: 2,
+            ..RouterConfig::default()
+        };
+        let sdl = crate::api_schema::tests::supergraph_sdl();
+        let slow = Arc::new(SlowTransport(Duration::from_millis(400)));
+        let server = TestServer::start_with(Engine::new(&sdl, &config, slow).unwrap()).await;
+        let started = std::time::Instant::now();
+        let calls = (0..8).map(|_| server.post(Some(BOTH), r#"{"query": "{ lowStock { id } }"}"#));
+        let (answers, health) = tokio::join!(futures::future::join_all(calls), async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            server
+                .client
+                .get(server.url("/health"))
+                .send()
+                .await
+                .unwrap()
+        });
+        assert_eq!(health.status().as_u16(), 200, "health is never shed");
+        let served = answers
+            .iter()
+            .filter(|(status, _, _)| *status == 200)
+            .count();
+        let shed: Vec<_> = answers
+            .iter()
+            .filter(|(status, _, _)| *status == 503)
+            .collect();
+        assert!(served >= 2, "{answers:?}");
+        assert!(!shed.is_empty(), "{answers:?}");
+        assert_eq!(served + shed.len(), 8);
+        assert_eq!(shed[0].2["errors"][0]["extensions"]["code"], OVERLOADED);
+        // Shed at once, not queued behind the slow ones.
+        assert!(started.elapsed() < Duration::from_secs(3));
     }
 
     #[tokio::test]

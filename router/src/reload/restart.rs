@@ -18,10 +18,15 @@ pub fn keep_running_values(running: &RouterConfig, next: &mut RouterConfig) -> V
         pending.push("admin_listen");
         next.admin_listen = running.admin_listen;
     }
-    // The CORS layer wraps the routes, built when the server starts.
+    // The CORS and load-shedding layers wrap the routes, built when the
+    // server starts.
     if next.cors != running.cors {
         pending.push("cors");
         next.cors = running.cors.clone();
+    }
+    if next.max_concurrent_requests != running.max_concurrent_requests {
+        pending.push("max_concurrent_requests");
+        next.max_concurrent_requests = running.max_concurrent_requests;
     }
     pending
 }
