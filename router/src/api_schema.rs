@@ -12,6 +12,8 @@ use apollo_compiler::schema::{Component, ExtendedType};
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Node, Schema};
 
+use crate::supergraph::links::spec_name;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiSchemaError {
     #[error("the query root type {0} is @inaccessible or has no accessible fields")]
@@ -140,19 +142,6 @@ impl Features {
     fn has_prefix(&self, name: &str) -> bool {
         name.split_once("__")
             .is_some_and(|(prefix, _)| !prefix.is_empty() && self.prefixes.contains(prefix))
-    }
-}
-
-/// `https://specs.apollo.dev/join/v0.3` → `join`.
-fn spec_name(url: &str) -> String {
-    let path = url.split(['?', '#']).next().unwrap_or(url);
-    let mut segments = path.trim_end_matches('/').rsplit('/');
-    let last = segments.next().unwrap_or_default();
-    let is_version = last.starts_with('v') && last[1..].contains('.');
-    if is_version {
-        segments.next().unwrap_or_default().to_owned()
-    } else {
-        last.to_owned()
     }
 }
 

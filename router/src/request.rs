@@ -35,7 +35,7 @@ impl RequestContext {
         }
     }
 
-    /// This context, for the client `claims` name.
+    /// This context, for a client whose verified token holds `claims`.
     pub fn with_claims(&self, claims: std::sync::Arc<crate::auth::Claims>) -> Self {
         RequestContext {
             claims: Some(claims),

@@ -20,11 +20,11 @@ pub fn directive_name(schema: &Schema, spec_url: &str, directive: &str) -> Optio
             if !url.starts_with(spec_url) {
                 return None;
             }
-            let spec = spec_name(url)?;
+            let spec = spec_name(url);
             let namespace = link
                 .specified_argument_by_name("as")
                 .and_then(|v| v.as_str())
-                .unwrap_or(spec);
+                .unwrap_or(&spec);
             let wanted = format!("@{directive}");
             if let Some(Value::List(imports)) =
                 link.specified_argument_by_name("import").map(|v| &**v)
@@ -58,15 +58,17 @@ pub fn directive_name(schema: &Schema, spec_url: &str, directive: &str) -> Optio
         })
 }
 
-/// The spec's name in its URL: the segment before the version
-/// (`https://specs.apollo.dev/cost/v0.1` → `cost`).
-fn spec_name(url: &str) -> Option<&str> {
-    let mut segments = url.trim_end_matches('/').rsplit('/');
-    let version = segments.next()?;
-    if version.starts_with('v') {
-        segments.next()
+/// The spec's name in its URL: `https://specs.apollo.dev/join/v0.3` →
+/// `join` (the segment before the version, if the URL ends with one).
+pub fn spec_name(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let mut segments = path.trim_end_matches('/').rsplit('/');
+    let last = segments.next().unwrap_or_default();
+    let is_version = last.starts_with('v') && last[1..].contains('.');
+    if is_version {
+        segments.next().unwrap_or_default().to_owned()
     } else {
-        Some(version)
+        last.to_owned()
     }
 }
 
