@@ -60,6 +60,9 @@ pub struct RouterConfig {
     pub limits: crate::pipeline::limits::LimitsConfig,
     /// JWT bearer tokens and the keys that sign them (`[authentication]`).
     pub authentication: crate::auth::AuthenticationConfig,
+    /// Where scopes are read from and what grants each `@policy`
+    /// (`[authorization]`).
+    pub authorization: crate::authorization::AuthorizationConfig,
     /// Which client headers reach which subgraphs (`[headers]`).
     pub headers: crate::transport::headers::HeadersConfig,
     /// Which other sites' pages may call the router (`[cors]`).
@@ -169,6 +172,7 @@ impl Default for RouterConfig {
             cors: Default::default(),
             headers: Default::default(),
             authentication: Default::default(),
+            authorization: Default::default(),
             subgraphs: BTreeMap::new(),
             traffic: TrafficConfig::default(),
         }

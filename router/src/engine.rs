@@ -12,6 +12,7 @@ use apollo_compiler::{Name, Schema};
 
 use crate::api_schema::{self, ApiSchemaError};
 use crate::auth::Authenticator;
+use crate::authorization::{Authorization, Denied, Requirements, filter};
 use crate::config::RouterConfig;
 use crate::execute::hidden::Hidden;
 use crate::graphql;
@@ -118,9 +119,9 @@ fn wants_cost_report(context: &RequestContext) -> bool {
         .is_some_and(|v| matches!(v.trim(), "true" | "1"))
 }
 
-/// A plan is made for an operation and the progressive `@override` labels
-/// active for the request.
-type PlanKey = (Arc<str>, Option<Name>, ActiveLabels);
+/// A plan is made for an operation, the progressive `@override` labels
+/// active for the request, and the guards it failed (`None`: none).
+type PlanKey = (Arc<str>, Option<Name>, ActiveLabels, Option<Arc<[u32]>>);
 
 pub struct Engine {
     supergraph: Arc<Supergraph>,
@@ -131,6 +132,9 @@ pub struct Engine {
     documents: Documents,
     /// Verifies bearer tokens; `None` without `[authentication] jwks`.
     authenticator: Option<Authenticator>,
+    /// Decides what of an operation the client may see; `None` when the
+    /// supergraph guards nothing.
+    authorization: Option<Authorization>,
     /// Weights and list sizes for the cost estimate.
     cost: Arc<CostModel>,
     /// Operations refused or warned about per limit; kept across reloads.
@@ -230,6 +234,9 @@ impl Engine {
             supergraph.schema(),
             config.limits.default_list_size,
         ));
+        let requirements = Arc::new(Requirements::of(supergraph.schema()));
+        let authorization = (!requirements.is_empty())
+            .then(|| Authorization::new(requirements.clone(), &config.authorization));
         Ok(Engine {
             api_schema_sdl: api_schema::print(&api_schema),
             documents: Documents::new(
@@ -238,7 +245,9 @@ impl Engine {
                 config.document_cache_bytes,
             )
             .with_suggestions(config.introspection)
-            .with_cost(cost.clone()),
+            .with_cost(cost.clone())
+            .with_requirements(requirements),
+            authorization,
             authenticator: Authenticator::new(&config.authentication)?,
             cost,
             limit_counters,
@@ -397,9 +406,19 @@ impl Engine {
             }
         };
 
+        // Authorize: what the client may not see is planned without.
+        let denied = self.authorization.as_ref().and_then(|authorization| {
+            authorization.decide(
+                &prepared.guards,
+                document,
+                context.claims.as_deref(),
+                &variables.json,
+            )
+        });
+
         // Plan (cached) and execute.
         let plan = self
-            .plan(&prepared, self.draw_labels())
+            .plan(&prepared, self.draw_labels(), denied.as_ref())
             .map_err(Rejection::PlanningFailed)?;
         let executed = crate::execute::execute(
             &self.supergraph,
@@ -410,6 +429,7 @@ impl Engine {
             &variables.json,
             &*self.transport,
             context,
+            denied.as_ref().map(|d| &d.nulled),
         )
         .await;
         let mut response = match introspected {
@@ -462,7 +482,7 @@ impl Engine {
             .prepare(query, operation_name)
             .map_err(|err| Rejection::from(err).to_response())?;
         let plan = self
-            .plan(&prepared, ActiveLabels::NONE)
+            .plan(&prepared, ActiveLabels::NONE, None)
             .map_err(|message| Rejection::PlanningFailed(message).to_response())?;
         Ok(plan.to_string())
     }
@@ -479,15 +499,42 @@ impl Engine {
         ActiveLabels::draw(labels, rand::random::<f64>)
     }
 
-    fn plan(&self, prepared: &Prepared, active: ActiveLabels) -> Result<Arc<QueryPlan>, Arc<str>> {
+    fn plan(
+        &self,
+        prepared: &Prepared,
+        active: ActiveLabels,
+        denied: Option<&Denied>,
+    ) -> Result<Arc<QueryPlan>, Arc<str>> {
         let key = (
             prepared.normalized.clone(),
             prepared.operation_name.clone(),
             active,
+            denied.map(|d| d.key.clone()),
         );
         self.plans.get_with(key, || {
-            self.planner
-                .plan_with(&prepared.document, prepared.operation(), active)
+            let planned = match denied {
+                None => self
+                    .planner
+                    .plan_with(&prepared.document, prepared.operation(), active),
+                Some(denied) => {
+                    let filtered = filter::without(
+                        &self.api_schema,
+                        &prepared.document,
+                        prepared.operation_node(),
+                        denied,
+                    );
+                    let operation = match &prepared.operation_name {
+                        Some(name) => &filtered.operations.named[name],
+                        None => filtered
+                            .operations
+                            .anonymous
+                            .as_ref()
+                            .expect("the filtered document keeps its operation"),
+                    };
+                    self.planner.plan_with(&filtered, operation, active)
+                }
+            };
+            planned
                 .map(Arc::new)
                 .map_err(|err| Arc::from(err.to_string()))
         })

@@ -2,6 +2,8 @@
 //! operation into subgraph fetches, executes them and assembles the response.
 //!
 //! - `auth`: JWT authentication against JWKS keys (polled).
+//! - `authorization`: `@authenticated`, `@requiresScopes`, `@policy`: what of
+//!   an operation a client may see.
 //! - `compose`: subgraph SDLs to a validated, standard Apollo supergraph.
 //! - `introspect`: fetching a running subgraph's SDL through `_service { sdl }`.
 //! - `graphql`: GraphQL-over-HTTP wire types (requests, responses, errors).
@@ -24,6 +26,7 @@
 
 pub mod api_schema;
 pub mod auth;
+pub mod authorization;
 pub mod compose;
 pub mod config;
 pub mod cors;

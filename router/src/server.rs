@@ -697,7 +697,7 @@ mod tests {
         assert!(answers[1].get("data").is_none());
         assert!(answers[2].get("data").is_some(), "{}", answers[2]);
 
-        let four = format!("[{}]", vec![r#"{"query": "{ __typename }"}"#; 4].join(","));
+        let four = format!("[{}]", [r#"{"query": "{ __typename }"}"#; 4].join(","));
         let (status, _, body) = server.post(Some(BOTH), &four).await;
         assert_eq!(status, 400);
         assert_eq!(

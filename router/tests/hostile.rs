@@ -91,7 +91,7 @@ fn hostile(rng: &mut Rng, i: usize) -> Vec<u8> {
         13 => json!({ "query": format!("{{ products {{ {} }} }}", "id @skip(if: false) ".repeat(60)) })
             .to_string(),
         14 => json!({ "query": "{ products(first: 100) { related { related { related { id } } } } }" }).to_string(),
-        _ => format!("[{}]", vec![r#"{"query": "{ products { id } }"}"#; 3].join(",")),
+        _ => format!("[{}]", [r#"{"query": "{ products { id } }"}"#; 3].join(",")),
     };
     text.into_bytes()
 }

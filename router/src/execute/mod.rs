@@ -23,6 +23,7 @@ pub mod reps;
 mod shape;
 pub mod tree;
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
@@ -52,6 +53,9 @@ use tree::{Node, Object};
 const MAX_RESERVED_RESPONSE: usize = 4 << 20;
 
 /// Executes `plan` for `operation` with already coerced `variables`.
+/// `unauthorized` are the operation's fields (by node identity) the client
+/// may not see: the plan leaves them out, the response holds null with an
+/// error for each.
 #[allow(clippy::too_many_arguments)]
 pub async fn execute(
     supergraph: &Supergraph,
@@ -62,6 +66,7 @@ pub async fn execute(
     variables: &JsonMap,
     transport: &dyn Transport,
     context: &RequestContext,
+    unauthorized: Option<&HashSet<usize>>,
 ) -> Response {
     // One slot per fetch for the response bodies the data tree borrows from:
     // they live until the response is written.
@@ -100,6 +105,7 @@ pub async fn execute(
         operation,
         variables,
         &data,
+        unauthorized,
         &mut errors,
         &mut out,
     );

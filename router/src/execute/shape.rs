@@ -9,7 +9,7 @@
 //! each (selection, runtime type) pair once per request, and builds error
 //! paths only when there is an error.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use apollo_compiler::ast::{Type, Value as AstValue};
@@ -21,6 +21,7 @@ use serde_json::Value;
 use super::hidden::Hidden;
 use super::tree::{self, Object, write_str};
 
+use crate::authorization::guards::id;
 use crate::graphql::{Error, JsonMap, PathSegment};
 use crate::supergraph::Supergraph;
 
@@ -42,6 +43,8 @@ struct Ctx<'a, 'e> {
     hidden: &'a Hidden,
     document: &'a Valid<ExecutableDocument>,
     variables: &'a JsonMap,
+    /// Fields the client may not see (by node identity).
+    unauthorized: Option<&'a HashSet<usize>>,
     errors: &'e mut Vec<Error>,
     /// Collected fields by (selection sets, runtime type).
     fields: HashMap<SetsKey, FieldsByType<'a>, foldhash::fast::RandomState>,
@@ -78,6 +81,7 @@ pub fn shape(
     operation: &Operation,
     variables: &JsonMap,
     data: &tree::Node<'_>,
+    unauthorized: Option<&HashSet<usize>>,
     errors: &mut Vec<Error>,
     out: &mut Vec<u8>,
 ) {
@@ -86,6 +90,7 @@ pub fn shape(
         hidden,
         document,
         variables,
+        unauthorized,
         errors,
         fields: HashMap::default(),
     };
@@ -127,6 +132,19 @@ fn write_object<'a>(
         let field = fields[0];
         if field.name == "__typename" {
             write_str(out, runtime_type);
+            continue;
+        }
+        if let Some(unauthorized) = ctx.unauthorized
+            && fields.iter().all(|f| unauthorized.contains(&id(f)))
+        {
+            path.push(PathRef::Key(field.response_key().as_str()));
+            let at = owned_path(path);
+            path.pop();
+            ctx.errors.push(crate::authorization::unauthorized(at));
+            if field.definition.ty.is_non_null() {
+                return Err(Nulled);
+            }
+            out.extend_from_slice(b"null");
             continue;
         }
         let value = match object.find_from(key.as_str(), next) {

@@ -13,6 +13,7 @@ use super::cost::CostModel;
 use super::limits::{Exceeded, LimitsConfig, Measurements};
 use super::parse::{self, ParseError};
 use super::validate::{self, ValidateError};
+use crate::authorization::{Guard, Requirements, guards};
 
 /// Why a document could not be prepared.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -47,11 +48,25 @@ pub struct Prepared {
     pub static_cost: Option<u64>,
     /// The token limit, passed only because it warns.
     pub token_warning: Option<Exceeded>,
+    /// The positions of the operation the authorization directives guard.
+    pub guards: Arc<[Guard]>,
 }
 
 impl Prepared {
     /// The selected operation.
     pub fn operation(&self) -> &Operation {
+        let operations = &self.document.operations;
+        match &self.operation_name {
+            Some(name) => &operations.named[name],
+            None => operations
+                .anonymous
+                .as_ref()
+                .expect("an anonymous operation was selected"),
+        }
+    }
+
+    /// The selected operation, as the document holds it.
+    pub fn operation_node(&self) -> &apollo_compiler::Node<Operation> {
         let operations = &self.document.operations;
         match &self.operation_name {
             Some(name) => &operations.named[name],
@@ -86,10 +101,19 @@ fn weight(text: &String, entry: &Result<Arc<Cached>, DocumentError>) -> u32 {
 struct Cached {
     document: Arc<Valid<ExecutableDocument>>,
     normalized: Arc<str>,
-    /// Every operation's measurements and static cost, by name (`None`:
-    /// the anonymous one).
-    measurements: Vec<(Option<Name>, Measurements, Option<u64>)>,
+    /// What the later stages need of each operation.
+    operations: Vec<OperationFacts>,
     token_warning: Option<Exceeded>,
+}
+
+/// One operation's measurements, static cost and guarded positions.
+#[derive(Debug)]
+struct OperationFacts {
+    /// `None`: the anonymous operation.
+    name: Option<Name>,
+    measurements: Measurements,
+    static_cost: Option<u64>,
+    guards: Arc<[Guard]>,
 }
 
 /// Parses, validates and measures documents against one API schema.
@@ -100,6 +124,8 @@ pub struct Documents {
     suggestions: bool,
     /// For the static cost of each operation.
     cost: Option<Arc<CostModel>>,
+    /// For the guarded positions of each operation.
+    requirements: Option<Arc<Requirements>>,
     cache: moka::sync::Cache<String, Result<Arc<Cached>, DocumentError>>,
 }
 
@@ -113,6 +139,7 @@ impl Documents {
             limits,
             suggestions: true,
             cost: None,
+            requirements: None,
             cache: moka::sync::Cache::builder()
                 .weigher(weight)
                 .max_capacity(cache_bytes)
@@ -132,6 +159,13 @@ impl Documents {
         self
     }
 
+    /// Finds each operation's positions guarded by authorization
+    /// directives once.
+    pub fn with_requirements(mut self, requirements: Arc<Requirements>) -> Self {
+        self.requirements = (!requirements.is_empty()).then_some(requirements);
+        self
+    }
+
     pub fn schema(&self) -> &Arc<Valid<Schema>> {
         &self.schema
     }
@@ -147,19 +181,18 @@ impl Documents {
             .cache
             .get_with_by_ref(query, || self.prepare_uncached(query))?;
         let operation_name = validate::select_operation(&cached.document, operation_name)?;
-        let (measurements, static_cost) = cached
-            .measurements
+        let facts = cached
+            .operations
             .iter()
-            .find(|(name, _, _)| *name == operation_name)
-            .map(|(_, measured, cost)| (*measured, *cost))
-            .unwrap_or_default();
+            .find(|facts| facts.name == operation_name);
         Ok(Prepared {
             document: cached.document.clone(),
-            operation_name,
             normalized: cached.normalized.clone(),
-            measurements,
-            static_cost,
+            measurements: facts.map(|f| f.measurements).unwrap_or_default(),
+            static_cost: facts.and_then(|f| f.static_cost),
+            guards: facts.map_or_else(|| Arc::from([]), |f| f.guards.clone()),
             token_warning: cached.token_warning,
+            operation_name,
         })
     }
 
@@ -167,22 +200,28 @@ impl Documents {
         let parsed = parse::parse(query, &self.limits)?;
         let document = validate::validate(&self.schema, &parsed.document, self.suggestions)?;
         let count_introspection = self.limits.count_introspection;
-        let measurements = document
+        let operations = document
             .operations
             .iter()
-            .map(|operation| {
-                let measured = Measurements::of(&document, operation, count_introspection);
-                let cost = self
+            .map(|operation| OperationFacts {
+                name: operation.name.clone(),
+                measurements: Measurements::of(&document, operation, count_introspection),
+                static_cost: self
                     .cost
                     .as_ref()
-                    .and_then(|cost| cost.estimate_static(&document, operation));
-                (operation.name.clone(), measured, cost)
+                    .and_then(|cost| cost.estimate_static(&document, operation)),
+                guards: match &self.requirements {
+                    Some(requirements) => {
+                        guards::find(requirements, &document, &operation.selection_set).into()
+                    }
+                    None => Arc::from([]),
+                },
             })
             .collect();
         Ok(Arc::new(Cached {
             normalized: document.serialize().no_indent().to_string().into(),
             document: Arc::new(document),
-            measurements,
+            operations,
             token_warning: parsed.warned,
         }))
     }

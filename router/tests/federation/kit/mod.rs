@@ -6,6 +6,7 @@
 pub mod router;
 pub mod subgraph;
 pub mod supergraph;
+pub mod tokens;
 
 #[allow(unused_imports)]
 pub use subgraph::{Behaviour, EventLog, FieldCtx, Fixture, RecordedRequest, Replicas, Subgraph};

@@ -40,7 +40,16 @@ impl Router {
     /// Runs one client request (POST); returns the response and the HTTP status
     /// it maps to (200, 400 for a request error, or the stage's own).
     pub async fn execute(&self, request: Request) -> (Response, u16) {
-        let context = self.engine.context(HttpMethod::Post, Default::default());
+        self.execute_with(request, Default::default()).await
+    }
+
+    /// [`Router::execute`] with the client's request headers.
+    pub async fn execute_with(
+        &self,
+        request: Request,
+        headers: http::HeaderMap,
+    ) -> (Response, u16) {
+        let context = self.engine.context(HttpMethod::Post, headers);
         let answer = self.engine.execute(request, &context).await;
         let status = match answer.status {
             ResponseStatus::Ok => 200,

@@ -73,6 +73,11 @@ scalar federation__ContextFieldValue
 directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION
 directive @fromContext(field: federation__ContextFieldValue) on ARGUMENT_DEFINITION
 directive @extends on OBJECT | INTERFACE
+scalar federation__Scope
+scalar federation__Policy
+directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+directive @requiresScopes(scopes: [[federation__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+directive @policy(policies: [[federation__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
 type _Service { sdl: String }
 extend type Query { _service: _Service! }
 "#;

@@ -165,13 +165,27 @@ impl Supergraph {
     }
 
     pub async fn execute(&self, request: Request) -> Outcome {
+        self.execute_with(request, Default::default()).await
+    }
+
+    /// `query` sent with the client's request `headers` (a token).
+    pub async fn query_with(&self, query: &str, headers: http::HeaderMap) -> Outcome {
+        let request = Request {
+            query: Some(query.to_owned()),
+            ..Default::default()
+        };
+        self.execute_with(request, headers).await
+    }
+
+    pub async fn execute_with(&self, request: Request, headers: http::HeaderMap) -> Outcome {
         let plan = self.router.explain(
             request.query.as_deref().unwrap_or_default(),
             request.operation_name.as_deref(),
         );
-        let (response, status) = tokio::time::timeout(DEADLINE, self.router.execute(request))
-            .await
-            .expect("the router answered within the deadline");
+        let (response, status) =
+            tokio::time::timeout(DEADLINE, self.router.execute_with(request, headers))
+                .await
+                .expect("the router answered within the deadline");
         for invalid in &self.invalid {
             let rejected = std::mem::take(&mut *invalid.lock().unwrap());
             assert!(
