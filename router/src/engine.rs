@@ -331,8 +331,8 @@ impl Engine {
                 .authenticate(&context.headers)
                 .map_err(Rejection::Unauthenticated)?
             {
-                Some(claims) => {
-                    authenticated = context.with_claims(claims);
+                Some(identity) => {
+                    authenticated = context.with_identity(identity);
                     &authenticated
                 }
                 None => context,
@@ -411,7 +411,7 @@ impl Engine {
             authorization.decide(
                 &prepared.guards,
                 document,
-                context.claims.as_deref(),
+                context.claims(),
                 &variables.json,
             )
         });

@@ -21,8 +21,8 @@ pub struct RequestContext {
     /// When the client's request must be answered: every subgraph fetch
     /// ends by then, whatever its own timeout.
     pub deadline: Instant,
-    /// The verified token's claims; `None` for an anonymous request.
-    pub claims: Option<std::sync::Arc<crate::auth::Claims>>,
+    /// The verified client; `None` for an anonymous request.
+    pub identity: Option<std::sync::Arc<crate::auth::Identity>>,
 }
 
 impl RequestContext {
@@ -31,16 +31,21 @@ impl RequestContext {
             method,
             headers,
             deadline,
-            claims: None,
+            identity: None,
         }
     }
 
-    /// This context, for a client whose verified token holds `claims`.
-    pub fn with_claims(&self, claims: std::sync::Arc<crate::auth::Claims>) -> Self {
+    /// This context, for a verified client.
+    pub fn with_identity(&self, identity: std::sync::Arc<crate::auth::Identity>) -> Self {
         RequestContext {
-            claims: Some(claims),
+            identity: Some(identity),
             ..self.clone()
         }
+    }
+
+    /// The verified token's claims; `None` for an anonymous request.
+    pub fn claims(&self) -> Option<&crate::auth::Claims> {
+        self.identity.as_deref().map(|i| &i.claims)
     }
 
     /// A POST without headers, due within `budget` from now (tests, tools).

@@ -5,6 +5,7 @@
 //! runs. Verified claims travel with the request (`RequestContext::claims`)
 //! for the authorization stage.
 
+pub mod forward;
 pub mod keys;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation};
 use serde::Deserialize;
 
+pub use forward::{ForwardConfig, Forwarder};
 pub use keys::{JwksSource, KeyStore, KeysError};
 
 use crate::graphql::{self, JsonMap};
@@ -40,6 +42,8 @@ pub struct AuthenticationConfig {
     /// The header the token comes in, and the scheme before it.
     pub header: String,
     pub scheme: String,
+    /// The verified claims, signed for the subgraphs (`[authentication.forward]`).
+    pub forward: ForwardConfig,
 }
 
 impl Default for AuthenticationConfig {
@@ -58,12 +62,21 @@ impl Default for AuthenticationConfig {
             leeway_s: 30,
             header: "authorization".into(),
             scheme: "Bearer".into(),
+            forward: ForwardConfig::default(),
         }
     }
 }
 
 /// A verified token's claims.
 pub type Claims = JsonMap;
+
+/// A verified client: its claims, and the header value telling the
+/// subgraphs who it is (when forwarding is on).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identity {
+    pub claims: Claims,
+    pub forwarded: Option<http::HeaderValue>,
+}
 
 /// Why a token was refused (`extensions.reason`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -120,6 +133,7 @@ const VERIFIED_TOKENS: u64 = 10_000;
 pub struct Authenticator {
     config: AuthenticationConfig,
     keys: Arc<KeyStore>,
+    forwarder: Option<Forwarder>,
     /// Verified tokens and their claims: used only while the key set is
     /// the one they were verified with and `exp` has not passed.
     verified: moka::sync::Cache<Arc<str>, Verified>,
@@ -127,7 +141,7 @@ pub struct Authenticator {
 
 #[derive(Clone)]
 struct Verified {
-    claims: Arc<Claims>,
+    identity: Arc<Identity>,
     /// The key set's generation it was verified under.
     generation: u64,
     /// `exp`, in seconds since the epoch.
@@ -147,6 +161,7 @@ impl Authenticator {
         Ok(Some(Authenticator {
             config: config.clone(),
             keys,
+            forwarder: Forwarder::new(&config.forward)?,
             verified: moka::sync::Cache::builder()
                 .max_capacity(VERIFIED_TOKENS)
                 .time_to_live(interval)
@@ -160,7 +175,7 @@ impl Authenticator {
     }
 
     /// The claims of the request's token; `None` for a request without one.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Option<Arc<Claims>>, AuthError> {
+    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Option<Arc<Identity>>, AuthError> {
         let Some(value) = headers.get(self.config.header.as_str()) else {
             return Ok(None);
         };
@@ -177,22 +192,26 @@ impl Authenticator {
             if verified.generation == generation
                 && verified.expires.saturating_add(self.config.leeway_s) > unix_now()
             {
-                return Ok(Some(verified.claims));
+                return Ok(Some(verified.identity));
             }
             self.verified.invalidate(token);
         }
-        let claims = Arc::new(self.verify(token)?);
-        if let Some(expires) = claims.get("exp").and_then(|e| e.as_u64()) {
+        let claims = self.verify(token)?;
+        let identity = Arc::new(Identity {
+            forwarded: self.forwarder.as_ref().and_then(|f| f.sign(&claims)),
+            claims,
+        });
+        if let Some(expires) = identity.claims.get("exp").and_then(|e| e.as_u64()) {
             self.verified.insert(
                 Arc::from(token),
                 Verified {
-                    claims: claims.clone(),
+                    identity: identity.clone(),
                     generation,
                     expires,
                 },
             );
         }
-        Ok(Some(claims))
+        Ok(Some(identity))
     }
 
     /// Checks `token`'s signature and claims.

@@ -85,6 +85,7 @@ impl Prepared {
 /// About what an entry holds, in bytes: its text, and its document (the
 /// syntax tree and executable form take several times the printed text)
 /// or its errors.
+#[allow(clippy::ptr_arg)] // the weigher takes the cache's key type
 fn weight(text: &String, entry: &Result<Arc<Cached>, DocumentError>) -> u32 {
     let held = match entry {
         Ok(cached) => cached.normalized.len().saturating_mul(8),

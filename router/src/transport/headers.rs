@@ -7,9 +7,11 @@ use std::collections::BTreeMap;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 
-/// Headers the HTTP client sets itself, or that describe one connection:
-/// no rule may send them.
-const RESERVED: [&str; 11] = [
+/// Headers the HTTP client sets itself, that describe one connection, or
+/// that only the router may send (the signed identity): no rule may send
+/// them.
+const RESERVED: [&str; 12] = [
+    crate::auth::forward::IDENTITY_HEADER,
     "host",
     "content-length",
     "content-type",
@@ -245,6 +247,9 @@ mod tests {
         assert!(config("[[all]]\ninsert = \"bad name\"\nvalue = \"x\"").is_err());
         assert!(config("[[all]]\ninsert = \"x-a\"\nvalue = \"line\\nbreak\"").is_err());
         assert!(config("[[all]]\nforward = \"x-a\"").is_err());
+        // Only the router may say who the client is.
+        assert!(config("[[all]]\npropagate = \"x-router-identity\"").is_err());
+        assert!(config("[[all]]\ninsert = \"x-router-identity\"\nvalue = \"x\"").is_err());
         assert!(
             config("[[all]]\npropagate = \"authorization\"").is_ok(),
             "when asked"

@@ -31,6 +31,9 @@ pub struct HttpTransport {
     client: reqwest::Client,
     /// Share identical in-flight queries.
     dedup_queries: bool,
+    /// The header the verified client's signed identity travels in, when
+    /// forwarding is on: never taken from the client.
+    identity_header: Option<http::HeaderName>,
 }
 
 /// A subgraph's upstream and what it was built from.
@@ -153,6 +156,15 @@ impl HttpTransport {
             upstreams,
             client,
             dedup_queries: config.dedup_queries,
+            identity_header: config
+                .authentication
+                .forward
+                .secret_file
+                .is_some()
+                .then(|| {
+                    http::HeaderName::try_from(config.authentication.forward.header.as_str()).ok()
+                })
+                .flatten(),
         })
     }
 }
@@ -178,8 +190,16 @@ impl Transport for HttpTransport {
         let mut call = upstream::Request::query(body, context.deadline);
         call.idempotent = request.idempotent;
         call.dedup = request.idempotent && self.dedup_queries;
-        if !headers.is_empty() {
-            call = call.with_headers(headers.apply(&context.headers));
+        let mut sent = (!headers.is_empty()).then(|| headers.apply(&context.headers));
+        if let Some(name) = &self.identity_header {
+            let sent = sent.get_or_insert_with(http::HeaderMap::new);
+            sent.remove(name);
+            if let Some(identity) = context.identity.as_ref().and_then(|i| i.forwarded.clone()) {
+                sent.insert(name.clone(), identity);
+            }
+        }
+        if let Some(sent) = sent.filter(|s| !s.is_empty()) {
+            call = call.with_headers(sent);
         }
         match upstream.call(call).await {
             Ok(response) => Ok(RawResponse {
@@ -398,6 +418,59 @@ mod tests {
             headers["accept"],
             "application/graphql-response+json, application/json"
         );
+    }
+
+    #[tokio::test]
+    async fn the_signed_identity_is_sent_and_a_clients_copy_never_is() {
+        let (base, hits) = server().await;
+        let secret = std::env::temp_dir().join(format!("identity-{}.key", std::process::id()));
+        std::fs::write(&secret, "a forwarding secret of 32 bytes or more").unwrap();
+        let mut config = RouterConfig::default();
+        config.authentication.forward.secret_file = Some(secret.clone());
+        // Renamed, the identity header is not refused by the header rules,
+        // but a rule forwarding the client's copy is still overruled.
+        config.authentication.forward.header = "x-identity".into();
+        config.headers = RouterConfig::from_toml(
+            r#"[[headers.all]]
+               propagate = "x-identity"
+               [[headers.all]]
+               propagate = "x-trace""#,
+        )
+        .unwrap()
+        .headers;
+        let (transport, endpoint) = products_at(format!("{base}/graphql"), &config).await;
+        let forwarder = crate::auth::Forwarder::new(&config.authentication.forward)
+            .unwrap()
+            .unwrap();
+
+        let mut forged = context();
+        forged
+            .headers
+            .insert("x-identity", "forged".parse().unwrap());
+        forged.headers.insert("x-trace", "1".parse().unwrap());
+        transport
+            .fetch(&endpoint, request("{ a }", true), &forged)
+            .await
+            .unwrap();
+        let sent = hits.headers.lock().unwrap().clone().unwrap();
+        assert_eq!(sent["x-trace"], "1", "the rule forwards other headers");
+        assert!(sent.get("x-identity").is_none(), "{sent:?}");
+
+        let mut claims = crate::auth::Claims::new();
+        claims.insert("sub".into(), "ada".into());
+        claims.insert("exp".into(), 4_000_000_000u64.into());
+        let identity = crate::auth::Identity {
+            forwarded: forwarder.sign(&claims),
+            claims,
+        };
+        let signed_in = forged.with_identity(Arc::new(identity.clone()));
+        transport
+            .fetch(&endpoint, request("{ b }", true), &signed_in)
+            .await
+            .unwrap();
+        let sent = hits.headers.lock().unwrap().clone().unwrap();
+        assert_eq!(Some(&sent["x-identity"]), identity.forwarded.as_ref());
+        let _ = std::fs::remove_file(secret);
     }
 
     #[tokio::test]
