@@ -1,6 +1,7 @@
 //! Plumbing every subgraph service shares, so that the four services expose the
 //! same endpoints, errors and value types.
 //!
+//! - `caller`: who is calling, from the identity the router signs.
 //! - `money`: integer minor units with an ISO 4217 currency.
 //! - `cursor`: opaque pagination cursors.
 //! - `error`: service errors to GraphQL errors with `extensions.code`.
@@ -13,6 +14,7 @@
 //! - `pagination`: validating `first`/`after` arguments.
 //! - `testing` (feature `testing`): fresh test databases and a GraphQL client for tests.
 
+pub mod caller;
 pub mod cli;
 pub mod cost;
 pub mod cursor;

@@ -6,19 +6,25 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Executor, ObjectType, Schema, SubscriptionType};
-use async_graphql_axum::{GraphQL, GraphQLSubscription};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
-use axum::extract::State;
+use axum::Extension;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequest, FromRequestParts, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{MethodFilter, get, on_service};
+use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+
+use crate::caller::{Access, Caller};
 
 /// Routes for one subgraph service.
 pub fn routes<Q, M, S>(
@@ -42,27 +48,90 @@ where
 /// `/graphql`: POST executes; GET upgrades WebSocket requests to
 /// subscriptions (graphql-transport-ws, and the older graphql-ws), serves
 /// GraphiQL to browsers and runs queries from the query string otherwise.
+/// Every operation runs with its `Caller` (see `crate::caller`): the one
+/// the router's identity header names when the server has an `Access`
+/// (`Server::with_access`), unchecked otherwise.
 pub fn graphql_routes<E: Executor>(name: &'static str, executor: E) -> Router {
-    let subscriptions = GraphQLSubscription::new(executor.clone());
-    let service = GraphQL::new(executor);
-    Router::new().route(
-        "/graphql",
-        on_service(MethodFilter::POST, service.clone()).get(
-            move |headers: HeaderMap, request: axum::extract::Request| async move {
-                let answer = if is_websocket_upgrade(&headers) {
-                    tower::ServiceExt::oneshot(subscriptions, request).await
-                } else if wants_html(&headers) {
-                    return graphiql(name).into_response();
-                } else {
-                    tower::ServiceExt::oneshot(service, request).await
-                };
-                match answer {
-                    Ok(response) => response.into_response(),
-                    Err(never) => match never {},
-                }
-            },
-        ),
-    )
+    let post = {
+        let executor = executor.clone();
+        move |access: Option<Extension<Arc<Access>>>,
+              headers: HeaderMap,
+              request: GraphQLBatchRequest| async move {
+            run(executor, access, &headers, request).await
+        }
+    };
+    let get = move |access: Option<Extension<Arc<Access>>>,
+                    headers: HeaderMap,
+                    request: axum::extract::Request| async move {
+        if is_websocket_upgrade(&headers) {
+            return subscribe(executor, access, &headers, request).await;
+        }
+        if wants_html(&headers) {
+            return graphiql(name).into_response();
+        }
+        match GraphQLBatchRequest::from_request(request, &()).await {
+            Ok(parsed) => run(executor, access, &headers, parsed).await,
+            Err(rejection) => rejection.into_response(),
+        }
+    };
+    Router::new().route("/graphql", axum::routing::post(post).get(get))
+}
+
+/// The caller the headers name, or the response refusing them.
+fn caller_of(access: Option<&Access>, headers: &HeaderMap) -> Result<Caller, Response> {
+    let Some(access) = access else {
+        return Ok(Caller::Unchecked);
+    };
+    access.caller(headers).map_err(|err| {
+        let body = async_graphql::Response::from_errors(vec![err.into_server_error(Default::default())]);
+        (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+    })
+}
+
+async fn run<E: Executor>(
+    executor: E,
+    access: Option<Extension<Arc<Access>>>,
+    headers: &HeaderMap,
+    request: GraphQLBatchRequest,
+) -> Response {
+    let caller = match caller_of(access.as_deref().map(|a| &**a), headers) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
+    let request = request.into_inner().data(caller);
+    GraphQLResponse::from(executor.execute_batch(request).await).into_response()
+}
+
+/// A subscription over WebSocket, for its caller.
+async fn subscribe<E: Executor>(
+    executor: E,
+    access: Option<Extension<Arc<Access>>>,
+    headers: &HeaderMap,
+    request: axum::extract::Request,
+) -> Response {
+    let caller = match caller_of(access.as_deref().map(|a| &**a), headers) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
+    let (mut parts, _body) = request.into_parts();
+    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
+        Ok(protocol) => protocol,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            let mut data = async_graphql::Data::default();
+            data.insert(caller);
+            GraphQLWebSocket::new(stream, executor, protocol)
+                .with_data(data)
+                .serve()
+        })
+        .into_response()
 }
 
 fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
@@ -154,6 +223,13 @@ impl Server {
 
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// Holds every operation to the caller the router's identity header
+    /// names (see `crate::caller`), instead of checking nothing.
+    pub fn with_access(mut self, access: Arc<Access>) -> Self {
+        self.router = self.router.layer(Extension(access));
+        self
     }
 
     /// Runs `task` beside the server from `run_until` on; it is told when the
