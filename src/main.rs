@@ -154,6 +154,20 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         "The router's admin view (each subgraph's endpoints, health, breaker): http://{}/status",
         running.admin
     );
+    println!(
+        "Tokens (development keys under {}; set the header in GraphiQL's Headers tab):",
+        settings.keys_dir.display()
+    );
+    println!(
+        "  customer {} (places orders, reads her own):\n    {{\"Authorization\": \"Bearer {}\"}}",
+        shop::dev_auth::CUSTOMER_EMAIL,
+        running.tokens.customer
+    );
+    println!(
+        "  admin (scopes {}):\n    {{\"Authorization\": \"Bearer {}\"}}",
+        shop::dev_auth::ADMIN_SCOPES,
+        running.tokens.admin
+    );
     println!("Subgraph services:");
     for (name, addrs) in &running.replicas {
         for addr in addrs {

@@ -320,12 +320,20 @@ pub enum SeedError {
 pub struct SeedTargets<'a> {
     pub products: &'a str,
     pub inventory: &'a str,
+    /// The identity header the services accept changes from (an admin's,
+    /// signed as the router signs identities).
+    pub identity: &'a str,
 }
 
 /// Seeds the catalog and its stock if the catalog is empty. Returns how many
 /// products were created (0 when the catalog already had products).
 pub async fn seed_if_empty(targets: &SeedTargets<'_>) -> Result<usize, SeedError> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Ok(identity) = reqwest::header::HeaderValue::from_str(targets.identity) {
+        headers.insert(subgraph_kit::caller::IDENTITY_HEADER, identity);
+    }
     let client = reqwest::Client::builder()
+        .default_headers(headers)
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|source| SeedError::Http {

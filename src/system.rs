@@ -20,6 +20,7 @@ use subgraph_kit::server::Server;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::dev_auth::DevAuth;
 use crate::seed::{self, SeedError, SeedTargets};
 
 /// Where one service listens and which database it owns.
@@ -55,6 +56,8 @@ pub struct SystemSettings {
     /// Instances of each service; the first listens where its settings say,
     /// the others on free ports of the same address.
     pub replicas: usize,
+    /// Where the development keys live (`crate::dev_auth`).
+    pub keys_dir: PathBuf,
 }
 
 impl SystemSettings {
@@ -82,6 +85,7 @@ impl SystemSettings {
             slow_card_delay: Duration::from_secs(3),
             broker: BrokerSettings::InProcess,
             replicas: 1,
+            keys_dir: data_dir.to_owned(),
         }
     }
 
@@ -132,6 +136,8 @@ pub enum SystemError {
     Seed(#[from] SeedError),
     #[error("composing the supergraph failed")]
     Compose(#[from] router::compose::ComposeError),
+    #[error("the development keys")]
+    Keys(#[from] crate::dev_auth::DevAuthError),
     #[error("the router cannot start: {0}")]
     Router(String),
     #[error("router: cannot listen on {addr}")]
@@ -155,6 +161,11 @@ pub struct RunningSystem {
     pub seeded: usize,
     /// Where the services' events go.
     pub broker: Arc<dyn Broker>,
+    /// Ready-made tokens for the graph (`crate::dev_auth`).
+    pub tokens: DevTokens,
+    /// An admin's identity as the router signs it (`x-router-identity`),
+    /// for calling a service directly (the seeder, tests, tools).
+    pub service_identity: String,
     stop: watch::Sender<bool>,
     /// Every replica's address, per service (the fields above are the first's).
     pub replicas: Vec<(&'static str, Vec<SocketAddr>)>,
@@ -165,8 +176,27 @@ pub struct RunningSystem {
     tasks: JoinSet<(&'static str, std::io::Result<()>)>,
 }
 
+/// Bearer tokens the development keys sign.
+#[derive(Debug, Clone)]
+pub struct DevTokens {
+    /// `ada@example.com`: places orders, reads her own.
+    pub customer: String,
+    /// `bob@example.com`: another customer.
+    pub other_customer: String,
+    /// Scopes `admin orders:read`: everything.
+    pub admin: String,
+}
+
 /// Opens every database, binds every listener, starts serving, then seeds.
 pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemError> {
+    let auth = DevAuth::load_or_create(&settings.keys_dir)?;
+    let access = auth.access()?;
+    let guarded = |servers: Vec<Server>| -> Vec<Server> {
+        servers
+            .into_iter()
+            .map(|s| s.with_access(access.clone()))
+            .collect()
+    };
     let broker = settings.broker.connect().await?;
     let products_db = open(
         products::app::NAME,
@@ -196,14 +226,16 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
         replicas,
         |listen| products::app::build(listen, products_db.clone()),
     )
-    .await?;
+    .await
+    .map(guarded)?;
     let inventory = replicated(
         inventory::app::NAME,
         settings.inventory.listen,
         replicas,
         |listen| inventory::app::build(listen, inventory_db.clone(), broker.clone()),
     )
-    .await?;
+    .await
+    .map(guarded)?;
     let gateways = payments::gateway::GatewaySettings {
         slow_card_delay: settings.slow_card_delay,
     };
@@ -213,7 +245,8 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
         replicas,
         |listen| payments::app::build(listen, payments_db.clone(), &gateways, broker.clone()),
     )
-    .await?;
+    .await
+    .map(guarded)?;
     let urls = |servers: &[Server]| -> Vec<String> {
         servers
             .iter()
@@ -236,7 +269,8 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
         replicas,
         |listen| orders::app::build(listen, orders_db.clone(), &order_services, broker.clone()),
     )
-    .await?;
+    .await
+    .map(guarded)?;
     let products_url = graphql_url(products[0].local_addr());
 
     // The router gets a supergraph composed from the services' own SDL and
@@ -248,7 +282,7 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
         (orders::app::NAME, urls(&orders)),
         (payments::app::NAME, urls(&payments)),
     ];
-    let (supergraph, router_config) = router_over(&replicas_of, settings.router_listen)?;
+    let (supergraph, router_config) = router_over(&replicas_of, settings.router_listen, &auth)?;
     let engine = router::engine::Engine::over_http(&supergraph, &router_config)
         .await
         .map_err(|e| SystemError::Router(e.to_string()))?;
@@ -276,6 +310,12 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
         admin: admin_addr,
         seeded: 0,
         broker,
+        tokens: DevTokens {
+            customer: auth.customer_token(),
+            other_customer: auth.other_customer_token(),
+            admin: auth.admin_token(),
+        },
+        service_identity: auth.admin_identity()?,
         stop,
         service_stops: Vec::new(),
         stopped_on_purpose: Vec::new(),
@@ -328,6 +368,7 @@ pub async fn start(settings: &SystemSettings) -> Result<RunningSystem, SystemErr
         system.seeded = seed::seed_if_empty(&SeedTargets {
             products: &products_url,
             inventory: &inventory_url,
+            identity: &system.service_identity,
         })
         .await?;
     }
@@ -360,10 +401,11 @@ async fn open<T>(
 /// The supergraph composed from the services' own SDL with the first
 /// replica's URL as each routing URL, and a router config listening on
 /// `listen` that balances across every replica in `replicas_of` (service
-/// name, GraphQL URLs).
+/// name, GraphQL URLs) and trusts the development tokens of `auth`.
 pub fn router_over(
     replicas_of: &[(&str, Vec<String>)],
     listen: SocketAddr,
+    auth: &DevAuth,
 ) -> Result<(String, router::config::RouterConfig), SystemError> {
     let mut subgraphs = crate::schema_files::subgraphs();
     let mut config = router::config::RouterConfig {
@@ -372,6 +414,7 @@ pub fn router_over(
         introspection: true,
         ..router::config::RouterConfig::default()
     };
+    auth.configure(&mut config);
     for subgraph in &mut subgraphs {
         let Some((name, urls)) = replicas_of.iter().find(|(name, _)| *name == subgraph.name) else {
             continue;

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use serde_json::json;
-use subgraph_kit::testing::GraphqlClient;
 
 use crate::helpers::TestSystem;
 
@@ -15,7 +14,7 @@ async fn changes_made_through_the_router_are_published() {
     let broker = system.system().broker.clone();
     let mut events = broker.subscribe("e2e", "shop.>").await.unwrap();
     // The seeded catalog already published its stock.low events.
-    let router = GraphqlClient::new(system.system().router_url());
+    let router = system.router();
     let product = router
         .query("{ productBySku(sku: \"BOOK-DUNE\") { id } }")
         .await

@@ -68,7 +68,19 @@ impl TestSystem {
         &self.settings.checkout.faults
     }
 
+    /// The router as the back office uses it: with the admin token, which
+    /// may do and see everything.
     pub fn router(&self) -> GraphqlClient {
+        self.router_as(&self.system().tokens.admin)
+    }
+
+    /// The router with `token` (one of `system().tokens`).
+    pub fn router_as(&self, token: &str) -> GraphqlClient {
+        self.anonymous_router().with_bearer(token)
+    }
+
+    /// The router without a token.
+    pub fn anonymous_router(&self) -> GraphqlClient {
         GraphqlClient::new(self.system().router_url())
     }
 
@@ -77,6 +89,21 @@ impl TestSystem {
     }
 
     pub fn client(&self, service: &str) -> GraphqlClient {
+        let (_, url) = self
+            .system()
+            .endpoints()
+            .into_iter()
+            .find(|(name, _)| *name == service)
+            .unwrap_or_else(|| panic!("no service {service}"));
+        GraphqlClient::new(url).with_header(
+            subgraph_kit::caller::IDENTITY_HEADER,
+            &self.system().service_identity,
+        )
+    }
+
+    /// `service` called directly without the router's identity: only what
+    /// the service leaves open answers.
+    pub fn unsigned_client(&self, service: &str) -> GraphqlClient {
         let (_, url) = self
             .system()
             .endpoints()

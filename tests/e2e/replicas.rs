@@ -290,8 +290,9 @@ async fn a_flash_sale_sells_exactly_the_stock_while_replicas_die() {
     let logs = std::env::temp_dir().join(format!("shop-replicas-{}", std::process::id()));
     std::fs::create_dir_all(&logs).expect("log directory");
     let mut cluster = Cluster::start(&databases, &nats, &logs).await;
+    let auth = shop::dev_auth::DevAuth::load_or_create(&logs).expect("development keys");
     let (supergraph, config) =
-        shop::system::router_over(&cluster.urls(), "127.0.0.1:0".parse().unwrap())
+        shop::system::router_over(&cluster.urls(), "127.0.0.1:0".parse().unwrap(), &auth)
             .expect("router config");
     let engine = Arc::new(
         router::engine::Engine::over_http(&supergraph, &config)
@@ -303,7 +304,7 @@ async fn a_flash_sale_sells_exactly_the_stock_while_replicas_die() {
     tokio::spawn(
         async move { router::server::serve(listener, engine, std::future::pending()).await },
     );
-    let router = GraphqlClient::new(router_url);
+    let router = GraphqlClient::new(router_url).with_bearer(&auth.admin_token());
 
     // One product with exactly the units on sale.
     let product = router

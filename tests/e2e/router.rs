@@ -2,13 +2,12 @@
 //! services: what a playground user or a frontend app does.
 
 use serde_json::{Value, json};
-use subgraph_kit::testing::GraphqlClient;
 
 use crate::helpers::TestSystem;
 
 /// Checks out through the router with the approved test card.
 async fn paid_order(system: &TestSystem, skus: &[(&str, i64)]) -> (Value, Vec<Value>) {
-    let router = GraphqlClient::new(system.system().router_url());
+    let router = system.router();
     let mut items = Vec::new();
     let mut products = Vec::new();
     for (sku, quantity) in skus {
@@ -37,7 +36,7 @@ async fn paid_order(system: &TestSystem, skus: &[(&str, i64)]) -> (Value, Vec<Va
 async fn a_deep_query_crosses_all_four_services() {
     let system = TestSystem::start(true).await;
     let (order, _) = paid_order(&system, &[("BOOK-DUNE", 2), ("APP-GLOVES", 1)]).await;
-    let router = GraphqlClient::new(system.system().router_url());
+    let router = system.router();
     let response = router
         .query_with(
             "query Deep($id: ID!) { order(id: $id) { status total { amount currency } items { quantity lineTotal { amount } product { sku name inStock inventory { onHand available } stockValue { amount currency } } } payments { status amount { amount } order { customerEmail status } } } }",
@@ -89,7 +88,7 @@ async fn responses_keep_the_clients_shape_with_variables_fragments_and_aliases()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_operations_get_spec_errors_and_internal_fields_are_hidden() {
     let system = TestSystem::start(false).await;
-    let router = GraphqlClient::new(system.system().router_url());
+    let router = system.router();
     let unknown = router
         .query("{ products { edges { node { colour } } } }")
         .await;
@@ -125,7 +124,7 @@ async fn bad_operations_get_spec_errors_and_internal_fields_are_hidden() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn service_errors_reach_the_client_with_their_codes_and_paths() {
     let system = TestSystem::start(false).await;
-    let router = GraphqlClient::new(system.system().router_url());
+    let router = system.router();
     let response = router
         .query("mutation { createProduct(input: { sku: \"bad sku\", name: \"x\", price: { amount: 1, currency: \"USD\" }, category: \"c\" }) { id } }")
         .await;
@@ -139,7 +138,7 @@ async fn a_stopped_service_gives_partial_data_with_errors_not_a_failure() {
     let mut system = TestSystem::start(true).await;
     let (order, _) = paid_order(&system, &[("BOOK-DUNE", 1)]).await;
     system.stop_service("inventory");
-    let router = GraphqlClient::new(system.system().router_url());
+    let router = system.router();
     let started = std::time::Instant::now();
     let response = router
         .query_with(
@@ -174,7 +173,7 @@ async fn a_stopped_service_gives_partial_data_with_errors_not_a_failure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operations_past_the_limits_are_refused_before_any_service_is_asked() {
     let system = TestSystem::start(true).await;
-    let router = GraphqlClient::new(system.system().router_url());
+    let router = system.router();
     // 300 aliases of a page of 100 products with their stock: 30,000 entity
     // resolutions if it were answered.
     let aliases: Vec<String> = (0..300)

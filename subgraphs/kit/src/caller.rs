@@ -182,7 +182,10 @@ impl Caller {
     /// Whether the caller may act for the customer with this email: it is
     /// their own (case-insensitively), or the caller holds `staff_scope`.
     pub fn may_act_for(&self, email: &str, staff_scope: &str) -> bool {
-        self.has_scope(staff_scope) || self.email().is_some_and(|own| own.eq_ignore_ascii_case(email))
+        self.has_scope(staff_scope)
+            || self
+                .email()
+                .is_some_and(|own| own.eq_ignore_ascii_case(email))
     }
 
     /// `may_act_for`, or a FORBIDDEN error (UNAUTHENTICATED when anonymous).
@@ -238,14 +241,23 @@ mod tests {
             .unwrap();
         assert!(caller.has_scope("admin") && caller.has_scope("orders:read"));
         assert_eq!(caller.email(), Some("ada@example.com"));
-        assert!(matches!(access.caller(&HeaderMap::new()), Ok(Caller::Anonymous)));
-        let forged = signed(b"another secret that is 32 bytes long!!", json!({ "iss": "router", "exp": exp() }));
+        assert!(matches!(
+            access.caller(&HeaderMap::new()),
+            Ok(Caller::Anonymous)
+        ));
+        let forged = signed(
+            b"another secret that is 32 bytes long!!",
+            json!({ "iss": "router", "exp": exp() }),
+        );
         assert!(access.caller(&forged).is_err());
         let expired = signed(SECRET, json!({ "iss": "router", "exp": 1000 }));
         assert!(access.caller(&expired).is_err());
         let other_issuer = signed(SECRET, json!({ "iss": "someone", "exp": exp() }));
         assert!(access.caller(&other_issuer).is_err());
-        assert!(matches!(Access::from_secret(b"short"), Err(AccessError::TooShort)));
+        assert!(matches!(
+            Access::from_secret(b"short"),
+            Err(AccessError::TooShort)
+        ));
     }
 
     #[test]

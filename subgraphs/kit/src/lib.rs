@@ -1,6 +1,7 @@
 //! Plumbing every subgraph service shares, so that the four services expose the
 //! same endpoints, errors and value types.
 //!
+//! - `authorization`: `@authenticated` and `@policy` for our resolvers.
 //! - `caller`: who is calling, from the identity the router signs.
 //! - `money`: integer minor units with an ISO 4217 currency.
 //! - `cursor`: opaque pagination cursors.
@@ -14,6 +15,7 @@
 //! - `pagination`: validating `first`/`after` arguments.
 //! - `testing` (feature `testing`): fresh test databases and a GraphQL client for tests.
 
+pub mod authorization;
 pub mod caller;
 pub mod cli;
 pub mod cost;

@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Executor, ObjectType, Schema, SubscriptionType};
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
-use axum::Router;
 use axum::Extension;
+use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequest, FromRequestParts, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -83,7 +83,8 @@ fn caller_of(access: Option<&Access>, headers: &HeaderMap) -> Result<Caller, Res
         return Ok(Caller::Unchecked);
     };
     access.caller(headers).map_err(|err| {
-        let body = async_graphql::Response::from_errors(vec![err.into_server_error(Default::default())]);
+        let body =
+            async_graphql::Response::from_errors(vec![err.into_server_error(Default::default())]);
         (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
     })
 }

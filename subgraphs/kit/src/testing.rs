@@ -198,6 +198,8 @@ impl StatementCounter {
 pub struct GraphqlClient {
     http: reqwest::Client,
     pub endpoint: String,
+    /// Sent with every request (a token).
+    headers: reqwest::header::HeaderMap,
 }
 
 impl GraphqlClient {
@@ -205,7 +207,22 @@ impl GraphqlClient {
         GraphqlClient {
             http: reqwest::Client::new(),
             endpoint: endpoint.into(),
+            headers: Default::default(),
         }
+    }
+
+    /// This client sending `name: value` with every request.
+    pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.insert(
+            name,
+            value.parse().expect("a header value a test chose is valid"),
+        );
+        self
+    }
+
+    /// This client sending `authorization: Bearer <token>`.
+    pub fn with_bearer(self, token: &str) -> Self {
+        self.with_header("authorization", &format!("Bearer {token}"))
     }
 
     pub async fn query(&self, query: &str) -> GraphqlResponse {
@@ -216,6 +233,7 @@ impl GraphqlClient {
         let response = self
             .http
             .post(&self.endpoint)
+            .headers(self.headers.clone())
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await

@@ -1,4 +1,5 @@
 use async_graphql::{Context, ID, Object, Result};
+use subgraph_kit::caller::Caller;
 use subgraph_kit::error::ResultExt;
 
 use super::level::InventoryLevelObject;
@@ -18,6 +19,7 @@ impl Mutation {
     /// why. Units reserved for orders cannot be removed. Retrying with the
     /// same `idempotencyKey` returns the current level without applying the
     /// change again.
+    #[graphql(requires_scopes = "admin")]
     async fn adjust_stock(
         &self,
         ctx: &Context<'_>,
@@ -26,6 +28,7 @@ impl Mutation {
         reason: String,
         idempotency_key: Option<String>,
     ) -> Result<InventoryLevelObject> {
+        Caller::of(ctx).require_scope("admin")?;
         let adjustment = StockAdjustment::parse(
             &product_id,
             i64::from(delta),
@@ -39,6 +42,7 @@ impl Mutation {
 
     /// Requests `reorderQuantity` more units whenever available stock falls
     /// to `reorderPoint`. A quantity of 0 turns replenishment off.
+    #[graphql(requires_scopes = "admin")]
     async fn set_reorder_policy(
         &self,
         ctx: &Context<'_>,
@@ -46,6 +50,7 @@ impl Mutation {
         reorder_point: i32,
         reorder_quantity: i32,
     ) -> Result<InventoryLevelObject> {
+        Caller::of(ctx).require_scope("admin")?;
         let product_id = ProductId::parse(&product_id).gql()?;
         let policy =
             ReorderPolicy::parse(i64::from(reorder_point), i64::from(reorder_quantity)).gql()?;
@@ -57,12 +62,14 @@ impl Mutation {
 
     /// Puts the goods of an open request on hand: `quantity` units, or the
     /// requested quantity when omitted. Receiving twice changes nothing.
+    #[graphql(requires_scopes = "admin")]
     async fn receive_replenishment(
         &self,
         ctx: &Context<'_>,
         id: ID,
         quantity: Option<i32>,
     ) -> Result<ReplenishmentObject> {
+        Caller::of(ctx).require_scope("admin")?;
         let id = ReplenishmentId::parse(&id).gql()?;
         let arrived = quantity
             .map(|q| Quantity::new(i64::from(q)))

@@ -1,4 +1,5 @@
 use async_graphql::{Context, ID, Object, Result};
+use subgraph_kit::caller::Caller;
 use subgraph_kit::error::ResultExt;
 use subgraph_kit::graphql::MoneyInput;
 
@@ -21,11 +22,13 @@ impl Query {
     }
 
     /// Replenishment requests, oldest first.
+    #[graphql(requires_scopes = "admin")]
     async fn replenishments(
         &self,
         ctx: &Context<'_>,
         status: Option<ReplenishmentStatusGql>,
     ) -> Result<Vec<ReplenishmentObject>> {
+        Caller::of(ctx).require_scope("admin")?;
         let store = ctx.data::<InventoryStore>()?;
         let requests = store.replenishments(status.map(Into::into)).await.gql()?;
         Ok(requests.into_iter().map(ReplenishmentObject).collect())

@@ -13,7 +13,7 @@ use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 
 use crate::service::OrderService;
 pub use mutation::Mutation;
-pub use query::Query;
+pub use query::{OWN_ORDERS, Query, STAFF_SCOPE};
 pub use subscription::Subscription;
 
 pub type OrdersSchema = Schema<Query, Mutation, Subscription>;

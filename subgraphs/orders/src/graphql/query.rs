@@ -1,6 +1,9 @@
 use async_graphql::{Context, ID, Object, Result};
+use subgraph_kit::authorization::{authenticated, policy};
+use subgraph_kit::caller::{Caller, FORBIDDEN};
 use subgraph_kit::cursor;
 use subgraph_kit::error::ResultExt;
+use subgraph_kit::error::coded;
 use subgraph_kit::graphql::PageInfo;
 use subgraph_kit::pagination::PageRequest;
 
@@ -12,11 +15,23 @@ use crate::store::OrderFilter;
 
 pub struct Query;
 
+/// The scope that reads every customer's orders.
+pub const STAFF_SCOPE: &str = "orders:read";
+/// The policy on `orders`: the router's config grants it for the caller's
+/// own `customerEmail`, or `STAFF_SCOPE`.
+pub const OWN_ORDERS: &str = "own_orders";
+
 #[Object]
 impl Query {
     /// An order by id; null when there is none.
+    #[graphql(directive = authenticated::apply())]
     async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<OrderObject>> {
-        load(ctx, &id).await
+        let caller = Caller::of(ctx);
+        caller.require_authenticated()?;
+        // Someone else's order is as good as none: its existence stays hidden.
+        Ok(load(ctx, &id)
+            .await?
+            .filter(|order| caller.may_act_for(order.0.customer_email.as_str(), STAFF_SCOPE)))
     }
 
     /// Orders, newest first.
@@ -25,7 +40,7 @@ impl Query {
         vec!["first".into()],
         vec!["edges".into()],
         false
-    ))]
+    ), directive = policy::apply(vec![vec![OWN_ORDERS.into()]]))]
     async fn orders(
         &self,
         ctx: &Context<'_>,
@@ -36,6 +51,19 @@ impl Query {
         #[graphql(desc = "Page size, 1-100; 20 when omitted.")] first: Option<i32>,
         after: Option<String>,
     ) -> Result<OrderConnection> {
+        let caller = Caller::of(ctx);
+        caller.require_authenticated()?;
+        if !caller.has_scope(STAFF_SCOPE) {
+            match customer_email.as_deref() {
+                Some(email) => caller.require_act_for(email, STAFF_SCOPE)?,
+                None => {
+                    return Err(coded(
+                        format!("Give your own customerEmail, or hold the scope {STAFF_SCOPE}."),
+                        FORBIDDEN,
+                    ));
+                }
+            }
+        }
         let page = PageRequest::parse(first, after.as_deref())
             .map_err(OrderError::from)
             .gql()?;

@@ -1,5 +1,6 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::Utc;
+use subgraph_kit::caller::Caller;
 use subgraph_kit::error::ResultExt;
 
 use super::types::{AuthorizePaymentInput, PaymentObject};
@@ -57,7 +58,9 @@ impl Mutation {
 
     /// Back office: the money for an invoice arrived, which captures the
     /// payment. Marking a paid invoice again returns it unchanged.
+    #[graphql(requires_scopes = "admin")]
     async fn mark_invoice_paid(&self, ctx: &Context<'_>, payment_id: ID) -> Result<PaymentObject> {
+        Caller::of(ctx).require_scope("admin")?;
         execute(ctx, &payment_id, PaymentCommand::MarkInvoicePaid).await
     }
 }

@@ -1,4 +1,5 @@
 use async_graphql::{Context, ID, Object, Result};
+use subgraph_kit::caller::Caller;
 
 use super::types::{OrderObject, PaymentObject};
 use super::{loader, prefetch};
@@ -9,7 +10,9 @@ pub struct Query;
 #[Object]
 impl Query {
     /// A payment by id; null when there is none.
+    #[graphql(requires_scopes = "orders:read")]
     async fn payment(&self, ctx: &Context<'_>, id: ID) -> Result<Option<PaymentObject>> {
+        Caller::of(ctx).require_scope("orders:read")?;
         let payment = loader::payment(ctx, PaymentId::parse(&id)).await?;
         Ok(payment.map(PaymentObject))
     }

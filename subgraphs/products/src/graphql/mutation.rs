@@ -1,4 +1,5 @@
 use async_graphql::{Context, ID, Object, Result};
+use subgraph_kit::caller::Caller;
 use subgraph_kit::error::ResultExt;
 
 use super::types::{CreateProductInput, ProductObject, UpdateProductInput};
@@ -11,12 +12,14 @@ pub struct Mutation;
 impl Mutation {
     /// Adds a product. Retrying with the same `idempotencyKey` returns the
     /// product the first call created instead of failing on its SKU.
+    #[graphql(requires_scopes = "admin")]
     async fn create_product(
         &self,
         ctx: &Context<'_>,
         input: CreateProductInput,
         idempotency_key: Option<String>,
     ) -> Result<ProductObject> {
+        Caller::of(ctx).require_scope("admin")?;
         let new = NewProduct::parse(
             &input.sku,
             &input.name,
@@ -32,12 +35,14 @@ impl Mutation {
     }
 
     /// Changes the given fields of an active product.
+    #[graphql(requires_scopes = "admin")]
     async fn update_product(
         &self,
         ctx: &Context<'_>,
         id: ID,
         input: UpdateProductInput,
     ) -> Result<ProductObject> {
+        Caller::of(ctx).require_scope("admin")?;
         let id = parse_id(&id).gql()?;
         let patch = ProductPatch::parse(ProductUpdate {
             name: input.name.as_deref(),
@@ -54,7 +59,9 @@ impl Mutation {
     }
 
     /// Withdraws a product from the catalog. Archiving twice is harmless.
+    #[graphql(requires_scopes = "admin")]
     async fn archive_product(&self, ctx: &Context<'_>, id: ID) -> Result<ProductObject> {
+        Caller::of(ctx).require_scope("admin")?;
         let id = parse_id(&id).gql()?;
         let store = ctx.data::<ProductStore>()?;
         Ok(ProductObject(store.archive(&id).await.gql()?))
