@@ -146,6 +146,24 @@ impl DevAuth {
         );
     }
 
+    /// The same settings as TOML, for a router started from a config file.
+    pub fn router_toml(&self) -> String {
+        format!(
+            "[authentication]\n\
+             jwks = [{{ file = {jwks:?} }}]\n\
+             issuers = [{ISSUER:?}]\n\
+             audiences = [{AUDIENCE:?}]\n\
+             [authentication.forward]\n\
+             secret_file = {secret:?}\n\
+             [authorization.policies]\n\
+             {policy} = [{{ scope = {scope:?} }}, {{ claim = \"email\", equals_argument = \"customerEmail\", ignore_case = true }}]\n",
+            jwks = self.jwks_file.display().to_string(),
+            secret = self.identity_secret_file.display().to_string(),
+            policy = orders::graphql::OWN_ORDERS,
+            scope = orders::graphql::STAFF_SCOPE,
+        )
+    }
+
     /// What the services check the router's forwarded identity with.
     pub fn access(&self) -> Result<Arc<Access>, DevAuthError> {
         Ok(Arc::new(Access::from_file(&self.identity_secret_file)?))
@@ -154,8 +172,10 @@ impl DevAuth {
     /// The forwarded identity of an admin, signed as the router would, for
     /// in-process callers of the services (the seeder).
     pub fn admin_identity(&self) -> Result<String, DevAuthError> {
-        let mut config = router::auth::ForwardConfig::default();
-        config.secret_file = Some(self.identity_secret_file.clone());
+        let config = router::auth::ForwardConfig {
+            secret_file: Some(self.identity_secret_file.clone()),
+            ..Default::default()
+        };
         let forwarder = router::auth::Forwarder::new(&config)
             .map_err(|e| DevAuthError::Read {
                 path: self.identity_secret_file.display().to_string(),
@@ -193,4 +213,62 @@ fn secret_in(path: &Path) -> Result<Vec<u8>, DevAuthError> {
         source,
     })?;
     Ok(secret.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir() -> PathBuf {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        std::env::temp_dir().join(format!("shop-dev-auth-{}-{nanos}", std::process::id()))
+    }
+
+    #[test]
+    fn the_keys_are_made_once_and_the_toml_says_what_configure_does() {
+        let dir = temp_dir();
+        let first = DevAuth::load_or_create(&dir).unwrap();
+        let again = DevAuth::load_or_create(&dir).unwrap();
+        assert_eq!(
+            first.signing_secret, again.signing_secret,
+            "kept under the data directory"
+        );
+
+        let mut configured = RouterConfig::default();
+        first.configure(&mut configured);
+        let from_toml = RouterConfig::from_toml(&first.router_toml()).unwrap();
+        assert_eq!(from_toml.authentication, configured.authentication);
+        assert_eq!(from_toml.authorization, configured.authorization);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn the_tokens_verify_with_the_router_and_the_identity_with_the_services() {
+        let dir = temp_dir();
+        let auth = DevAuth::load_or_create(&dir).unwrap();
+        let mut config = RouterConfig::default();
+        auth.configure(&mut config);
+        let authenticator = router::auth::Authenticator::new(&config.authentication)
+            .unwrap()
+            .unwrap();
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "authorization",
+            format!("Bearer {}", auth.admin_token()).parse().unwrap(),
+        );
+        let identity = authenticator.authenticate(&headers).unwrap().unwrap();
+        assert_eq!(identity.claims["scope"], ADMIN_SCOPES);
+        let mut forwarded = http::HeaderMap::new();
+        forwarded.insert(
+            subgraph_kit::caller::IDENTITY_HEADER,
+            identity.forwarded.clone().unwrap(),
+        );
+        let caller = auth.access().unwrap().caller(&forwarded).unwrap();
+        assert!(caller.has_scope("admin"));
+        assert_eq!(caller.email(), Some(ADMIN_EMAIL));
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -82,11 +82,14 @@ struct Args {
     /// slower: use a few hundred --requests and pick rows with the flags).
     #[arg(long)]
     callgrind: bool,
-    /// Every router verifies a JWT on every request: `[authentication]`
-    /// with a JWKS file, and every client request carries an ES256 bearer
-    /// token (needs a router that reads `[authentication]`).
-    #[arg(long)]
-    jwt: bool,
+    /// Authentication and authorization as the graph needs them: every
+    /// client request carries the development admin token, every router
+    /// verifies it, decides the graph's authorization directives and
+    /// forwards the signed identity the services check. `--auth false`
+    /// for router builds from before authorization (the services then
+    /// check nothing, and no token is sent).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    auth: bool,
     /// The router binary; default: <workspace>/target/release/router.
     #[arg(long)]
     router_bin: Option<PathBuf>,
@@ -135,7 +138,8 @@ async fn main() -> anyhow::Result<()> {
     println!("data directory: {}", work_dir.path.display());
 
     // 1. The services, in this process, over SQLite.
-    let settings = SystemSettings::ephemeral(&work_dir.path);
+    let mut settings = SystemSettings::ephemeral(&work_dir.path);
+    settings.check_identities = args.auth;
     let running = system::start(&settings)
         .await
         .context("starting the four services")?;
@@ -146,15 +150,18 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let mut headers = reqwest::header::HeaderMap::new();
-    let jwks = if args.jwt {
-        let (token, jwks) = bench_token()?;
+    let auth_toml = if args.auth {
+        // The admin sees every order; the services accept its signed
+        // identity from the benchmark's direct calls too.
         headers.insert(
             reqwest::header::AUTHORIZATION,
-            format!("Bearer {token}").parse()?,
+            format!("Bearer {}", running.tokens.admin).parse()?,
         );
-        let path = work_dir.path.join("jwks.json");
-        std::fs::write(&path, jwks)?;
-        Some(path)
+        headers.insert(
+            subgraph_kit::caller::IDENTITY_HEADER,
+            running.service_identity.parse()?,
+        );
+        Some(shop::dev_auth::DevAuth::load_or_create(&work_dir.path)?.router_toml())
     } else {
         None
     };
@@ -305,7 +312,7 @@ async fn main() -> anyhow::Result<()> {
             dedup,
             &overrides,
             args.callgrind,
-            jwks.as_deref(),
+            auth_toml.as_deref(),
         )?;
         router.wait_ready(&client).await?;
         let url = format!("http://{}/graphql", router.addr);
@@ -365,7 +372,7 @@ async fn main() -> anyhow::Result<()> {
             true,
             &replicated,
             args.callgrind,
-            jwks.as_deref(),
+            auth_toml.as_deref(),
         )?;
         router.wait_ready(&client).await?;
         let url = format!("http://{}/graphql", router.addr);
@@ -529,27 +536,6 @@ async fn post_json(
     Ok(response.bytes().await?)
 }
 
-/// An ES256 token for the benchmark's clients and the JWKS that verifies
-/// it (the router's test key: it signs nothing else).
-fn bench_token() -> anyhow::Result<(String, String)> {
-    let keys = workspace_root().join("router/src/auth/testdata");
-    let pem = std::fs::read(keys.join("ec.pem"))?;
-    let jwks = std::fs::read_to_string(keys.join("jwks.json"))?;
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
-    header.kid = Some("ec-1".into());
-    let expires = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs()
-        + 24 * 3600;
-    let claims = json!({ "sub": "bench@example.com", "exp": expires });
-    let token = jsonwebtoken::encode(
-        &header,
-        &claims,
-        &jsonwebtoken::EncodingKey::from_ec_pem(&pem)?,
-    )?;
-    Ok((token, jwks))
-}
-
 // ---------------------------------------------------------------------------
 // Benchmark data
 
@@ -665,7 +651,7 @@ impl RouterProcess {
         dedup: bool,
         urls: &[(String, Vec<String>)],
         callgrind: bool,
-        jwks: Option<&Path>,
+        auth_toml: Option<&str>,
     ) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
@@ -673,11 +659,8 @@ impl RouterProcess {
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let config = dir.join(format!("router-{index}.toml"));
         let mut text = format!("listen = \"{addr}\"\ndedup_queries = {dedup}\n");
-        if let Some(jwks) = jwks {
-            text.push_str(&format!(
-                "[authentication]\njwks = [{{ file = {:?} }}]\n",
-                jwks.display().to_string()
-            ));
+        if let Some(auth) = auth_toml {
+            text.push_str(auth);
         }
         for (name, urls) in urls {
             // One URL as `url`, which routers from before replicas read too.

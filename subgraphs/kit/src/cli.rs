@@ -5,7 +5,28 @@
 
 use std::future::Future;
 
+use crate::caller::{Access, AccessError};
 use crate::server::{Server, shutdown_signal};
+
+/// The flag every service shares: the secret the router signs identities
+/// with. Without it the service checks no caller (see `crate::caller`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AccessArgs {
+    /// File holding the secret (32+ bytes) the router signs forwarded
+    /// identities with (`[authentication.forward] secret_file`): the
+    /// service then holds every operation to the caller it names.
+    #[arg(long, env = "IDENTITY_SECRET_FILE")]
+    pub identity_secret_file: Option<std::path::PathBuf>,
+}
+
+impl AccessArgs {
+    pub fn access(&self) -> Result<Option<std::sync::Arc<Access>>, AccessError> {
+        self.identity_secret_file
+            .as_deref()
+            .map(|path| Access::from_file(path).map(std::sync::Arc::new))
+            .transpose()
+    }
+}
 
 #[derive(Debug, Clone, Copy, Default, clap::Subcommand)]
 pub enum Command {
@@ -40,6 +61,7 @@ pub enum RunError {
 pub async fn run<M, S, EM, ES>(
     service: &'static str,
     command: Command,
+    access: &AccessArgs,
     sdl: impl FnOnce() -> String,
     migrate: impl FnOnce() -> M,
     start: impl FnOnce() -> S,
@@ -59,7 +81,15 @@ where
             println!("{service}: migrations applied");
         }
         Command::Serve => {
-            let server = start().await.map_err(|e| failed(Box::new(e)))?;
+            let access = access.access().map_err(|e| failed(Box::new(e)))?;
+            let mut server = start().await.map_err(|e| failed(Box::new(e)))?;
+            match access {
+                Some(access) => server = server.with_access(access),
+                None => tracing::warn!(
+                    service,
+                    "no --identity-secret-file: the service checks no caller"
+                ),
+            }
             println!(
                 "{service} subgraph on http://{}/graphql",
                 server.local_addr()

@@ -78,6 +78,7 @@ pub fn graphql_routes<E: Executor>(name: &'static str, executor: E) -> Router {
 }
 
 /// The caller the headers name, or the response refusing them.
+#[allow(clippy::result_large_err)] // the refusal is the response, built once
 fn caller_of(access: Option<&Access>, headers: &HeaderMap) -> Result<Caller, Response> {
     let Some(access) = access else {
         return Ok(Caller::Unchecked);

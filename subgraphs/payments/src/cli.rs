@@ -31,6 +31,8 @@ pub struct Cli {
     /// this process.
     #[arg(long, env = "NATS_URL")]
     pub nats_url: Option<String>,
+    #[command(flatten)]
+    pub access: cli::AccessArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -53,6 +55,7 @@ impl Cli {
         cli::run(
             app::NAME,
             self.command.unwrap_or_default(),
+            &self.access,
             crate::graphql::sdl,
             || async { app::open_database(&settings.database_url).await.map(drop) },
             || app::start(&settings),

@@ -20,6 +20,8 @@ pub struct Cli {
     /// must stay below the server's limit).
     #[arg(long, env = "PRODUCTS_DATABASE_MAX_CONNECTIONS", default_value_t = subgraph_kit::database::DEFAULT_MAX_CONNECTIONS)]
     pub database_max_connections: u32,
+    #[command(flatten)]
+    pub access: cli::AccessArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -38,6 +40,7 @@ impl Cli {
         cli::run(
             app::NAME,
             self.command.unwrap_or_default(),
+            &self.access,
             crate::graphql::sdl,
             || async { app::open_database(&settings.database_url).await.map(drop) },
             || app::start(&settings),
