@@ -63,6 +63,14 @@ pub struct RouterConfig {
     /// Where scopes are read from and what grants each `@policy`
     /// (`[authorization]`).
     pub authorization: crate::authorization::AuthorizationConfig,
+    /// Automatic persisted queries (`[apq]`).
+    pub apq: crate::pipeline::persisted::ApqConfig,
+    /// The trusted documents manifest and its mode (`[trusted_documents]`).
+    pub trusted_documents: crate::pipeline::trusted::TrustedConfig,
+    /// Per-client token buckets (`[rate_limit]`).
+    pub rate_limit: crate::pipeline::rate_limit::RateLimitConfig,
+    /// Identical requests in flight sharing one execution (`[request_dedup]`).
+    pub request_dedup: crate::inflight::RequestDedupConfig,
     /// Which client headers reach which subgraphs (`[headers]`).
     pub headers: crate::transport::headers::HeadersConfig,
     /// Which other sites' pages may call the router (`[cors]`).
@@ -173,6 +181,10 @@ impl Default for RouterConfig {
             headers: Default::default(),
             authentication: Default::default(),
             authorization: Default::default(),
+            apq: Default::default(),
+            trusted_documents: Default::default(),
+            rate_limit: Default::default(),
+            request_dedup: Default::default(),
             subgraphs: BTreeMap::new(),
             traffic: TrafficConfig::default(),
         }

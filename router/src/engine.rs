@@ -7,6 +7,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Schema};
 
@@ -16,12 +18,16 @@ use crate::authorization::{Authorization, Denied, Requirements, filter};
 use crate::config::RouterConfig;
 use crate::execute::hidden::Hidden;
 use crate::graphql;
+use crate::inflight::{InFlight, Joined, RequestKey};
 use crate::introspection::{self, Introspection, RootFields};
 use crate::pipeline::cost::CostModel;
 use crate::pipeline::document::{DocumentError, Documents, Prepared};
 use crate::pipeline::introspection as introspection_stage;
 use crate::pipeline::limits::{self, LimitCounters};
 use crate::pipeline::parse::ParseError;
+use crate::pipeline::persisted::{Persisted, PersistedError};
+use crate::pipeline::rate_limit::{ClientKey, RateLimits};
+use crate::pipeline::trusted::{Mode as TrustedMode, TrustedDocuments};
 use crate::pipeline::{Refusal, Rejection, validate};
 use crate::plan::{Planner, QueryPlan};
 use crate::supergraph::ActiveLabels;
@@ -42,6 +48,10 @@ pub enum EngineError {
     Transport(#[from] TransportBuildError),
     #[error(transparent)]
     Keys(#[from] crate::auth::KeysError),
+    #[error(transparent)]
+    Trusted(#[from] crate::pipeline::trusted::TrustedError),
+    #[error("the APQ Redis URL is not valid: {0}")]
+    Redis(String),
 }
 
 pub use crate::request::{HttpMethod, RequestContext};
@@ -62,6 +72,19 @@ pub enum ResponseStatus {
 pub struct EngineResponse {
     pub response: graphql::Response,
     pub status: ResponseStatus,
+    /// The response already written, shared with the identical requests
+    /// that waited on the same execution (`crate::inflight`); when set, it
+    /// is what goes out and `response` is empty.
+    pub shared: Option<Bytes>,
+    /// Seconds a refused client should wait (`Retry-After`).
+    pub retry_after_s: Option<u64>,
+}
+
+/// What the stages came to: a response of this request's own, or the one
+/// an identical request in flight wrote.
+enum Answer {
+    Fresh(graphql::Response),
+    Shared(ResponseStatus, Bytes),
 }
 
 impl EngineResponse {
@@ -71,7 +94,12 @@ impl EngineResponse {
         } else {
             ResponseStatus::RequestError
         };
-        EngineResponse { response, status }
+        EngineResponse {
+            response,
+            status,
+            shared: None,
+            retry_after_s: None,
+        }
     }
 
     fn rejected(rejection: &Rejection) -> Self {
@@ -81,6 +109,19 @@ impl EngineResponse {
                 Refusal::RequestError => ResponseStatus::RequestError,
                 Refusal::Status(status) => ResponseStatus::Status(status),
             },
+            shared: None,
+            retry_after_s: match rejection {
+                Rejection::RateLimited(limited) => Some(limited.retry_after_s()),
+                _ => None,
+            },
+        }
+    }
+
+    /// The response body as JSON.
+    pub fn into_body(self) -> Bytes {
+        match self.shared {
+            Some(body) => body,
+            None => Bytes::from(self.response.into_json_bytes()),
         }
     }
 }
@@ -129,7 +170,16 @@ pub struct Engine {
     /// What subgraphs may answer that clients may not see.
     hidden: Hidden,
     api_schema_sdl: String,
-    documents: Documents,
+    documents: Arc<Documents>,
+    /// APQ and trusted documents: the text a request runs.
+    persisted: Persisted,
+    /// Per-client token buckets; `None` when off.
+    rate_limits: Option<RateLimits>,
+    /// Identical requests in flight, sharing one execution.
+    inflight: InFlight,
+    /// Client headers some header rule forwards: part of what makes two
+    /// requests identical.
+    forwarded_headers: Vec<http::HeaderName>,
     /// Verifies bearer tokens; `None` without `[authentication] jwks`.
     authenticator: Option<Authenticator>,
     /// Decides what of an operation the client may see; `None` when the
@@ -237,9 +287,8 @@ impl Engine {
         let requirements = Arc::new(Requirements::of(supergraph.schema()));
         let authorization = (!requirements.is_empty())
             .then(|| Authorization::new(requirements.clone(), &config.authorization));
-        Ok(Engine {
-            api_schema_sdl: api_schema::print(&api_schema),
-            documents: Documents::new(
+        let documents = Arc::new(
+            Documents::new(
                 api_schema.clone(),
                 config.limits.clone(),
                 config.document_cache_bytes,
@@ -247,6 +296,24 @@ impl Engine {
             .with_suggestions(config.introspection)
             .with_cost(cost.clone())
             .with_requirements(requirements),
+        );
+        let normalizing = documents.clone();
+        let trusted = TrustedDocuments::load(
+            &config.trusted_documents,
+            Arc::new(move |text: &str| normalizing.normalized(text)),
+        )?;
+        if let Some(trusted) = &trusted {
+            trusted.watch();
+        }
+        let persisted =
+            Persisted::new(&config.apq, trusted).map_err(|e| EngineError::Redis(e.to_string()))?;
+        Ok(Engine {
+            api_schema_sdl: api_schema::print(&api_schema),
+            documents,
+            persisted,
+            rate_limits: RateLimits::new(&config.rate_limit),
+            inflight: InFlight::default(),
+            forwarded_headers: config.headers.forwarded_names(),
             authorization,
             authenticator: Authenticator::new(&config.authentication)?,
             cost,
@@ -313,7 +380,13 @@ impl Engine {
         context: &RequestContext,
     ) -> EngineResponse {
         match self.run(request, context).await {
-            Ok(response) => EngineResponse::from_response(response),
+            Ok(Answer::Fresh(response)) => EngineResponse::from_response(response),
+            Ok(Answer::Shared(status, body)) => EngineResponse {
+                response: graphql::Response::default(),
+                status,
+                shared: Some(body),
+                retry_after_s: None,
+            },
             Err(rejection) => EngineResponse::rejected(&rejection),
         }
     }
@@ -323,7 +396,7 @@ impl Engine {
         &self,
         request: graphql::Request,
         context: &RequestContext,
-    ) -> Result<graphql::Response, Rejection> {
+    ) -> Result<Answer, Rejection> {
         // Authenticate: the verified claims travel with the request.
         let authenticated;
         let context = match &self.authenticator {
@@ -340,8 +413,26 @@ impl Engine {
             None => context,
         };
 
+        // Rate limit, by the verified subject or the client's address.
+        if let Some(limits) = &self.rate_limits {
+            let client = ClientKey::of(
+                context.claims(),
+                context.peer,
+                &context.headers,
+                limits.trusts_forwarded_for(),
+            );
+            limits.check(&client)?;
+        }
+
+        // The text to run: sent, or from the APQ cache or trusted documents.
+        let resolved = self
+            .persisted
+            .resolve(&request)
+            .await?
+            .ok_or(Rejection::MissingQuery)?;
+        let query = &*resolved.text;
+
         // Parse and validate (once per text), select the operation.
-        let query = request.query.as_deref().ok_or(Rejection::MissingQuery)?;
         // An empty `operationName` is sent by some clients for "none".
         let operation_name = request.operation_name.as_deref().filter(|n| !n.is_empty());
         let prepared = self
@@ -353,6 +444,12 @@ impl Engine {
                         .count(exceeded.limit, limits::Verdict::Refused);
                 }
             })?;
+        if let Some(hash) = resolved.register.clone() {
+            self.persisted.register(hash, query);
+        }
+        if !resolved.trusted {
+            self.check_safelist(query, &prepared)?;
+        }
         let operation = prepared.operation();
         let empty = graphql::JsonMap::new();
         let variables = validate::coerce_variables(
@@ -395,12 +492,14 @@ impl Engine {
         let introspected = match introspection::classify(document, operation) {
             RootFields::ConcreteOnly => None,
             RootFields::IntrospectionOnly => {
-                return Ok(self.introspection.execute(document, operation, &variables));
+                return Ok(Answer::Fresh(
+                    self.introspection.execute(document, operation, &variables),
+                ));
             }
             RootFields::Mixed => {
                 let response = self.introspection.execute(document, operation, &variables);
                 if !response.has_data() {
-                    return Ok(response);
+                    return Ok(Answer::Fresh(response));
                 }
                 Some(response)
             }
@@ -416,9 +515,32 @@ impl Engine {
             )
         });
 
+        // Identical requests in flight share one execution.
+        let labels = self.draw_labels();
+        let cost_report = wants_cost_report(context);
+        let mut lead = None;
+        if let Some(key) = self.dedup_key(
+            &prepared,
+            &variables.json,
+            labels,
+            denied.as_ref(),
+            context,
+            cost_report,
+        ) {
+            match self.inflight.join(key) {
+                Joined::Follow(slot) => {
+                    if let Some((status, body)) = self.inflight.wait(slot, context.deadline).await {
+                        return Ok(Answer::Shared(status, body));
+                    }
+                    // The leader went away: run alone.
+                }
+                Joined::Lead(leading) => lead = Some(leading),
+            }
+        }
+
         // Plan (cached) and execute.
         let plan = self
-            .plan(&prepared, self.draw_labels(), denied.as_ref())
+            .plan(&prepared, labels, denied.as_ref())
             .map_err(Rejection::PlanningFailed)?;
         let executed = crate::execute::execute(
             &self.supergraph,
@@ -436,10 +558,81 @@ impl Engine {
             Some(introspected) => introspection::merge(document, operation, executed, introspected),
             None => executed,
         };
-        if wants_cost_report(context) {
+        if cost_report {
             self.report_cost(&mut response, &prepared, estimated);
         }
-        Ok(response)
+        match lead {
+            // Written once, for this request and every one that waited.
+            Some(lead) if lead.has_followers() => {
+                let answered = EngineResponse::from_response(response);
+                let status = answered.status;
+                let body = answered.into_body();
+                lead.finish((status, body.clone()));
+                Ok(Answer::Shared(status, body))
+            }
+            _ => Ok(Answer::Fresh(response)),
+        }
+    }
+
+    /// What makes this request the same as another in flight; `None` when
+    /// it may not share (a mutation, unless configured, or dedup off).
+    fn dedup_key(
+        &self,
+        prepared: &Prepared,
+        variables: &graphql::JsonMap,
+        labels: ActiveLabels,
+        denied: Option<&Denied>,
+        context: &RequestContext,
+        cost_report: bool,
+    ) -> Option<RequestKey> {
+        let dedup = &self.config.request_dedup;
+        let shares = match prepared.operation_kind() {
+            apollo_compiler::ast::OperationType::Query => dedup.queries,
+            apollo_compiler::ast::OperationType::Mutation => dedup.mutations,
+            apollo_compiler::ast::OperationType::Subscription => false,
+        };
+        if !shares {
+            return None;
+        }
+        Some(RequestKey {
+            operation: prepared.normalized.clone(),
+            operation_name: prepared.operation_name.clone(),
+            variables: if variables.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string(variables).ok()?
+            },
+            labels,
+            denied: denied.map(|d| d.key.clone()),
+            identity: context.identity.as_ref().and_then(|i| i.forwarded.clone()),
+            headers: self
+                .forwarded_headers
+                .iter()
+                .map(|name| context.headers.get(name).cloned())
+                .collect(),
+            cost_report,
+        })
+    }
+
+    /// In `safelist` mode only trusted documents run; `log_only` logs the
+    /// others.
+    fn check_safelist(&self, query: &str, prepared: &Prepared) -> Result<(), Rejection> {
+        let Some(trusted) = self.persisted.trusted() else {
+            return Ok(());
+        };
+        if trusted.mode() == TrustedMode::Allow || trusted.allows(query, &prepared.normalized) {
+            return Ok(());
+        }
+        match trusted.mode() {
+            TrustedMode::Safelist => Err(PersistedError::NotOnSafelist.into()),
+            _ => {
+                tracing::warn!(
+                    operation = prepared.operation_name.as_deref().unwrap_or("(anonymous)"),
+                    "an operation that is not a trusted document ran (trusted_documents mode log_only)"
+                );
+                Ok(())
+            }
+        }
     }
 
     /// `extensions.cost`: the estimate, the maximum and what the response

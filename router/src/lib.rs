@@ -18,6 +18,7 @@
 //! - `execute`: runs a plan against subgraphs and shapes the client response.
 //! - `transport`: sending subgraph requests (a trait; HTTP in production).
 //! - `request`: the request context (headers, method, deadline) every stage sees.
+//! - `inflight`: identical requests in flight sharing one execution.
 //! - `engine`: runs the pipeline's stages, plan (cached) and execute per request.
 //! - `reload`: hot reload; the engine in force, swapped when the files change.
 //! - `server`: the HTTP endpoint.
@@ -33,6 +34,7 @@ pub mod cors;
 pub mod engine;
 pub mod execute;
 pub mod graphql;
+pub mod inflight;
 pub mod introspect;
 pub mod introspection;
 pub mod pipeline;

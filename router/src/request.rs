@@ -23,6 +23,9 @@ pub struct RequestContext {
     pub deadline: Instant,
     /// The verified client; `None` for an anonymous request.
     pub identity: Option<std::sync::Arc<crate::auth::Identity>>,
+    /// The address the request came from (for per-client rate limits);
+    /// `None` when it did not come over a socket.
+    pub peer: Option<std::net::IpAddr>,
 }
 
 impl RequestContext {
@@ -32,6 +35,7 @@ impl RequestContext {
             headers,
             deadline,
             identity: None,
+            peer: None,
         }
     }
 
@@ -41,6 +45,12 @@ impl RequestContext {
             identity: Some(identity),
             ..self.clone()
         }
+    }
+
+    /// This context, for a request from `peer`.
+    pub fn with_peer(mut self, peer: Option<std::net::IpAddr>) -> Self {
+        self.peer = peer;
+        self
     }
 
     /// The verified token's claims; `None` for an anonymous request.

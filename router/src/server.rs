@@ -93,7 +93,9 @@ pub async fn serve(
             tracing::debug!(%err, "could not set TCP_NODELAY on a client connection");
         }
     });
-    axum::serve(listener, router(engine))
+    // The peer's address reaches the handlers (per-client rate limits).
+    let app = router(engine).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }
@@ -227,11 +229,20 @@ async fn status(State(engine): State<EngineHandle>) -> Response {
     )
 }
 
+/// The client's address, when the request came over a socket.
+type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
+
+fn peer_ip(peer: Peer) -> Option<std::net::IpAddr> {
+    peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| addr.ip())
+}
+
 async fn post_graphql(
     State(engine): State<EngineHandle>,
+    peer: Peer,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let peer = peer_ip(peer);
     let engine = engine.current();
     let media = response_media(&headers);
     let config = engine.config();
@@ -242,13 +253,13 @@ async fn post_graphql(
             json_response(err.status(), media_str(media), response)
         }
         Ok(Decoded::One(request)) => {
-            let context = engine.context(HttpMethod::Post, headers);
+            let context = engine.context(HttpMethod::Post, headers).with_peer(peer);
             respond(media, engine.execute(request, &context).await)
         }
         Ok(Decoded::Batch(requests)) => {
             // Side by side, each answered as if sent alone; the array
             // keeps the batch's order.
-            let context = engine.context(HttpMethod::Post, headers);
+            let context = engine.context(HttpMethod::Post, headers).with_peer(peer);
             let answers = requests
                 .into_iter()
                 .map(|request| engine.execute(request, &context));
@@ -259,7 +270,7 @@ async fn post_graphql(
                 if i > 0 {
                     out.push(b',');
                 }
-                out.extend_from_slice(&answer.response.into_json_bytes());
+                out.extend_from_slice(&answer.into_body());
             }
             out.push(b']');
             (
@@ -274,6 +285,7 @@ async fn post_graphql(
 
 async fn get_graphql(
     State(engine): State<EngineHandle>,
+    peer: Peer,
     headers: HeaderMap,
     params: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
@@ -332,7 +344,9 @@ async fn get_graphql(
             }
         }
     }
-    let context = engine.context(HttpMethod::Get, headers);
+    let context = engine
+        .context(HttpMethod::Get, headers)
+        .with_peer(peer_ip(peer));
     respond(media, engine.execute(request, &context).await)
 }
 
@@ -378,7 +392,18 @@ fn respond(media: Media, result: EngineResponse) -> Response {
         (ResponseStatus::RequestError, Media::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
         (ResponseStatus::RequestError | ResponseStatus::Ok, _) => StatusCode::OK,
     };
-    let mut response = json_response(status, media_str(media), result.response);
+    let retry_after = result.retry_after_s;
+    let mut response = (
+        status,
+        [(CONTENT_TYPE, HeaderValue::from_static(media_str(media)))],
+        result.into_body(),
+    )
+        .into_response();
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
     if status == StatusCode::METHOD_NOT_ALLOWED {
         response
             .headers_mut()
@@ -946,6 +971,172 @@ mod tests {
         assert_eq!(shed[0].2["errors"][0]["extensions"]["code"], OVERLOADED);
         // Shed at once, not queued behind the slow ones.
         assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    /// Answers every fetch after `delay`, counting them.
+    #[derive(Default)]
+    struct CountingTransport {
+        delay: Duration,
+        fetches: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl crate::transport::Transport for CountingTransport {
+        async fn fetch(
+            &self,
+            _: &crate::transport::SubgraphEndpoint,
+            _: crate::transport::SubgraphRequest,
+            _: &crate::request::RequestContext,
+        ) -> Result<crate::transport::RawResponse, crate::transport::TransportError> {
+            self.fetches
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(self.delay).await;
+            Ok(crate::transport::RawResponse::ok(
+                bytes::Bytes::from_static(b"{\"data\":{\"lowStock\":[]}}"),
+            ))
+        }
+    }
+
+    async fn burst(server: &TestServer, bodies: &[&str]) -> Vec<(u16, String, Value)> {
+        futures::future::join_all(bodies.iter().map(|body| server.post(Some(BOTH), body))).await
+    }
+
+    #[tokio::test]
+    async fn identical_queries_in_flight_share_one_execution() {
+        let transport = Arc::new(CountingTransport {
+            delay: Duration::from_millis(300),
+            ..Default::default()
+        });
+        // Subgraph-level sharing off: only whole requests may share.
+        let config = RouterConfig {
+            dedup_queries: false,
+            ..RouterConfig::default()
+        };
+        let sdl = crate::api_schema::tests::supergraph_sdl();
+        let server =
+            TestServer::start_with(Engine::new(&sdl, &config, transport.clone()).unwrap()).await;
+        let same = r#"{"query": "{ lowStock { id } }"}"#;
+        let answers = burst(&server, &[same; 10]).await;
+        assert!(
+            answers.iter().all(|(status, _, body)| *status == 200
+                && *body == json!({ "data": { "lowStock": [] } })),
+            "{answers:?}"
+        );
+        assert_eq!(
+            transport.fetches.load(std::sync::atomic::Ordering::SeqCst),
+            1
+        );
+
+        // Different variables do not share.
+        transport
+            .fetches
+            .store(0, std::sync::atomic::Ordering::SeqCst);
+        let a = r#"{"query": "query($x: Boolean!) { lowStock { id @include(if: $x) } }", "variables": {"x": true}}"#;
+        let b = r#"{"query": "query($x: Boolean!) { lowStock { id @include(if: $x) } }", "variables": {"x": false}}"#;
+        burst(&server, &[a, b, a, b]).await;
+        assert_eq!(
+            transport.fetches.load(std::sync::atomic::Ordering::SeqCst),
+            2
+        );
+    }
+
+    #[tokio::test]
+    async fn mutations_never_share_unless_configured_and_queries_can_be_told_not_to() {
+        let sdl = crate::api_schema::tests::supergraph_sdl();
+        let transport = Arc::new(CountingTransport {
+            delay: Duration::from_millis(200),
+            ..Default::default()
+        });
+        let config = RouterConfig {
+            dedup_queries: false,
+            ..RouterConfig::default()
+        };
+        let server =
+            TestServer::start_with(Engine::new(&sdl, &config, transport.clone()).unwrap()).await;
+        let restock = r#"{"query": "mutation { restock(id: \"1\") }"}"#;
+        burst(&server, &[restock; 4]).await;
+        assert_eq!(
+            transport.fetches.load(std::sync::atomic::Ordering::SeqCst),
+            4
+        );
+
+        let transport = Arc::new(CountingTransport {
+            delay: Duration::from_millis(200),
+            ..Default::default()
+        });
+        let mut config = RouterConfig {
+            dedup_queries: false,
+            ..RouterConfig::default()
+        };
+        config.request_dedup.queries = false;
+        let server =
+            TestServer::start_with(Engine::new(&sdl, &config, transport.clone()).unwrap()).await;
+        let same = r#"{"query": "{ lowStock { id } }"}"#;
+        burst(&server, &[same; 4]).await;
+        assert_eq!(
+            transport.fetches.load(std::sync::atomic::Ordering::SeqCst),
+            4
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_past_its_rate_gets_429_with_retry_after() {
+        let (_jwks, path) = crate::auth::testing::jwks_file();
+        let mut config = RouterConfig::default();
+        config.rate_limit.enabled = true;
+        config.rate_limit.requests_per_second = 1;
+        config.rate_limit.burst = 2;
+        config.authentication.jwks = vec![crate::auth::JwksSource::File { file: path }];
+        let server = TestServer::start(config).await;
+        let query = r#"{"query": "{ __typename }"}"#;
+        let answers = burst(&server, &[query; 3]).await;
+        let statuses: Vec<u16> = answers.iter().map(|(status, _, _)| *status).collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            2,
+            "{answers:?}"
+        );
+        let refused = answers
+            .iter()
+            .find(|(status, _, _)| *status == 429)
+            .expect("one refused");
+        assert_eq!(refused.2["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+
+        // The header says when to come back; another client is not held back.
+        let response = server
+            .client
+            .post(server.url("/graphql"))
+            .header("content-type", "application/json")
+            .body(query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 429);
+        let retry: u64 = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=2).contains(&retry), "{retry}");
+        let token = crate::auth::testing::sign(
+            jsonwebtoken::Algorithm::RS256,
+            Some("rsa-1"),
+            crate::auth::testing::claims(),
+        );
+        let signed_in = server
+            .client
+            .post(server.url("/graphql"))
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            signed_in.status().as_u16(),
+            200,
+            "a token's subject has its own bucket"
+        );
     }
 
     #[tokio::test]

@@ -167,6 +167,16 @@ impl Documents {
         self
     }
 
+    /// `text` normalized as the cache keys it; `None` when it does not
+    /// parse and validate.
+    pub fn normalized(&self, text: &str) -> Option<Arc<str>> {
+        let cached = self
+            .cache
+            .get_with_by_ref(text, || self.prepare_uncached(text))
+            .ok()?;
+        Some(cached.normalized.clone())
+    }
+
     pub fn schema(&self) -> &Arc<Valid<Schema>> {
         &self.schema
     }

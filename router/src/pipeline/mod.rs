@@ -7,18 +7,28 @@
 //!    request or a batch (or, for GET, the server reads the parameters);
 //! 2. authenticate (`crate::auth`): the bearer token verified (401 when it
 //!    does not verify), its claims kept in the request context;
-//! 3. parse (`parse`): the document within the parser's token and nesting
+//! 3. rate limit (`rate_limit`): the client's token bucket (429);
+//! 4. persisted documents (`persisted`, `trusted`): the text the request
+//!    runs, from the APQ cache or the trusted documents when it sends only
+//!    a hash;
+//! 5. parse (`parse`): the document within the parser's token and nesting
 //!    limits;
-//! 4. validate (`validate`): against the API schema, the operation the
+//! 6. validate (`validate`): against the API schema, the operation the
 //!    request names, its variables coerced;
-//!    — 3 and 4, and the measuring for 5, run once per query text
+//!    — 5 and 6, and the measuring for 8, run once per query text
 //!    (`document`, a cache);
-//! 5. limits and cost (`limits`, `cost`): depth, height, aliases, root
+//! 7. safelist (`trusted`): in `safelist` mode only trusted documents go
+//!    on (compared normalized, so after parsing); an APQ text is stored
+//!    once it has come this far;
+//! 8. limits and cost (`limits`, `cost`): depth, height, aliases, root
 //!    fields, directives, the estimated cost;
-//! 6. introspection (`introspection`): `__schema`/`__type` refused when
+//! 9. introspection (`introspection`): `__schema`/`__type` refused when
 //!    introspection is off (then answered from the API schema);
-//! 7. plan (`crate::plan`, cached per operation in the engine);
-//! 8. execute (`crate::execute`).
+//! 10. authorization (`crate::authorization`): what the client may not see
+//!     is planned away and answered null with an error;
+//! 11. plan (`crate::plan`, cached per operation in the engine), shared
+//!     with identical requests in flight (`crate::inflight`);
+//! 12. execute (`crate::execute`).
 //!
 //! `Engine::execute` runs them; this module says how each refusal is
 //! reported.
@@ -30,6 +40,9 @@ pub mod document;
 pub mod introspection;
 pub mod limits;
 pub mod parse;
+pub mod persisted;
+pub mod rate_limit;
+pub mod trusted;
 pub mod validate;
 
 use std::sync::Arc;
@@ -53,6 +66,10 @@ pub enum Rejection {
     MissingQuery,
     #[error(transparent)]
     Unauthenticated(crate::auth::AuthError),
+    #[error(transparent)]
+    RateLimited(#[from] rate_limit::RateLimited),
+    #[error(transparent)]
+    Persisted(#[from] persisted::PersistedError),
     #[error(transparent)]
     Document(#[from] DocumentError),
     #[error(transparent)]
@@ -100,6 +117,7 @@ impl Rejection {
         match self {
             Rejection::MethodNotAllowed(_) => Refusal::Status(http::StatusCode::METHOD_NOT_ALLOWED),
             Rejection::Unauthenticated(_) => Refusal::Status(http::StatusCode::UNAUTHORIZED),
+            Rejection::RateLimited(_) => Refusal::Status(http::StatusCode::TOO_MANY_REQUESTS),
             _ => Refusal::RequestError,
         }
     }
@@ -108,6 +126,13 @@ impl Rejection {
         match self {
             Rejection::MissingQuery => vec![graphql::Error::coded(self.to_string(), MISSING_QUERY)],
             Rejection::Unauthenticated(err) => vec![err.to_graphql_error()],
+            Rejection::RateLimited(err) => {
+                vec![graphql::Error::coded(
+                    err.to_string(),
+                    rate_limit::RATE_LIMITED,
+                )]
+            }
+            Rejection::Persisted(err) => vec![err.to_graphql_error()],
             Rejection::Document(err) => err.to_graphql_errors(),
             Rejection::Variables(err) => err.to_graphql_errors(),
             Rejection::Limits(exceeded) => {

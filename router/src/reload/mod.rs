@@ -11,7 +11,7 @@
 //! - `hangup`: SIGHUP as a trigger.
 
 mod debounce;
-mod files;
+pub(crate) mod files;
 mod handle;
 mod hangup;
 mod restart;

@@ -136,6 +136,22 @@ impl HeadersConfig {
 
     /// The rules for `subgraph` (checked rules compile; any that would not
     /// are left out).
+    /// Every client header some rule forwards (to any subgraph), in rule
+    /// order, once each.
+    pub fn forwarded_names(&self) -> Vec<HeaderName> {
+        let mut names: Vec<HeaderName> = Vec::new();
+        let rules = self.all.iter().chain(self.subgraphs.values().flatten());
+        for rule in rules {
+            if let HeaderRule::Propagate(p) = rule
+                && let Ok(from) = name(&p.propagate)
+                && !names.contains(&from)
+            {
+                names.push(from);
+            }
+        }
+        names
+    }
+
     pub fn rules_for(&self, subgraph: &str) -> Rules {
         let own = self.subgraphs.get(subgraph).into_iter().flatten();
         Rules(

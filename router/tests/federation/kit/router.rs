@@ -4,7 +4,7 @@
 
 use router::config::RouterConfig;
 use router::engine::{Engine, HttpMethod, ResponseStatus};
-use router::graphql::{Request, Response};
+use router::graphql::Request;
 
 pub struct Router {
     engine: std::sync::Arc<Engine>,
@@ -39,7 +39,7 @@ impl Router {
 
     /// Runs one client request (POST); returns the response and the HTTP status
     /// it maps to (200, 400 for a request error, or the stage's own).
-    pub async fn execute(&self, request: Request) -> (Response, u16) {
+    pub async fn execute(&self, request: Request) -> (serde_json::Value, u16) {
         self.execute_with(request, Default::default()).await
     }
 
@@ -48,7 +48,7 @@ impl Router {
         &self,
         request: Request,
         headers: http::HeaderMap,
-    ) -> (Response, u16) {
+    ) -> (serde_json::Value, u16) {
         let context = self.engine.context(HttpMethod::Post, headers);
         let answer = self.engine.execute(request, &context).await;
         let status = match answer.status {
@@ -56,7 +56,11 @@ impl Router {
             ResponseStatus::RequestError => 400,
             ResponseStatus::Status(status) => status.as_u16(),
         };
-        (answer.response, status)
+        // As a client reads it: the body (shared with identical requests
+        // in flight, or this request's own).
+        let body = answer.into_body();
+        let response = serde_json::from_slice(&body).expect("the router writes JSON");
+        (response, status)
     }
 
     /// The query plan as text (or the error response as JSON), for failure messages.

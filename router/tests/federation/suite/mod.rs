@@ -13,6 +13,7 @@ mod mutations;
 mod nulls_and_errors;
 mod operations;
 mod overrides;
+mod persisted;
 mod provides_external;
 mod reload;
 mod replicas;

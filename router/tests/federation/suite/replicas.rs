@@ -53,9 +53,11 @@ fn answer() -> Value {
     ] })
 }
 
-/// The router, told every replica of `reviews`.
+/// The router, told every replica of `reviews`. Each client query runs
+/// on its own (no request dedup), so every one of them meets the replicas.
 async fn router(catalog: &Fixture, reviews: &Replicas, config: RouterConfig) -> Supergraph {
     let mut config = config;
+    config.request_dedup.queries = false;
     config.subgraphs.insert(
         "reviews".into(),
         SubgraphConfig {
