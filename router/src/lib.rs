@@ -22,6 +22,7 @@
 //! - `engine`: runs the pipeline's stages, plan (cached) and execute per request.
 //! - `reload`: hot reload; the engine in force, swapped when the files change.
 //! - `server`: the HTTP endpoint.
+//! - `playground`: the GraphiQL page and its security headers.
 //! - `cors`: which other sites may call the router from a browser.
 //! - `config`: router settings from a file.
 
@@ -39,6 +40,7 @@ pub mod introspect;
 pub mod introspection;
 pub mod pipeline;
 pub mod plan;
+pub mod playground;
 pub mod reload;
 pub mod request;
 pub mod schema_diff;

@@ -15,7 +15,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
@@ -304,7 +304,7 @@ async fn get_graphql(
     };
     let Some(query) = params.remove("query") else {
         if accepts(&headers, "text/html") {
-            return Html(GRAPHIQL).into_response();
+            return crate::playground::response();
         }
         return error_response(
             StatusCode::BAD_REQUEST,
@@ -458,28 +458,6 @@ impl JsonBody for serde_json::Value {
         serde_json::to_vec(&self).unwrap_or_default()
     }
 }
-
-const GRAPHIQL: &str = r#"<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>GraphiQL</title>
-  <link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css">
-  <style>body { margin: 0; } #graphiql { height: 100vh; }</style>
-</head>
-<body>
-  <div id="graphiql">Loading GraphiQL…</div>
-  <script crossorigin src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
-  <script>
-    const fetcher = GraphiQL.createFetcher({ url: "/graphql" });
-    ReactDOM.createRoot(document.getElementById("graphiql"))
-      .render(React.createElement(GraphiQL, { fetcher }));
-  </script>
-</body>
-</html>
-"#;
 
 #[cfg(test)]
 mod tests {

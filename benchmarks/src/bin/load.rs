@@ -55,6 +55,12 @@ struct Args {
     /// `orders(first:)` of the deep query.
     #[arg(long, default_value_t = 40)]
     first: usize,
+    /// Routers that share one execution among identical requests in flight
+    /// (`[request_dedup]`): the default `router` row does, and a `router
+    /// (subgraph dedup only)` row shows the same without. `--request-dedup
+    /// false` for router builds from before it.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    request_dedup: bool,
     /// Also measure the router with `dedup_queries = false`.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     no_dedup_row: bool,
@@ -245,13 +251,35 @@ async fn main() -> anyhow::Result<()> {
 
     let mut rows = Vec::new();
     let mut first_response_bytes = 0usize;
+    let launch = Launch {
+        bin: &router_bin,
+        supergraph: &supergraph_path,
+        dir: &work_dir.path,
+        callgrind: args.callgrind,
+        auth_toml: auth_toml.as_deref(),
+        request_dedup_known: args.request_dedup,
+    };
 
-    // 4. Through the router (dedup on: the default config), then dedup off.
-    let mut variants: Vec<Variant> = vec![Variant::new("router", true, Vec::new())];
+    // 4. Through the router (the default config: identical requests and
+    // identical subgraph fetches in flight shared), then with only the
+    // subgraph fetches shared, then nothing.
+    let default_dedup = if args.request_dedup {
+        Dedup::Requests
+    } else {
+        Dedup::Subgraphs
+    };
+    let mut variants: Vec<Variant> = vec![Variant::new("router", default_dedup, Vec::new())];
+    if args.request_dedup {
+        variants.push(Variant::new(
+            "router (subgraph dedup only)",
+            Dedup::Subgraphs,
+            Vec::new(),
+        ));
+    }
     if args.no_dedup_row {
         variants.push(Variant::new(
             "router (dedup_queries=false)",
-            false,
+            Dedup::Off,
             Vec::new(),
         ));
     }
@@ -270,13 +298,13 @@ async fn main() -> anyhow::Result<()> {
             replica_replays.extend(servers.into_iter().flatten());
             variants.push(Variant::new(
                 "router, replayed subgraphs x3 replicas",
-                true,
+                Dedup::Subgraphs,
                 replicated,
             ));
         }
         variants.push(Variant::new(
             "router, replayed subgraphs",
-            true,
+            Dedup::Subgraphs,
             overrides.clone(),
         ));
         if args.single_client_row {
@@ -284,14 +312,14 @@ async fn main() -> anyhow::Result<()> {
                 concurrency: Some(1),
                 ..Variant::new(
                     "router (dedup off), replayed, 1 client",
-                    false,
+                    Dedup::Off,
                     overrides.clone(),
                 )
             });
         }
         variants.push(Variant::new(
             "router (dedup off), replayed subgraphs",
-            false,
+            Dedup::Off,
             overrides,
         ));
     }
@@ -304,16 +332,7 @@ async fn main() -> anyhow::Result<()> {
         } = variant;
         let concurrency = concurrency.unwrap_or(args.concurrency);
         let replayed = !overrides.is_empty();
-        let mut router = RouterProcess::spawn(
-            &router_bin,
-            &supergraph_path,
-            &work_dir.path,
-            index,
-            dedup,
-            &overrides,
-            args.callgrind,
-            auth_toml.as_deref(),
-        )?;
+        let mut router = RouterProcess::spawn(&launch, index, dedup, &overrides)?;
         router.wait_ready(&client).await?;
         let url = format!("http://{}/graphql", router.addr);
         let body = Arc::new(serde_json::to_vec(&json!({ "query": query }))?);
@@ -364,16 +383,7 @@ async fn main() -> anyhow::Result<()> {
     // 5. Three replicas of every subgraph, one of each killed halfway.
     if args.replay_rows && args.killed_replica_rows {
         let (replicated, servers) = replay_replicas(&client, &running, 3).await?;
-        let mut router = RouterProcess::spawn(
-            &router_bin,
-            &supergraph_path,
-            &work_dir.path,
-            99,
-            true,
-            &replicated,
-            args.callgrind,
-            auth_toml.as_deref(),
-        )?;
+        let mut router = RouterProcess::spawn(&launch, 99, Dedup::Subgraphs, &replicated)?;
         router.wait_ready(&client).await?;
         let url = format!("http://{}/graphql", router.addr);
         let body = Arc::new(serde_json::to_vec(&json!({ "query": query }))?);
@@ -640,25 +650,43 @@ struct RouterProcess {
     callgrind: Option<Callgrind>,
 }
 
+/// What every router of a run starts with.
+struct Launch<'a> {
+    bin: &'a Path,
+    supergraph: &'a Path,
+    dir: &'a Path,
+    /// Under valgrind's callgrind.
+    callgrind: bool,
+    /// `[authentication]` and `[authorization]`, when the run authenticates.
+    auth_toml: Option<&'a str>,
+    /// The build reads `[request_dedup]`.
+    request_dedup_known: bool,
+}
+
 impl RouterProcess {
     /// Starts the router; `urls` replace subgraph URLs by subgraph name
     /// (several: the subgraph's replicas).
     fn spawn(
-        bin: &Path,
-        supergraph: &Path,
-        dir: &Path,
+        launch: &Launch<'_>,
         index: usize,
-        dedup: bool,
+        dedup: Dedup,
         urls: &[(String, Vec<String>)],
-        callgrind: bool,
-        auth_toml: Option<&str>,
     ) -> anyhow::Result<Self> {
+        let Launch {
+            bin,
+            supergraph,
+            dir,
+            callgrind,
+            auth_toml,
+            request_dedup_known,
+        } = *launch;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let config = dir.join(format!("router-{index}.toml"));
-        let mut text = format!("listen = \"{addr}\"\ndedup_queries = {dedup}\n");
+        let (keys, table) = dedup.toml(request_dedup_known);
+        let mut text = format!("listen = \"{addr}\"\n{keys}{table}");
         if let Some(auth) = auth_toml {
             text.push_str(auth);
         }
@@ -835,18 +863,45 @@ fn count(haystack: &[u8], needle: &[u8]) -> usize {
         .count()
 }
 
-/// One router row: its label, the router's `dedup_queries`, subgraph URL
+/// What a router row shares among requests in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dedup {
+    /// Identical client requests share one execution, and identical
+    /// subgraph fetches one call (the default config).
+    Requests,
+    /// Only identical subgraph fetches share (`[request_dedup] queries =
+    /// false`; every router build before request dedup).
+    Subgraphs,
+    /// Nothing (`dedup_queries = false` too).
+    Off,
+}
+
+impl Dedup {
+    /// Its top-level keys and its `[request_dedup]` table (only for router
+    /// builds that know it).
+    fn toml(self, request_dedup_known: bool) -> (String, String) {
+        let subgraphs = self != Dedup::Off;
+        let table = if request_dedup_known && self != Dedup::Requests {
+            "[request_dedup]\nqueries = false\n".to_owned()
+        } else {
+            String::new()
+        };
+        (format!("dedup_queries = {subgraphs}\n"), table)
+    }
+}
+
+/// One router row: its label, what it shares in flight, subgraph URL
 /// overrides (replayed rows) and how many clients drive it (default
 /// `--concurrency`).
 struct Variant {
     label: &'static str,
-    dedup: bool,
+    dedup: Dedup,
     overrides: Vec<(String, Vec<String>)>,
     concurrency: Option<usize>,
 }
 
 impl Variant {
-    fn new(label: &'static str, dedup: bool, overrides: Vec<(String, Vec<String>)>) -> Variant {
+    fn new(label: &'static str, dedup: Dedup, overrides: Vec<(String, Vec<String>)>) -> Variant {
         Variant {
             label,
             dedup,
