@@ -302,7 +302,12 @@ async fn get_graphql(
             );
         }
     };
-    let Some(query) = params.remove("query") else {
+    let query = params.remove("query");
+    // A persisted query may come without its text.
+    let persisted = params
+        .get("extensions")
+        .is_some_and(|e| e.contains("persistedQuery"));
+    if query.is_none() && !persisted {
         if accepts(&headers, "text/html") {
             return crate::playground::response();
         }
@@ -312,13 +317,13 @@ async fn get_graphql(
             "Must provide query string.",
             MISSING_QUERY,
         );
-    };
+    }
     if let Err(refused) = csrf::check(&engine.config().csrf, &headers) {
         let response = graphql::Response::request_error(refused.to_graphql_error());
         return json_response(StatusCode::BAD_REQUEST, media_str(media), response);
     }
     let mut request = graphql::Request {
-        query: Some(query),
+        query,
         operation_name: params
             .remove("operationName")
             .filter(|name| !name.is_empty()),
@@ -1115,6 +1120,42 @@ mod tests {
             200,
             "a token's subject has its own bucket"
         );
+    }
+
+    #[tokio::test]
+    async fn a_persisted_query_may_come_without_its_text_over_post_and_get() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        let hash = crate::pipeline::persisted::sha256_hex("{ lowStock { id } }");
+        let extensions =
+            format!(r#"{{"persistedQuery": {{"version": 1, "sha256Hash": "{hash}"}}}}"#);
+        let (_, _, body) = server
+            .post(Some(BOTH), &format!(r#"{{"extensions": {extensions}}}"#))
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "PERSISTED_QUERY_NOT_FOUND"
+        );
+        let (_, response) = server.get(BOTH, &[("extensions", &extensions)]).await;
+        let (_, _, body) = read(response).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "PERSISTED_QUERY_NOT_FOUND"
+        );
+        // Registered by POST, then found by GET.
+        let (status, _, _) = server
+            .post(
+                Some(BOTH),
+                &format!(r#"{{"query": "{{ lowStock {{ id }} }}", "extensions": {extensions}}}"#),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (status, response) = server.get(BOTH, &[("extensions", &extensions)]).await;
+        let (_, _, body) = read(response).await;
+        assert_eq!(status, 200, "{body}");
+        // Without either, still a missing query.
+        let (status, _, body) = server.post(Some(BOTH), "{}").await;
+        assert_eq!(status, 400);
+        assert_eq!(body["errors"][0]["extensions"]["code"], MISSING_QUERY);
     }
 
     #[tokio::test]

@@ -57,12 +57,24 @@ impl Rng {
     }
 }
 
-/// One hostile body: `i % 16` picks the family of ways a request can be
-/// wrong.
+/// Families of hostile bodies.
+const FAMILIES: usize = 18;
+
+/// One hostile body: `i % FAMILIES` picks the family of ways a request
+/// can be wrong.
 fn hostile(rng: &mut Rng, i: usize) -> Vec<u8> {
     let deep = |n: usize| format!("{}{}", "{ products { related ".repeat(n), "} }".repeat(n));
     let n = 1 + rng.below(3_000) as usize;
-    let text = match i % 16 {
+    let hash = |rng: &mut Rng| {
+        format!(
+            "{:016x}{:016x}{:016x}{:016x}",
+            rng.next(),
+            rng.next(),
+            rng.next(),
+            rng.next()
+        )
+    };
+    let text = match i % FAMILIES {
         0 => return (0..n).map(|_| rng.below(256) as u8).collect(),
         1 => return b"{\"query\": \"{ products { id } }\"".to_vec(),
         2 => return [b"{\"query\": \"".as_slice(), &[0xff, 0xfe, 0xfd], b"\"}"].concat(),
@@ -91,7 +103,11 @@ fn hostile(rng: &mut Rng, i: usize) -> Vec<u8> {
         13 => json!({ "query": format!("{{ products {{ {} }} }}", "id @skip(if: false) ".repeat(60)) })
             .to_string(),
         14 => json!({ "query": "{ products(first: 100) { related { related { related { id } } } } }" }).to_string(),
-        _ => format!("[{}]", [r#"{"query": "{ products { id } }"}"#; 3].join(",")),
+        15 => format!("[{}]", [r#"{"query": "{ products { id } }"}"#; 3].join(",")),
+        // An APQ lookup of a hash nobody registered: every one a new key.
+        16 => json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash(rng) } } }).to_string(),
+        // A registration whose hash is not its (large) text's.
+        _ => json!({ "query": format!("{{ products {{ {} }} }}", "id ".repeat(n)), "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash(rng) } } }).to_string(),
     };
     text.into_bytes()
 }
@@ -160,7 +176,7 @@ async fn thousands_of_hostile_requests_each_get_a_coded_4xx_and_the_router_stays
         assert!(
             (400..500).contains(&status),
             "request {i} ({}): {status} {answer}",
-            i % 16
+            i % FAMILIES
         );
         let code = answer["errors"][0]["extensions"]["code"]
             .as_str()
@@ -209,6 +225,8 @@ async fn thousands_of_hostile_requests_each_get_a_coded_4xx_and_the_router_stays
         "COST_ESTIMATED_TOO_EXPENSIVE",
         "OPERATION_NAME_REQUIRED",
         "BATCHING_NOT_ENABLED",
+        "PERSISTED_QUERY_NOT_FOUND",
+        "PERSISTED_QUERY_HASH_MISMATCH",
     ] {
         assert!(codes.contains_key(code), "no {code} among {codes:?}");
     }

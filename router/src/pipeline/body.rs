@@ -120,6 +120,13 @@ pub async fn read(
     decode(&bytes, batching)
 }
 
+fn names_persisted_query(request: &graphql::Request) -> bool {
+    request
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.contains_key("persistedQuery"))
+}
+
 /// Decodes a whole body.
 pub fn decode(bytes: &[u8], batching: &BatchingConfig) -> Result<Decoded, BodyError> {
     let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace()) else {
@@ -128,7 +135,8 @@ pub fn decode(bytes: &[u8], batching: &BatchingConfig) -> Result<Decoded, BodyEr
     let malformed = |err: serde_json::Error| BodyError::Malformed(err.to_string());
     if *first != b'[' {
         let request: graphql::Request = serde_json::from_slice(bytes).map_err(malformed)?;
-        if request.query.is_none() {
+        // A persisted query may come without its text.
+        if request.query.is_none() && !names_persisted_query(&request) {
             return Err(BodyError::MissingQuery);
         }
         return Ok(Decoded::One(request));
