@@ -483,6 +483,29 @@ impl RunningSystem {
         graphql_url(self.router)
     }
 
+    /// Headers of a back-office client: the admin token for the router,
+    /// and the admin identity the router signs for calling services
+    /// directly (the router never forwards a client's copy of it).
+    pub fn admin_headers(&self) -> reqwest::header::HeaderMap {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let pairs = [
+            (
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {}", self.tokens.admin),
+            ),
+            (
+                reqwest::header::HeaderName::from_static(subgraph_kit::caller::IDENTITY_HEADER),
+                self.service_identity.clone(),
+            ),
+        ];
+        for (name, value) in pairs {
+            if let Ok(value) = reqwest::header::HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
+        headers
+    }
+
     /// (service name, GraphQL URL) for each service.
     pub fn endpoints(&self) -> [(&'static str, String); 4] {
         [

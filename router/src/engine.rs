@@ -716,14 +716,11 @@ impl Engine {
                         prepared.operation_node(),
                         denied,
                     );
-                    let operation = match &prepared.operation_name {
-                        Some(name) => &filtered.operations.named[name],
-                        None => filtered
-                            .operations
-                            .anonymous
-                            .as_ref()
-                            .expect("the filtered document keeps its operation"),
-                    };
+                    // The filtered document keeps its operations.
+                    let operation = crate::pipeline::document::selected(
+                        &filtered,
+                        prepared.operation_name.as_ref(),
+                    );
                     self.planner.plan_with(&filtered, operation, active)
                 }
             };

@@ -984,20 +984,33 @@ mod tests {
         futures::future::join_all(bodies.iter().map(|body| server.post(Some(BOTH), body))).await
     }
 
-    #[tokio::test]
-    async fn identical_queries_in_flight_share_one_execution() {
+    /// A server whose subgraph fetches are counted, each answered after
+    /// `delay` (so a burst overlaps); subgraph-level sharing off, so only
+    /// whole requests may share.
+    async fn counted(delay_ms: u64, config: RouterConfig) -> (TestServer, Arc<CountingTransport>) {
         let transport = Arc::new(CountingTransport {
-            delay: Duration::from_millis(300),
+            delay: Duration::from_millis(delay_ms),
             ..Default::default()
         });
-        // Subgraph-level sharing off: only whole requests may share.
         let config = RouterConfig {
             dedup_queries: false,
-            ..RouterConfig::default()
+            ..config
         };
         let sdl = crate::api_schema::tests::supergraph_sdl();
-        let server =
-            TestServer::start_with(Engine::new(&sdl, &config, transport.clone()).unwrap()).await;
+        let engine = Engine::new(&sdl, &config, transport.clone()).unwrap();
+        (TestServer::start_with(engine).await, transport)
+    }
+
+    impl CountingTransport {
+        /// Fetches so far, starting the count again.
+        fn take(&self) -> usize {
+            self.fetches.swap(0, std::sync::atomic::Ordering::SeqCst)
+        }
+    }
+
+    #[tokio::test]
+    async fn identical_queries_in_flight_share_one_execution() {
+        let (server, transport) = counted(300, RouterConfig::default()).await;
         let same = r#"{"query": "{ lowStock { id } }"}"#;
         let answers = burst(&server, &[same; 10]).await;
         assert!(
@@ -1005,61 +1018,28 @@ mod tests {
                 && *body == json!({ "data": { "lowStock": [] } })),
             "{answers:?}"
         );
-        assert_eq!(
-            transport.fetches.load(std::sync::atomic::Ordering::SeqCst),
-            1
-        );
+        assert_eq!(transport.take(), 1);
 
         // Different variables do not share.
-        transport
-            .fetches
-            .store(0, std::sync::atomic::Ordering::SeqCst);
         let a = r#"{"query": "query($x: Boolean!) { lowStock { id @include(if: $x) } }", "variables": {"x": true}}"#;
         let b = r#"{"query": "query($x: Boolean!) { lowStock { id @include(if: $x) } }", "variables": {"x": false}}"#;
         burst(&server, &[a, b, a, b]).await;
-        assert_eq!(
-            transport.fetches.load(std::sync::atomic::Ordering::SeqCst),
-            2
-        );
+        assert_eq!(transport.take(), 2);
     }
 
     #[tokio::test]
     async fn mutations_never_share_unless_configured_and_queries_can_be_told_not_to() {
-        let sdl = crate::api_schema::tests::supergraph_sdl();
-        let transport = Arc::new(CountingTransport {
-            delay: Duration::from_millis(200),
-            ..Default::default()
-        });
-        let config = RouterConfig {
-            dedup_queries: false,
-            ..RouterConfig::default()
-        };
-        let server =
-            TestServer::start_with(Engine::new(&sdl, &config, transport.clone()).unwrap()).await;
+        let (server, transport) = counted(200, RouterConfig::default()).await;
         let restock = r#"{"query": "mutation { restock(id: \"1\") }"}"#;
         burst(&server, &[restock; 4]).await;
-        assert_eq!(
-            transport.fetches.load(std::sync::atomic::Ordering::SeqCst),
-            4
-        );
+        assert_eq!(transport.take(), 4);
 
-        let transport = Arc::new(CountingTransport {
-            delay: Duration::from_millis(200),
-            ..Default::default()
-        });
-        let mut config = RouterConfig {
-            dedup_queries: false,
-            ..RouterConfig::default()
-        };
+        let mut config = RouterConfig::default();
         config.request_dedup.queries = false;
-        let server =
-            TestServer::start_with(Engine::new(&sdl, &config, transport.clone()).unwrap()).await;
+        let (server, transport) = counted(200, config).await;
         let same = r#"{"query": "{ lowStock { id } }"}"#;
         burst(&server, &[same; 4]).await;
-        assert_eq!(
-            transport.fetches.load(std::sync::atomic::Ordering::SeqCst),
-            4
-        );
+        assert_eq!(transport.take(), 4);
     }
 
     #[tokio::test]

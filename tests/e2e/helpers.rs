@@ -88,14 +88,9 @@ impl TestSystem {
         self.system.as_ref().expect("system is running")
     }
 
+    /// `service` called directly, as the admin identity the router signs.
     pub fn client(&self, service: &str) -> GraphqlClient {
-        let (_, url) = self
-            .system()
-            .endpoints()
-            .into_iter()
-            .find(|(name, _)| *name == service)
-            .unwrap_or_else(|| panic!("no service {service}"));
-        GraphqlClient::new(url).with_header(
+        self.unsigned_client(service).with_header(
             subgraph_kit::caller::IDENTITY_HEADER,
             &self.system().service_identity,
         )

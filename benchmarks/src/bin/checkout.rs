@@ -66,21 +66,11 @@ async fn main() -> anyhow::Result<()> {
         .context("starting the system")?;
     let router = running.router_url();
     let urls: HashMap<&str, String> = running.endpoints().into_iter().collect();
-    // As the back office: the admin token for the router (orders for any
-    // customer), its signed identity for the direct stock calls.
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {}", running.tokens.admin).parse()?,
-    );
-    headers.insert(
-        subgraph_kit::caller::IDENTITY_HEADER,
-        running.service_identity.parse()?,
-    );
+    // As the back office: orders for any customer, direct stock calls.
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)
         .tcp_nodelay(true)
-        .default_headers(headers)
+        .default_headers(running.admin_headers())
         .build()?;
 
     // Plenty of stock for every seeded product.

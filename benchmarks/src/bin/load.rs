@@ -155,21 +155,13 @@ async fn main() -> anyhow::Result<()> {
         println!("  {name:<10} {url}");
     }
 
-    let mut headers = reqwest::header::HeaderMap::new();
-    let auth_toml = if args.auth {
-        // The admin sees every order; the services accept its signed
-        // identity from the benchmark's direct calls too.
-        headers.insert(
-            reqwest::header::AUTHORIZATION,
-            format!("Bearer {}", running.tokens.admin).parse()?,
-        );
-        headers.insert(
-            subgraph_kit::caller::IDENTITY_HEADER,
-            running.service_identity.parse()?,
-        );
-        Some(shop::dev_auth::DevAuth::load_or_create(&work_dir.path)?.router_toml())
+    // The admin sees every order; the services accept its signed identity
+    // from the benchmark's direct calls too.
+    let (headers, auth_toml) = if args.auth {
+        let auth = shop::dev_auth::DevAuth::load_or_create(&work_dir.path)?;
+        (running.admin_headers(), Some(auth.router_toml()))
     } else {
-        None
+        (reqwest::header::HeaderMap::new(), None)
     };
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)

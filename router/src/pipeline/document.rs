@@ -55,30 +55,32 @@ pub struct Prepared {
 impl Prepared {
     /// The selected operation.
     pub fn operation(&self) -> &Operation {
-        let operations = &self.document.operations;
-        match &self.operation_name {
-            Some(name) => &operations.named[name],
-            None => operations
-                .anonymous
-                .as_ref()
-                .expect("an anonymous operation was selected"),
-        }
+        self.operation_node()
     }
 
     /// The selected operation, as the document holds it.
     pub fn operation_node(&self) -> &apollo_compiler::Node<Operation> {
-        let operations = &self.document.operations;
-        match &self.operation_name {
-            Some(name) => &operations.named[name],
-            None => operations
-                .anonymous
-                .as_ref()
-                .expect("an anonymous operation was selected"),
-        }
+        selected(&self.document, self.operation_name.as_ref())
     }
 
     pub fn operation_kind(&self) -> OperationType {
         self.operation().operation_type
+    }
+}
+
+/// The operation `name` selected in `document` (`None`: the anonymous
+/// one), which selection has found there.
+pub fn selected<'d>(
+    document: &'d ExecutableDocument,
+    name: Option<&Name>,
+) -> &'d apollo_compiler::Node<Operation> {
+    let operations = &document.operations;
+    match name {
+        Some(name) => &operations.named[name],
+        None => operations
+            .anonymous
+            .as_ref()
+            .expect("an anonymous operation was selected"),
     }
 }
 
