@@ -56,6 +56,8 @@ struct RunArgs {
     replicas: u16,
 }
 
+// Parsed once at start-up: the size of a variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run every service (the default).
@@ -72,6 +74,7 @@ enum Command {
     },
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Service {
     Products(products::cli::Cli),
