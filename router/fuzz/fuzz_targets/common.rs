@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each target uses a part of it
 //! What both targets share: a transport that answers every fetch at once,
 //! and the supergraphs the request target runs against.
 
