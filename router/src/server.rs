@@ -492,18 +492,24 @@ mod tests {
         Engine::new(&sdl, config, Arc::new(FakeTransport::default())).unwrap()
     }
 
-    /// Answers every fetch after `0`'s delay.
-    struct SlowTransport(Duration);
+    /// Answers every fetch after `delay`, counting them.
+    #[derive(Default)]
+    struct CountingTransport {
+        delay: Duration,
+        fetches: std::sync::atomic::AtomicUsize,
+    }
 
     #[async_trait::async_trait]
-    impl crate::transport::Transport for SlowTransport {
+    impl crate::transport::Transport for CountingTransport {
         async fn fetch(
             &self,
             _: &crate::transport::SubgraphEndpoint,
             _: crate::transport::SubgraphRequest,
             _: &crate::request::RequestContext,
         ) -> Result<crate::transport::RawResponse, crate::transport::TransportError> {
-            tokio::time::sleep(self.0).await;
+            self.fetches
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(self.delay).await;
             Ok(crate::transport::RawResponse::ok(
                 bytes::Bytes::from_static(b"{\"data\":{\"lowStock\":[]}}"),
             ))
@@ -926,7 +932,10 @@ mod tests {
             ..RouterConfig::default()
         };
         let sdl = crate::api_schema::tests::supergraph_sdl();
-        let slow = Arc::new(SlowTransport(Duration::from_millis(400)));
+        let slow = Arc::new(CountingTransport {
+            delay: Duration::from_millis(400),
+            ..Default::default()
+        });
         let server = TestServer::start_with(Engine::new(&sdl, &config, slow).unwrap()).await;
         let started = std::time::Instant::now();
         let calls = (0..8).map(|_| server.post(Some(BOTH), r#"{"query": "{ lowStock { id } }"}"#));
@@ -954,30 +963,6 @@ mod tests {
         assert_eq!(shed[0].2["errors"][0]["extensions"]["code"], OVERLOADED);
         // Shed at once, not queued behind the slow ones.
         assert!(started.elapsed() < Duration::from_secs(3));
-    }
-
-    /// Answers every fetch after `delay`, counting them.
-    #[derive(Default)]
-    struct CountingTransport {
-        delay: Duration,
-        fetches: std::sync::atomic::AtomicUsize,
-    }
-
-    #[async_trait::async_trait]
-    impl crate::transport::Transport for CountingTransport {
-        async fn fetch(
-            &self,
-            _: &crate::transport::SubgraphEndpoint,
-            _: crate::transport::SubgraphRequest,
-            _: &crate::request::RequestContext,
-        ) -> Result<crate::transport::RawResponse, crate::transport::TransportError> {
-            self.fetches
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            tokio::time::sleep(self.delay).await;
-            Ok(crate::transport::RawResponse::ok(
-                bytes::Bytes::from_static(b"{\"data\":{\"lowStock\":[]}}"),
-            ))
-        }
     }
 
     async fn burst(server: &TestServer, bodies: &[&str]) -> Vec<(u16, String, Value)> {
