@@ -379,6 +379,27 @@ impl Engine {
         request: graphql::Request,
         context: &RequestContext,
     ) -> EngineResponse {
+        let started = std::time::Instant::now();
+        let operation = request.operation_name.clone();
+        let in_flight = crate::metrics::InFlight::enter();
+        let answered = self.answer(request, context).await;
+        drop(in_flight);
+        let status = match answered.status {
+            ResponseStatus::Ok => 200,
+            ResponseStatus::RequestError => 400,
+            ResponseStatus::Status(status) => status.as_u16(),
+        };
+        let code = answered
+            .response
+            .errors
+            .first()
+            .and_then(|e| e.extensions.get("code"))
+            .and_then(|c| c.as_str());
+        crate::metrics::request(operation.as_deref(), status, code, started.elapsed());
+        answered
+    }
+
+    async fn answer(&self, request: graphql::Request, context: &RequestContext) -> EngineResponse {
         match self.run(request, context).await {
             Ok(Answer::Fresh(response)) => EngineResponse::from_response(response),
             Ok(Answer::Shared(status, body)) => EngineResponse {
@@ -704,7 +725,7 @@ impl Engine {
             active,
             denied.map(|d| d.key.clone()),
         );
-        self.plans.get_with(key, || {
+        let entry = self.plans.entry(key).or_insert_with(|| {
             let planned = match denied {
                 None => self
                     .planner
@@ -727,7 +748,9 @@ impl Engine {
             planned
                 .map(Arc::new)
                 .map_err(|err| Arc::from(err.to_string()))
-        })
+        });
+        crate::metrics::plan_cache(!entry.is_fresh());
+        entry.into_value()
     }
 
     #[cfg(test)]

@@ -21,6 +21,7 @@
 //! - `inflight`: identical requests in flight sharing one execution.
 //! - `engine`: runs the pipeline's stages, plan (cached) and execute per request.
 //! - `reload`: hot reload; the engine in force, swapped when the files change.
+//! - `metrics`: the Prometheus metrics, declared in one place.
 //! - `server`: the HTTP endpoint.
 //! - `playground`: the GraphiQL page and its security headers.
 //! - `cors`: which other sites may call the router from a browser.
@@ -38,6 +39,7 @@ pub mod graphql;
 pub mod inflight;
 pub mod introspect;
 pub mod introspection;
+pub mod metrics;
 pub mod pipeline;
 pub mod plan;
 pub mod playground;

@@ -33,6 +33,7 @@ const APPLICATION_JSON: &str = "application/json";
 
 /// The routes, over the engine in force.
 pub fn router(engine: impl Into<EngineHandle>) -> Router {
+    crate::metrics::handle();
     let engine: EngineHandle = engine.into();
     let config = engine.current().config().clone();
     let cors = config.cors.layer();
@@ -61,11 +62,13 @@ pub fn router(engine: impl Into<EngineHandle>) -> Router {
         .with_state(engine)
 }
 
-/// The admin routes: `GET /status`, each subgraph's endpoints, health,
+/// The admin routes: `GET /metrics` (Prometheus), `GET /status`, each subgraph's endpoints, health,
 /// latency, load and breaker.
 pub fn admin_router(engine: impl Into<EngineHandle>) -> Router {
+    crate::metrics::handle();
     Router::new()
         .route("/status", get(status))
+        .route("/metrics", get(metrics))
         .with_state(engine.into())
 }
 
@@ -215,6 +218,18 @@ fn serving() -> Response {
         APPLICATION_JSON,
         serde_json::json!({"status": "ready"}),
     )
+}
+
+/// Prometheus' text format.
+async fn metrics() -> Response {
+    (
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        crate::metrics::handle().render(),
+    )
+        .into_response()
 }
 
 async fn status(State(engine): State<EngineHandle>) -> Response {
@@ -1121,6 +1136,63 @@ mod tests {
         let (status, _, body) = server.post(Some(BOTH), "{}").await;
         assert_eq!(status, 400);
         assert_eq!(body["errors"][0]["extensions"]["code"], MISSING_QUERY);
+    }
+
+    #[tokio::test]
+    async fn the_admin_listener_serves_prometheus_metrics_of_requests() {
+        let server = TestServer::start(RouterConfig::default()).await;
+        let (status, _, _) = server
+            .post(
+                Some(BOTH),
+                r#"{"query": "query MetricsProbe { lowStock { id } }", "operationName": "MetricsProbe"}"#,
+            )
+            .await;
+        assert_eq!(status, 200);
+        server.post(Some(BOTH), r#"{"query": "{ nope }"}"#).await;
+        let admin = admin_router(server.engine.clone());
+        let response = tower::ServiceExt::oneshot(
+            admin,
+            http::Request::get("/metrics")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/plain; version=0.0.4")
+        );
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("# HELP router_requests_total"), "{text}");
+        assert!(
+            text.lines().any(|l| l.starts_with("router_requests_total{")
+                && l.contains(r#"operation="MetricsProbe""#)
+                && l.contains(r#"status="200""#)),
+            "{text}"
+        );
+        assert!(
+            text.lines().any(|l| l.starts_with("router_requests_total{")
+                && l.contains(r#"code="GRAPHQL_VALIDATION_FAILED""#)),
+            "{text}"
+        );
+        assert!(
+            text.contains("router_request_duration_seconds_bucket{"),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"router_plan_cache_lookups_total{result="miss"}"#),
+            "{text}"
+        );
+        assert!(
+            text.contains("# TYPE router_requests_in_flight gauge"),
+            "{text}"
+        );
     }
 
     #[tokio::test]

@@ -36,6 +36,18 @@ impl UpstreamError {
         }
     }
 
+    /// A short name of the failure's kind, for metric labels.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            UpstreamError::Connect { .. } => "connect",
+            UpstreamError::Transport { .. } => "transport",
+            UpstreamError::Timeout { .. } => "timeout",
+            UpstreamError::DeadlineExceeded { .. } => "deadline",
+            UpstreamError::CircuitOpen { .. } => "circuit_open",
+            UpstreamError::NoEndpoint { .. } => "no_endpoint",
+        }
+    }
+
     /// The endpoint the failure happened at, when it was one endpoint's.
     pub fn endpoint(&self) -> Option<&str> {
         match self {

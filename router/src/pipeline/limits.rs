@@ -347,6 +347,7 @@ impl LimitCounters {
             Verdict::Warned => &self.warned,
         };
         counters[index].fetch_add(1, Ordering::Relaxed);
+        crate::metrics::limit(limit.key(), matches!(verdict, Verdict::Refused));
     }
 
     pub fn snapshot(&self) -> Vec<LimitCount> {

@@ -201,7 +201,16 @@ impl Transport for HttpTransport {
         if let Some(sent) = sent.filter(|s| !s.is_empty()) {
             call = call.with_headers(sent);
         }
-        match upstream.call(call).await {
+        let started = std::time::Instant::now();
+        let answered = upstream.call(call).await;
+        let outcome = match &answered {
+            Ok(response) if response.status.is_success() => "ok",
+            Ok(response) if response.status.is_server_error() => "http_5xx",
+            Ok(_) => "http_4xx",
+            Err(err) => err.kind(),
+        };
+        crate::metrics::fetch(&subgraph.name, outcome, started.elapsed());
+        match answered {
             Ok(response) => Ok(RawResponse {
                 status: response.status.as_u16(),
                 headers: response.headers,
@@ -471,6 +480,27 @@ mod tests {
         let sent = hits.headers.lock().unwrap().clone().unwrap();
         assert_eq!(Some(&sent["x-identity"]), identity.forwarded.as_ref());
         let _ = std::fs::remove_file(secret);
+    }
+
+    #[tokio::test]
+    async fn each_fetch_is_counted_by_subgraph_and_outcome() {
+        let metrics = crate::metrics::handle();
+        let (base, _) = server().await;
+        let (transport, endpoint) =
+            products_at(format!("{base}/graphql"), &RouterConfig::default()).await;
+        transport
+            .fetch(&endpoint, request("{ counted }", true), &context())
+            .await
+            .unwrap();
+        let text = metrics.render();
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("router_subgraph_fetches_total{")
+                    && l.contains(r#"subgraph="products""#)
+                    && l.contains(r#"outcome="ok""#)),
+            "{text}"
+        );
+        assert!(text.contains("router_subgraph_fetch_duration_seconds_bucket{"));
     }
 
     #[tokio::test]
