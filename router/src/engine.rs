@@ -550,7 +550,7 @@ impl Engine {
         ) {
             match self.inflight.join(key) {
                 Joined::Follow(slot) => {
-                    if let Some((status, body)) = self.inflight.wait(slot, context.deadline).await {
+                    if let Some((status, body)) = InFlight::wait(slot, context.deadline).await {
                         return Ok(Answer::Shared(status, body));
                     }
                     // The leader went away: run alone.

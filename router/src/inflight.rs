@@ -65,8 +65,6 @@ type Slot = watch::Receiver<Option<Finished>>;
 pub struct InFlight {
     calls: Mutex<HashMap<RequestKey, (u64, Slot)>>,
     next: AtomicU64,
-    /// Requests answered from another's execution.
-    shared: AtomicU64,
 }
 
 pub enum Joined<'a> {
@@ -103,21 +101,12 @@ impl InFlight {
 
     /// The leader's response; `None` when the leader went away without one
     /// or `deadline` came first (the caller then runs the request itself).
-    pub async fn wait(&self, mut slot: Slot, deadline: tokio::time::Instant) -> Option<Finished> {
-        let finished = tokio::time::timeout_at(deadline, slot.wait_for(Option::is_some))
+    pub async fn wait(mut slot: Slot, deadline: tokio::time::Instant) -> Option<Finished> {
+        tokio::time::timeout_at(deadline, slot.wait_for(Option::is_some))
             .await
             .ok()?
             .ok()?
-            .clone();
-        if finished.is_some() {
-            self.shared.fetch_add(1, Ordering::Relaxed);
-        }
-        finished
-    }
-
-    /// Requests answered from another's execution so far.
-    pub fn shared(&self) -> u64 {
-        self.shared.load(Ordering::Relaxed)
+            .clone()
     }
 }
 

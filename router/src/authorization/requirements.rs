@@ -40,11 +40,6 @@ impl Requirement {
         !self.authenticated && self.scopes.is_empty() && self.policies.is_empty()
     }
 
-    /// Whether deciding it needs the field's arguments (policies may).
-    pub fn has_policies(&self) -> bool {
-        !self.policies.is_empty()
-    }
-
     fn add(&mut self, other: &Requirement) {
         self.authenticated |= other.authenticated;
         for scopes in &other.scopes {

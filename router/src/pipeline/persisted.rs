@@ -108,7 +108,7 @@ pub struct Resolved<'r> {
 pub struct Persisted {
     config: ApqConfig,
     memory: moka::sync::Cache<Arc<str>, Arc<str>>,
-    redis: Option<Redis>,
+    redis: Option<Arc<Redis>>,
     trusted: Option<Arc<TrustedDocuments>>,
 }
 
@@ -118,7 +118,7 @@ impl Persisted {
         trusted: Option<Arc<TrustedDocuments>>,
     ) -> Result<Persisted, redis::RedisError> {
         let redis = match &config.redis_url {
-            Some(url) if config.enabled => Some(Redis::new(url, config)?),
+            Some(url) if config.enabled => Some(Arc::new(Redis::new(url, config)?)),
             _ => None,
         };
         Ok(Persisted {
@@ -222,7 +222,7 @@ impl Persisted {
     pub fn register(&self, hash: Arc<str>, text: &str) {
         let text: Arc<str> = Arc::from(text);
         if let Some(redis) = &self.redis {
-            redis.set(hash.clone(), text.clone());
+            redis.clone().set(hash.clone(), text.clone());
         }
         self.memory.insert(hash, text);
     }
@@ -343,37 +343,24 @@ impl Redis {
         }
     }
 
-    /// Stores in the background: the request does not wait for Redis.
-    fn set(self: &Redis, hash: Arc<str>, text: Arc<str>) {
+    /// Stores in the background, over the one shared connection: the
+    /// request does not wait for Redis.
+    fn set(self: Arc<Self>, hash: Arc<str>, text: Arc<str>) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let key = format!("{}{hash}", self.prefix);
-        let ttl = self.ttl_s;
-        let timeout = self.timeout;
-        let connection = self.connection.get().cloned();
-        let client = self.client.clone();
-        let resting = self.resting();
         runtime.spawn(async move {
-            if resting {
+            let Some(mut connection) = self.connection().await else {
                 return;
-            }
-            let mut connection = match connection {
-                Some(connection) => connection,
-                None => {
-                    match tokio::time::timeout(timeout, redis::aio::ConnectionManager::new(client))
-                        .await
-                    {
-                        Ok(Ok(connection)) => connection,
-                        _ => return,
-                    }
-                }
             };
+            let key = format!("{}{hash}", self.prefix);
             let mut command = redis::cmd("SET");
-            command.arg(&key).arg(&*text).arg("EX").arg(ttl);
+            command.arg(&key).arg(&*text).arg("EX").arg(self.ttl_s);
             let set = command.query_async::<()>(&mut connection);
-            if let Ok(Err(err)) = tokio::time::timeout(timeout, set).await {
-                tracing::warn!(error = %err, "APQ: storing in Redis failed");
+            match tokio::time::timeout(self.timeout, set).await {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => self.failed(&err),
+                Err(_) => self.failed(&"timed out"),
             }
         });
     }

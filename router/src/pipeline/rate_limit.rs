@@ -131,11 +131,6 @@ impl RateLimits {
             RateLimited(not_until.wait_time_from(DefaultClock::default().now()))
         })
     }
-
-    /// Clients with a bucket now.
-    pub fn clients(&self) -> usize {
-        self.limiter.len()
-    }
 }
 
 #[cfg(test)]

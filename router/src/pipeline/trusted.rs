@@ -17,7 +17,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -89,8 +88,6 @@ pub struct TrustedDocuments {
     mode: Mode,
     manifest: ArcSwap<Manifest>,
     normalize: Normalize,
-    /// Manifests applied, the first included.
-    loads: AtomicU64,
 }
 
 impl std::fmt::Debug for TrustedDocuments {
@@ -117,26 +114,11 @@ impl TrustedDocuments {
             mode: config.mode,
             manifest: ArcSwap::from_pointee(manifest),
             normalize,
-            loads: AtomicU64::new(1),
         })))
     }
 
     pub fn mode(&self) -> Mode {
         self.mode
-    }
-
-    /// Manifests applied so far (the first included).
-    pub fn loads(&self) -> u64 {
-        self.loads.load(Ordering::Relaxed)
-    }
-
-    /// Operations listed now.
-    pub fn len(&self) -> usize {
-        self.manifest.load().by_id.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     pub fn by_id(&self, id: &str) -> Option<Arc<str>> {
@@ -154,7 +136,6 @@ impl TrustedDocuments {
         let manifest = read(&self.path, &self.normalize)?;
         let operations = manifest.by_id.len();
         self.manifest.store(Arc::new(manifest));
-        self.loads.fetch_add(1, Ordering::Relaxed);
         Ok(operations)
     }
 
