@@ -2,6 +2,7 @@
 //! asserts the exact response the router must return.
 
 mod abstract_types;
+mod audit_shapes;
 mod authorization;
 mod batching;
 mod contexts;
