@@ -174,14 +174,20 @@ pub fn write_representation(
         return false;
     };
     let rename = (fragment.type_condition != typename).then_some(fragment.type_condition.as_str());
-    write_fields(map, &fragment.selections, rename, out)
+    write_fields(supergraph, map, &fragment.selections, rename, out)
 }
 
 /// `{…}` with the selected fields of `map`; `rename` replaces `__typename`.
-fn write_fields(map: &Object<'_>, sels: &[Sel], rename: Option<&str>, out: &mut Vec<u8>) -> bool {
+fn write_fields(
+    supergraph: &Supergraph,
+    map: &Object<'_>,
+    sels: &[Sel],
+    rename: Option<&str>,
+    out: &mut Vec<u8>,
+) -> bool {
     out.push(b'{');
     let mut written: Vec<&str> = Vec::new();
-    if !write_selections(map, sels, rename, &mut written, out) {
+    if !write_selections(supergraph, map, sels, rename, &mut written, out) {
         return false;
     }
     if let Some(name) = rename
@@ -198,6 +204,7 @@ fn write_fields(map: &Object<'_>, sels: &[Sel], rename: Option<&str>, out: &mut 
 }
 
 fn write_selections<'s>(
+    supergraph: &Supergraph,
     map: &Object<'_>,
     sels: &'s [Sel],
     rename: Option<&str>,
@@ -228,7 +235,7 @@ fn write_selections<'s>(
                     Some(renamed) if name == "__typename" => write_str(out, renamed),
                     _ if field.selections.is_empty() || value.is_null() => value.write(out),
                     _ => {
-                        if !write_nested(value, &field.selections, out) {
+                        if !write_nested(supergraph, value, &field.selections, out) {
                             return false;
                         }
                     }
@@ -236,10 +243,11 @@ fn write_selections<'s>(
             }
             Sel::Fragment(fragment) => {
                 let typename = map.get("__typename").and_then(Node::as_str);
-                if typename == Some(fragment.type_condition.as_str()) {
+                if typename.is_some_and(|t| applies(supergraph, &fragment.type_condition, t)) {
                     // A fragment that cannot be filled adds nothing.
                     let (mark, count) = (out.len(), written.len());
-                    if !write_selections(map, &fragment.selections, rename, written, out) {
+                    if !write_selections(supergraph, map, &fragment.selections, rename, written, out)
+                    {
                         out.truncate(mark);
                         written.truncate(count);
                     }
@@ -250,7 +258,14 @@ fn write_selections<'s>(
     true
 }
 
-fn write_nested(value: &Node<'_>, sels: &[Sel], out: &mut Vec<u8>) -> bool {
+/// Whether a fragment on `condition` applies to an object of type
+/// `typename`: the type itself, or an interface or union it belongs to
+/// (a requirement may read `... on Shape { foo }` of a concrete `Oval`).
+fn applies(supergraph: &Supergraph, condition: &str, typename: &str) -> bool {
+    condition == typename || supergraph.schema().is_subtype(condition, typename)
+}
+
+fn write_nested(supergraph: &Supergraph, value: &Node<'_>, sels: &[Sel], out: &mut Vec<u8>) -> bool {
     match value {
         Node::List(items) => {
             out.push(b'[');
@@ -260,14 +275,14 @@ fn write_nested(value: &Node<'_>, sels: &[Sel], out: &mut Vec<u8>) -> bool {
                 }
                 if item.is_null() {
                     out.extend_from_slice(b"null");
-                } else if !write_nested(item, sels, out) {
+                } else if !write_nested(supergraph, item, sels, out) {
                     return false;
                 }
             }
             out.push(b']');
             true
         }
-        Node::Object(map) => write_fields(map, sels, None, out),
+        Node::Object(map) => write_fields(supergraph, map, sels, None, out),
         _ => false,
     }
 }

@@ -835,7 +835,6 @@ async fn an_interface_field_returning_the_interface_is_followed_twice() {
 
 /// circular-reference-interface
 #[tokio::test]
-#[ignore = "audit: the internally aliased `sameCost__1: sameCost { id cost }` is merged back without `cost` (null)"]
 async fn a_provided_field_on_a_narrowed_self_reference_and_the_unprovided_root_one() {
     let (_s, _c, supergraph) = tomes().await;
     supergraph
@@ -3189,7 +3188,6 @@ async fn requires_with_nested_abstract_fragments_from_the_requiring_subgraphs_ro
 
 /// requires-with-fragments
 #[tokio::test]
-#[ignore = "audit: a requirement's `... on Shape { foo }` is dropped for a concrete Oval: the representation carries `content { __typename }` only"]
 async fn a_requirement_under_an_interface_condition_is_sent_for_an_implementing_object() {
     let (_a, _b, supergraph) = holders().await;
     supergraph
