@@ -711,7 +711,13 @@ fn undo_aliases(renames: &[Rename], answer: &mut Node<'_>) {
 
 fn rename_at(node: &mut Node<'_>, path: &[PathElem], from: &str, to: &str) {
     match (node, path.split_first()) {
-        (Node::Object(object), None) => object.rename(from, to),
+        (Node::Object(object), None) => {
+            if let Some(aliased) = object.rename(from, to)
+                && let Some(existing) = object.get_mut(to)
+            {
+                deep_merge(existing, aliased);
+            }
+        }
         (Node::Object(object), Some((PathElem::Key(key), rest))) => {
             if let Some(child) = object.get_mut(key) {
                 rename_at(child, rest, from, to);

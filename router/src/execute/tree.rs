@@ -202,16 +202,18 @@ impl<'a> Object<'a> {
         Some(self.fields.remove(at).1)
     }
 
-    /// Gives the field `from` the key `to`, in place; when `to` is already
-    /// there (both were answered for one object), `from` is dropped.
-    pub fn rename(&mut self, from: &str, to: &str) {
-        let Some(at) = self.fields.iter().position(|(k, _)| k == from) else {
-            return;
-        };
+    /// Gives the field `from` the key `to`, in place. When `to` is already
+    /// there (both were answered for one object: say one selected on an
+    /// interface and one under a type condition), `from` is taken out and
+    /// returned for the caller to merge into it.
+    #[must_use]
+    pub fn rename(&mut self, from: &str, to: &str) -> Option<Node<'a>> {
+        let at = self.fields.iter().position(|(k, _)| k == from)?;
         if self.fields.iter().any(|(k, _)| k == to) {
-            self.fields.remove(at);
+            Some(self.fields.remove(at).1)
         } else {
             self.fields[at].0 = Cow::Owned(to.to_owned());
+            None
         }
     }
 
