@@ -590,13 +590,8 @@ impl<'a> Builder<'a> {
             let mut child_path = path.to_vec();
             child_path.push(PathElem::Key(field.response_key().clone()));
             child_path.extend(std::iter::repeat_n(PathElem::List, field.list_depth));
-            let from_source: Option<Vec<Sel>> = self
-                .source(parent, &field.name, graph)
-                .and_then(|s| s.provides.as_ref())
-                .map(selection::from_field_set);
-            let inherited: Option<Vec<Sel>> =
-                provided.and_then(|p| provided_children(p, &field.name));
-            let child_provided = from_source.or(inherited);
+            let child_provided = self.provided_below(graph, parent, field, provided);
+            let child_type = self.local_type(graph, parent, field);
             self.way.push(Hop::Field {
                 parent: parent.clone(),
                 field: field.without_selections(),
@@ -607,7 +602,7 @@ impl<'a> Builder<'a> {
             self.levels.push(client_aliases(&field.selections));
             let mut children = self.plan_sels(
                 group,
-                &field.ty,
+                &child_type,
                 &field.selections,
                 &child_path,
                 child_provided.as_deref(),
@@ -629,6 +624,32 @@ impl<'a> Builder<'a> {
             return out;
         }
         vec![Sel::Field(planned)]
+    }
+
+    /// The named type `graph` gives `parent.field`, which selections below
+    /// it are read against there: a subgraph may type a field by one member
+    /// of the supergraph's union (`@join__field(type:)`).
+    pub(super) fn local_type(&self, graph: GraphId, parent: &Name, field: &FieldSel) -> Name {
+        self.sg
+            .field_type_in(parent, &field.name, graph)
+            .map(|ty| ty.inner_named_type().clone())
+            .unwrap_or_else(|| field.ty.clone())
+    }
+
+    /// What `graph` provides below `parent.field` at this position: the
+    /// field's own `@provides` there, else what a `@provides` above says.
+    pub(super) fn provided_below(
+        &self,
+        graph: GraphId,
+        parent: &Name,
+        field: &FieldSel,
+        provided: Option<&[Sel]>,
+    ) -> Option<Vec<Sel>> {
+        let from_source: Option<Vec<Sel>> = self
+            .source(parent, &field.name, graph)
+            .and_then(|s| s.provides.as_ref())
+            .map(selection::from_field_set);
+        from_source.or_else(|| provided.and_then(|p| provided_children(p, &field.name)))
     }
 
     /// Can `graph`, at this position, resolve `parent.field`?
