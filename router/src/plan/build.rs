@@ -224,8 +224,12 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The subgraph a root field starts in: first one from which every
+    /// field below has a way (another may have none: a key it cannot
+    /// supply, an implementation's field it holds as `@external`), then
+    /// the fewest fields fetched elsewhere, then one already fetched from.
     fn choose_root_graph(
-        &self,
+        &mut self,
         root: &Name,
         field: &FieldSel,
         sources: &[GraphId],
@@ -236,19 +240,25 @@ impl<'a> Builder<'a> {
             .iter()
             .rposition(|g| !g.entity)
             .map(|i| self.groups[i].graph);
-        sources.iter().copied().min_by_key(|&graph| {
+        let subtree = [Sel::Field(field.clone())];
+        let mut best: Option<((usize, usize, bool, GraphId), GraphId)> = None;
+        for &graph in sources {
             let existing = if mutation {
                 last_root == Some(graph) && self.groups.last().is_some_and(|g| !g.entity)
             } else {
                 self.groups.iter().any(|g| !g.entity && g.graph == graph)
             };
-            let misses = self.misses(
+            let cost = (
+                self.unreachable(graph, root, &subtree, None),
+                self.misses(graph, root, &subtree),
+                !existing,
                 graph,
-                root,
-                std::slice::from_ref(&Sel::Field(field.clone())),
             );
-            (misses, !existing, graph)
-        })
+            if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+                best = Some((cost, graph));
+            }
+        }
+        best.map(|(_, graph)| graph)
     }
 
     fn root_group(&mut self, graph: GraphId, mutation: bool) -> usize {
@@ -497,7 +507,7 @@ impl<'a> Builder<'a> {
     /// supergraph in which members a union or interface has: `graph` may not
     /// define `condition`, list other members, or not declare that its
     /// objects implement an interface.
-    fn condition_in_graph(
+    pub(super) fn condition_in_graph(
         &self,
         graph: GraphId,
         parent: &Name,
@@ -524,7 +534,7 @@ impl<'a> Builder<'a> {
     /// An interface field this subgraph resolves, but not for every
     /// implementation it can return (an implementation's field was
     /// overridden elsewhere, say): it must be resolved type by type.
-    fn differs_by_type(
+    pub(super) fn differs_by_type(
         &self,
         graph: GraphId,
         parent: &Name,
@@ -549,7 +559,7 @@ impl<'a> Builder<'a> {
 
     /// An interface of `object` through which some subgraph resolves
     /// `field` with a resolvable key (an `@interfaceObject`'s field).
-    fn interface_providing(&self, object: &Name, field: &str) -> Option<Name> {
+    pub(super) fn interface_providing(&self, object: &Name, field: &str) -> Option<Name> {
         let Some(apollo_compiler::schema::ExtendedType::Object(definition)) =
             self.sg.schema().types.get(object)
         else {
@@ -653,7 +663,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Can `graph`, at this position, resolve `parent.field`?
-    fn resolves(
+    pub(super) fn resolves(
         &self,
         graph: GraphId,
         parent: &Name,
@@ -698,7 +708,7 @@ impl<'a> Builder<'a> {
         // the field itself, so planning them never leads back here.
         let below = self.field_cost(graph, parent, &field.name);
         // (cost, target, its requirements), the cheapest so far.
-        type Candidate = ((usize, bool, GraphId), GraphId, Option<Vec<Sel>>);
+        type Candidate = ((usize, usize, bool, GraphId), GraphId, Option<Vec<Sel>>);
         let mut best: Option<Candidate> = None;
         for (target, requires) in &keyed {
             let Some((_, key_cost)) = self.key_cost(graph, parent, *target, provided, below) else {
@@ -720,6 +730,7 @@ impl<'a> Builder<'a> {
                 x.entity && x.graph == *target && x.path == path && x.depends.contains(&group)
             });
             let cost = (
+                self.unreachable_below(*target, parent, field, None),
                 self.misses(*target, parent, &subtree)
                     + (key_cost + requires_cost) as usize
                     + usize::from(requires.is_some()),

@@ -359,7 +359,7 @@ impl Builder<'_> {
 
     /// Runs `plan` as if frame `j`'s group were current (its way the
     /// current way, the groups after it not on the way), with the frame.
-    fn in_frame(&mut self, j: usize, plan: impl FnOnce(&mut Self, &mut Frame)) {
+    pub(super) fn in_frame(&mut self, j: usize, plan: impl FnOnce(&mut Self, &mut Frame)) {
         let inner = self.outer.split_off(j + 1);
         let current = std::mem::take(&mut self.way);
         if let Some(mut frame) = self.outer.pop() {

@@ -6,7 +6,9 @@
 //! - the root, when the way starts at a shared root field the other subgraph
 //!   also resolves: a root fetch that runs beside the current one;
 //! - an entity on the way that the other subgraph has a key for: an
-//!   `_entities` fetch after the current group, which selects the key.
+//!   `_entities` fetch after the current group, which selects the key;
+//! - the entity a fetch group enters by: an `_entities` fetch beside that
+//!   group, whose key the group before it selects (as it did the group's).
 //!
 //! Among the places, the cheapest wins: fewest new fetches, then fewest
 //! sequential steps, then the deepest place (the smallest selection).
@@ -24,6 +26,9 @@ enum Entry {
     Root(GraphId),
     /// Through the entity that is the parent of hop `hop`'s field.
     Entity { graph: GraphId, hop: usize },
+    /// Through the entity the current entity group enters by, from the
+    /// group before it: beside the current group, not after it.
+    Entrance(GraphId),
 }
 
 impl Builder<'_> {
@@ -73,11 +78,46 @@ impl Builder<'_> {
                     super::selection::add_all(extra, needed);
                 }
             }
+            Entry::Entrance(graph) => {
+                let (entity, path) = self.entrance()?;
+                let sels = rebuild(&self.way, innermost);
+                let frame = self.outer.len().checked_sub(1)?;
+                self.in_frame(frame, |builder, frame| {
+                    // Planned where the frame routed: its aliases are the
+                    // ones the key must not clash with.
+                    let inner_levels = builder
+                        .levels
+                        .split_off(frame.levels.min(builder.levels.len()));
+                    let needed = builder.route_subtree(
+                        frame.group,
+                        &entity,
+                        &sels,
+                        &path,
+                        None,
+                        graph,
+                        None,
+                        None,
+                    );
+                    builder.levels.extend(inner_levels);
+                    super::selection::add_all(&mut frame.here, needed);
+                });
+            }
         }
         Some(Vec::new())
     }
 
-    fn cheapest_entry(&self, group: usize, parent: &Name, field: &FieldSel) -> Option<Entry> {
+    /// The entity the current group enters by, with its path, when the
+    /// group is an entity fetch whose way starts with a field on it.
+    fn entrance(&self) -> Option<(Name, Vec<super::PathElem>)> {
+        match self.way.first() {
+            Some(Hop::Field { parent, path, .. }) if !self.outer.is_empty() => {
+                Some((parent.clone(), path.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    fn cheapest_entry(&mut self, group: usize, parent: &Name, field: &FieldSel) -> Option<Entry> {
         let current = self.groups[group].graph;
         let root_group = !self.groups[group].entity;
         let graphs: Vec<GraphId> = self
@@ -86,9 +126,25 @@ impl Builder<'_> {
             .map(|s| s.graph)
             .collect();
         let mut best: Option<((usize, usize, usize), Entry)> = None;
+        let entrance = self.entrance().filter(|_| !root_group);
         for graph in graphs {
             // Hops from `first` on are all resolvable in `graph`.
             let first = self.resolvable_from(graph);
+            if first == 0
+                && let Some((entity, path)) = &entrance
+                && let Some(before) = self.outer.last().map(|f| f.group)
+                && self
+                    .key_cost(self.groups[before].graph, entity, graph, None, None)
+                    .is_some()
+            {
+                let existing = self.groups.iter().any(|g| {
+                    g.entity && g.graph == graph && &g.path == path && g.depends.contains(&before)
+                });
+                let cost = (usize::from(!existing), 0, self.way.len());
+                if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+                    best = Some((cost, Entry::Entrance(graph)));
+                }
+            }
             for hop in first..self.way.len() {
                 let Hop::Field {
                     parent: entity,

@@ -23,7 +23,7 @@ use apollo_compiler::executable::Selection;
 use apollo_compiler::schema::ExtendedType;
 
 use super::build::Builder;
-use super::selection::Sel;
+use super::selection::{FieldSel, Sel};
 use crate::supergraph::{ActiveLabels, GraphId, Key};
 
 /// A type's field costs from one subgraph; a field absent has no way there.
@@ -169,6 +169,130 @@ impl<'a> Builder<'a> {
             }
         }
         costs
+    }
+
+    /// How many fields of `sels`, at a position of type `parent` planned in
+    /// `graph`, have no way to them at all (see [`Self::has_way`]): a
+    /// subgraph that leaves some without cannot finish the plan, so the
+    /// planner chooses between subgraphs by this first.
+    pub(super) fn unreachable(
+        &mut self,
+        graph: GraphId,
+        parent: &Name,
+        sels: &[Sel],
+        provided: Option<&[Sel]>,
+    ) -> usize {
+        let mut count = 0;
+        for sel in sels {
+            match sel {
+                Sel::Field(field) if field.name == "__typename" => {}
+                Sel::Field(field) => {
+                    count += self.unreachable_field(graph, parent, field, provided)
+                }
+                Sel::Fragment(fragment) => {
+                    let condition = &fragment.type_condition;
+                    if self.sg.type_in_graph(condition, graph).is_none()
+                        && self.sg.is_interface_object(parent, graph)
+                    {
+                        // Asked of the interface's own subgraph (see `build`).
+                        continue;
+                    }
+                    let objects = match self.condition_in_graph(graph, parent, condition) {
+                        Some(objects) if condition != parent => objects,
+                        _ => vec![self.inner_type(parent, condition).clone()],
+                    };
+                    for object in objects {
+                        count += self.unreachable(graph, &object, &fragment.selections, provided);
+                    }
+                }
+            }
+        }
+        count
+    }
+
+    /// [`Self::unreachable`] for one field, decided as `build` plans it:
+    /// here, type by type, or by a way to another subgraph.
+    fn unreachable_field(
+        &mut self,
+        graph: GraphId,
+        parent: &Name,
+        field: &FieldSel,
+        provided: Option<&[Sel]>,
+    ) -> usize {
+        if self.resolves(graph, parent, field, provided, false)
+            && !self.differs_by_type(graph, parent, field, provided)
+        {
+            return self.unreachable_below(graph, parent, field, provided);
+        }
+        if self.sg.is_abstract(parent) && !self.sg.is_interface_object(parent, graph) {
+            let objects = self.sg.possible_types(parent, Some(graph));
+            if !objects.is_empty() {
+                return objects
+                    .iter()
+                    .map(|object| self.unreachable_field(graph, object, field, provided))
+                    .sum();
+            }
+        }
+        usize::from(!self.has_way(graph, parent, field, provided))
+    }
+
+    /// [`Self::unreachable`] for what is selected below `parent.field`,
+    /// which `graph` resolves.
+    pub(super) fn unreachable_below(
+        &mut self,
+        graph: GraphId,
+        parent: &Name,
+        field: &FieldSel,
+        provided: Option<&[Sel]>,
+    ) -> usize {
+        if field.selections.is_empty() {
+            return 0;
+        }
+        let below = self.provided_below(graph, parent, field, provided);
+        let ty = self.local_type(graph, parent, field);
+        self.unreachable(graph, &ty, &field.selections, below.as_deref())
+    }
+
+    /// Whether some way leads from `graph` to `parent.field`, which it does
+    /// not resolve here: a key jump whose key and requirements can be had,
+    /// or one the search does not model (a field an interface object adds,
+    /// a value type's field selected again from an entity or the root).
+    fn has_way(
+        &mut self,
+        graph: GraphId,
+        parent: &Name,
+        field: &FieldSel,
+        provided: Option<&[Sel]>,
+    ) -> bool {
+        let sources: Vec<(GraphId, Vec<Name>)> = self
+            .sources(parent, &field.name)
+            .map(|s| {
+                let required = s
+                    .requires
+                    .as_ref()
+                    .map(|r| top_level_fields(&r.selections).cloned().collect())
+                    .unwrap_or_default();
+                (s.graph, required)
+            })
+            .collect();
+        if sources.is_empty() {
+            return self.interface_providing(parent, &field.name).is_some();
+        }
+        for (target, required) in sources {
+            if self.sg.resolvable_keys(parent, target).next().is_none() {
+                return true;
+            }
+            if self
+                .key_cost(graph, parent, target, provided, None)
+                .is_some()
+                && required
+                    .iter()
+                    .all(|name| self.field_cost(graph, parent, name).is_some())
+            {
+                return true;
+            }
+        }
+        false
     }
 
     /// `from` resolves `ty.field` where it stands: its own field, or on
