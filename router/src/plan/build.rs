@@ -464,9 +464,13 @@ impl<'a> Builder<'a> {
             self.plan_local(group, parent, field, path, provided)
         } else if self.sg.is_abstract(parent)
             && !self.sg.is_interface_object(parent, graph)
-            && (resolvable || !self.reachable_on_interface(parent, field))
+            && (resolvable
+                || (!self.reachable_on_interface(parent, field)
+                    && !self.sg.possible_types(parent, Some(graph)).is_empty()))
         {
-            // Resolve per runtime type this subgraph can return.
+            // Resolve per runtime type this subgraph can return. A field
+            // not its own with no such type is routed instead (and refused
+            // when no subgraph has a way to it): no type is no answer.
             let mut out = vec![Sel::Field(FieldSel::typename())];
             for object in self.sg.possible_types(parent, Some(graph)) {
                 self.way.push(Hop::Fragment {
