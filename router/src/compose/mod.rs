@@ -5,10 +5,14 @@
 //! supergraph format Apollo tools read, so [`standardize`] rewrites the
 //! document: repeatable directive definitions of join v0.3, the `link`,
 //! `inaccessible` and `tag` definitions, and a `@join__type` on each root type
-//! for every subgraph that contributes root fields. The result must pass
-//! apollo-compiler's schema validation before it is returned.
+//! for every subgraph that contributes root fields. Before that, [`joins`]
+//! restores the join metadata the composer loses and Apollo's composition
+//! writes (`external` on key fields, an entity interface's `@join__type`s),
+//! read from the subgraphs' own SDL. The result must pass apollo-compiler's
+//! schema validation before it is returned.
 
 mod imports;
+mod joins;
 mod standardize;
 
 use apollo_compiler::Schema;
@@ -74,7 +78,8 @@ pub fn compose(subgraphs: &[SubgraphSource]) -> Result<Composed, ComposeError> {
     })?;
     let rendered =
         render_federated_sdl(&graph).map_err(|err| ComposeError::Render(err.to_string()))?;
-    let supergraph_sdl = standardize(&rendered).map_err(ComposeError::Invalid)?;
+    let restored = joins::restore(&rendered, subgraphs);
+    let supergraph_sdl = standardize(&restored).map_err(ComposeError::Invalid)?;
     Schema::parse_and_validate(&supergraph_sdl, "supergraph.graphql")
         .map_err(|invalid| ComposeError::Invalid(invalid.errors.to_string()))?;
     Ok(Composed {

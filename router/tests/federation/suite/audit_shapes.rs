@@ -1008,37 +1008,7 @@ async fn threads() -> (Fixture, Fixture, Supergraph) {
     .entities("Thread", json!([thread.clone()]))
     .start()
     .await;
-    // Written as Apollo's composition writes it: ours leaves out the
-    // `@join__field(external: true)` of a key field, which would make each
-    // subgraph look able to answer `Node.id` for both types.
-    let supergraph = Supergraph::from_apollo(
-        &[&profiles, &threads],
-        r#"
-        type Query @join__type(graph: PROFILES) @join__type(graph: THREADS) {
-          node(id: ID!): Node @join__field(graph: PROFILES) @join__field(graph: THREADS)
-          profile(id: String!): Profile @join__field(graph: PROFILES)
-          thread(id: String!): Thread @join__field(graph: THREADS)
-        }
-        interface Node @join__type(graph: PROFILES) @join__type(graph: THREADS) {
-          id: ID!
-        }
-        type Profile implements Node
-          @join__implements(graph: PROFILES, interface: "Node") @join__implements(graph: THREADS, interface: "Node")
-          @join__type(graph: PROFILES, key: "id") @join__type(graph: THREADS, key: "id") {
-          id: ID! @join__field(graph: PROFILES) @join__field(graph: THREADS, external: true)
-          handle: String! @join__field(graph: PROFILES)
-          threads: [Thread!]! @join__field(graph: THREADS)
-        }
-        type Thread implements Node
-          @join__implements(graph: PROFILES, interface: "Node") @join__implements(graph: THREADS, interface: "Node")
-          @join__type(graph: PROFILES, key: "id") @join__type(graph: THREADS, key: "id") {
-          id: ID! @join__field(graph: PROFILES, external: true) @join__field(graph: THREADS)
-          owner: Profile! @join__field(graph: PROFILES)
-          body: String! @join__field(graph: THREADS)
-        }
-        "#,
-    )
-    .await;
+    let supergraph = Supergraph::new(&[&profiles, &threads]).await;
     (profiles, threads, supergraph)
 }
 
@@ -2150,34 +2120,7 @@ async fn unresolvable_things() -> (Fixture, Fixture, Supergraph) {
     .entities("Bun", json!([{ "id": "p1", "name": "Bun" }]))
     .start()
     .await;
-    // Written as Apollo's composition writes it: ours leaves out the
-    // `@join__type` of an interface object whose key is not resolvable, so
-    // the supergraph lost that things-b has `Thing` (and things-a `Goods`).
-    let supergraph = Supergraph::from_apollo(
-        &[&a, &b],
-        r#"
-        type Query @join__type(graph: THINGS_A) @join__type(graph: THINGS_B) {
-          thingA: Thing @join__field(graph: THINGS_A)
-          goods: Goods! @join__field(graph: THINGS_A)
-          thingB: Thing @join__field(graph: THINGS_B)
-        }
-        interface Thing @join__type(graph: THINGS_A, key: "id")
-          @join__type(graph: THINGS_B, key: "id", resolvable: false, isInterfaceObject: true) {
-          id: ID!
-          field: String @join__field(graph: THINGS_B)
-        }
-        interface Goods @join__type(graph: THINGS_A, key: "id", resolvable: false, isInterfaceObject: true)
-          @join__type(graph: THINGS_B, key: "id") {
-          id: ID!
-        }
-        type Bun implements Goods @join__implements(graph: THINGS_B, interface: "Goods")
-          @join__type(graph: THINGS_B, key: "id") {
-          id: ID!
-          name: String!
-        }
-        "#,
-    )
-    .await;
+    let supergraph = Supergraph::new(&[&a, &b]).await;
     (a, b, supergraph)
 }
 
