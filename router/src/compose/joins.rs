@@ -12,6 +12,9 @@
 //!   interface and the resolvable keys of `@interfaceObject`s only: a
 //!   subgraph whose interface object key is `resolvable: false`, any further
 //!   key, and any further subgraph with the interface disappear.
+//! - [`extension_keys`]: the composer writes no `extension: true` on the
+//!   `@join__type` of a key declared on a type extension. The planner does
+//!   not read it; Apollo's tools rebuilding subgraphs from the supergraph do.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -30,6 +33,7 @@ pub fn restore<'a>(rendered: &'a str, subgraphs: &[SubgraphSource]) -> Cow<'a, s
     let graphs = graphs(&doc, subgraphs);
     let mut changed = external_key_fields(&mut doc, &graphs);
     changed |= entity_interface_join_types(&mut doc, &graphs);
+    changed |= extension_keys(&mut doc, &graphs);
     if changed {
         doc.to_string().into()
     } else {
@@ -201,6 +205,62 @@ fn entity_interface_join_types(doc: &mut Document, graphs: &[Graph]) -> bool {
                     .directives
                     .retain(|d| d.name != "join__field");
             }
+        }
+        changed = true;
+    }
+    changed
+}
+
+/// Writes `extension: true` on an object's `@join__type` whose key the
+/// subgraph declares on `extend type` (or on a type with `@extends`), as
+/// Apollo does. (An entity interface's are written so already.)
+fn extension_keys(doc: &mut Document, graphs: &[Graph]) -> bool {
+    let mut changed = false;
+    for def in doc.definitions.iter_mut() {
+        let Definition::ObjectTypeDefinition(object) = def else {
+            continue;
+        };
+        let of_extension = |join: &Directive| {
+            let (Some(g), Some(key)) = (
+                graph_of(join, graphs),
+                join.specified_argument_by_name("key")
+                    .and_then(|k| k.as_str()),
+            ) else {
+                return false;
+            };
+            join.specified_argument_by_name("extension").is_none()
+                && graphs[g].types.get(&object.name).is_some_and(|t| {
+                    t.keys
+                        .iter()
+                        .any(|k| (k.extension || t.extends) && tokens(&k.fields) == tokens(key))
+                })
+        };
+        let marked: Vec<bool> = object
+            .directives
+            .iter()
+            .map(|d| d.name == "join__type" && of_extension(d))
+            .collect();
+        if !marked.contains(&true) {
+            continue;
+        }
+        let object = object.make_mut();
+        for (join, marked) in object.directives.iter_mut().zip(marked) {
+            if !marked {
+                continue;
+            }
+            let join = join.make_mut();
+            let at = join
+                .arguments
+                .iter()
+                .position(|a| a.name == "key")
+                .map_or(join.arguments.len(), |i| i + 1);
+            join.arguments.insert(
+                at,
+                Node::new(Argument {
+                    name: Name::new_unchecked("extension"),
+                    value: Node::new(Value::Boolean(true)),
+                }),
+            );
         }
         changed = true;
     }
@@ -495,6 +555,15 @@ fn set_external(join: &mut Node<Directive>) {
     );
 }
 
+/// A field set's tokens (names and punctuation), whatever its spacing.
+fn tokens(field_set: &str) -> Vec<&str> {
+    field_set
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .flat_map(split_punctuation)
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
 /// Two `@join__type`s with the same arguments, key field sets compared
 /// token by token (the composer writes its own spacing).
 fn same_join_type(a: &Directive, b: &Directive) -> bool {
@@ -503,12 +572,7 @@ fn same_join_type(a: &Directive, b: &Directive) -> bool {
             .iter()
             .map(|a| {
                 let value = match &*a.value {
-                    Value::String(s) => s
-                        .split(|c: char| c.is_whitespace() || c == ',')
-                        .flat_map(split_punctuation)
-                        .filter(|t| !t.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    Value::String(s) => tokens(s).join(" "),
                     other => other.to_string(),
                 };
                 (a.name.to_string(), value)

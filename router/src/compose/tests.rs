@@ -240,7 +240,13 @@ fn key_fields_of_a_type_extension_are_not_external() {
         },
     ])
     .expect("composes");
-    assert_eq!(line(&composed.supergraph_sdl, "id:"), "id: ID!");
+    let sdl = &composed.supergraph_sdl;
+    assert_eq!(line(sdl, "id:"), "id: ID!");
+    // And the key's `@join__type` says it is of an extension, as Apollo's does.
+    assert_eq!(
+        line(sdl, "type User "),
+        r#"type User @join__type(graph: OWNER, key: "id") @join__type(graph: EXTENDER, key: "id", extension: true) {"#
+    );
 }
 
 #[test]
