@@ -300,7 +300,8 @@ async fn library() -> Library {
     .resolve("Journal", "delivery", eta)
     .start()
     .await;
-    let rating = |id: i64, item: Value| json!({ "id": id, "text": format!("rating {id}"), "item": item });
+    let rating =
+        |id: i64, item: Value| json!({ "id": id, "text": format!("rating {id}"), "item": item });
     let n1_ref = json!({ "__typename": "Novel", "id": "n1" });
     let j2_ref = json!({ "__typename": "Journal", "id": "j2" });
     let rating_count = |ctx: &crate::kit::FieldCtx<'_>| -> Result<Value, String> {
@@ -485,10 +486,7 @@ async fn an_interface_list_reaches_each_implementations_entity_fields() {
 
 async fn library_case(query: &str, n1: Value, j2: Value) {
     let lib = library().await;
-    lib.supergraph
-        .query(query)
-        .await
-        .assert_data(rated(n1, j2));
+    lib.supergraph.query(query).await.assert_data(rated(n1, j2));
 }
 
 /// abstract-types
@@ -628,7 +626,6 @@ async fn union_members_with_one_field_name_of_different_types_under_aliases() {
     .await;
 }
 
-
 // ---------------------------------------------------------------------------
 // child-type-mismatch
 // ---------------------------------------------------------------------------
@@ -683,7 +680,10 @@ async fn roster() -> (Fixture, Fixture, Supergraph) {
         "#,
     )
     .root("principals", principals(3))
-    .entities("Member", json!([{ "id": "m1", "name": "Mia", "peers": principals(2) }]))
+    .entities(
+        "Member",
+        json!([{ "id": "m1", "name": "Mia", "peers": principals(2) }]),
+    )
     .start()
     .await;
     let supergraph = Supergraph::from_apollo(&[&roster, &accts], ROSTER_TYPES).await;
@@ -760,7 +760,9 @@ async fn fields_of_differing_nullability_two_levels_down_are_aliased_apart() {
 async fn the_same_shape_nested_without_the_conflicting_field_is_answered() {
     let (_r, _a, supergraph) = roster().await;
     let both = "... on Member { name } ... on Operator { name }";
-    let mid = format!("... on Member {{ name peers {{ {both} }} }} ... on Operator {{ name peers {{ {both} }} }}");
+    let mid = format!(
+        "... on Member {{ name peers {{ {both} }} }} ... on Operator {{ name peers {{ {both} }} }}"
+    );
     let pair = json!([{ "name": "Mia" }, { "name": "Oz" }]);
     let level = json!([{ "name": "Mia", "peers": pair.clone() }, { "name": "Oz", "peers": pair }]);
     supergraph
@@ -863,9 +865,7 @@ async fn a_provided_field_on_a_narrowed_self_reference_and_the_unprovided_root_o
 /// complex-entity-call
 #[tokio::test]
 async fn keys_with_nested_lists_and_objects_are_built_from_several_subgraphs() {
-    let item = |id: &str, cat: &str, tag: &str| {
-        json!({ "id": id, "category": { "id": cat, "tag": tag, "mainItem": { "id": id } } })
-    };
+    let item = |id: &str, cat: &str, tag: &str| json!({ "id": id, "category": { "id": cat, "tag": tag, "mainItem": { "id": id } } });
     let catalog = Subgraph::new(
         "catalog",
         r#"
@@ -886,7 +886,10 @@ async fn keys_with_nested_lists_and_objects_are_built_from_several_subgraphs() {
         type Item @key(fields: "id") @key(fields: "id pid") { id: String! pid: String! }
         "#,
     )
-    .entities("Item", json!([{ "id": "1", "pid": "p1" }, { "id": "2", "pid": "p2" }]))
+    .entities(
+        "Item",
+        json!([{ "id": "1", "pid": "p1" }, { "id": "2", "pid": "p2" }]),
+    )
     .start()
     .await;
     let nth = |n: usize| {
@@ -1004,7 +1007,10 @@ async fn threads() -> (Fixture, Fixture, Supergraph) {
     )
     .root_with_args("node", json!({ "id": "th1" }), thread.clone())
     .root_with_args("thread", json!({ "id": "th1" }), thread.clone())
-    .entities("Profile", json!([{ "id": "pr1", "threads": [thread.clone()] }]))
+    .entities(
+        "Profile",
+        json!([{ "id": "pr1", "threads": [thread.clone()] }]),
+    )
     .entities("Thread", json!([thread.clone()]))
     .start()
     .await;
@@ -1105,7 +1111,9 @@ async fn entity_fields_across_subgraphs_that_hold_each_others_ids_as_external() 
     supergraph
         .query(r#"{ thread(id: "th1") { id body owner { id } } }"#)
         .await
-        .assert_data(json!({ "thread": { "id": "th1", "body": "th1-body", "owner": { "id": "pr1" } } }));
+        .assert_data(
+            json!({ "thread": { "id": "th1", "body": "th1-body", "owner": { "id": "pr1" } } }),
+        );
     supergraph
         .query(r#"{ profile(id: "pr1") { id handle threads { id } } }"#)
         .await
@@ -1143,9 +1151,20 @@ async fn member_kinds() -> (Fixture, Fixture, Supergraph) {
         enum MemberKind { GUEST @inaccessible STANDARD }
         "#,
     )
-    .root_with_args("membersByKind", json!({ "kind": "STANDARD" }), json!([{ "id": "m1", "kind": "STANDARD" }]))
-    .root_with_args("membersByKind", json!({ "kind": "GUEST" }), json!([{ "id": "m2", "kind": "GUEST" }]))
-    .root("membersB", json!([{ "id": "m1", "kind": "STANDARD" }, { "id": "m2", "kind": "GUEST" }]))
+    .root_with_args(
+        "membersByKind",
+        json!({ "kind": "STANDARD" }),
+        json!([{ "id": "m1", "kind": "STANDARD" }]),
+    )
+    .root_with_args(
+        "membersByKind",
+        json!({ "kind": "GUEST" }),
+        json!([{ "id": "m2", "kind": "GUEST" }]),
+    )
+    .root(
+        "membersB",
+        json!([{ "id": "m1", "kind": "STANDARD" }, { "id": "m2", "kind": "GUEST" }]),
+    )
     .start()
     .await;
     // Ours refuses an enum used as input and output whose values differ.
@@ -1193,7 +1212,11 @@ async fn an_enum_shared_with_an_inaccessible_value_answers_its_other_values() {
         .query("{ membersByKind(kind: STANDARD) { id kind } }")
         .await
         .assert_data(json!({ "membersByKind": [{ "id": "m1", "kind": "STANDARD" }] }));
-    assert_errors_without_data(&supergraph.query("{ membersByKind(kind: GUEST) { id kind } }").await);
+    assert_errors_without_data(
+        &supergraph
+            .query("{ membersByKind(kind: GUEST) { id kind } }")
+            .await,
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1283,7 +1306,10 @@ async fn an_external_key_of_an_extension_is_sent_as_the_key_both_ways() {
         "#,
     )
     .root("cheapest", json!({ "id": "1", "cost": 100.0 }))
-    .entities("Gadget", json!([{ "id": "1", "cost": 100.0 }, { "id": "2", "cost": 200.0 }]))
+    .entities(
+        "Gadget",
+        json!([{ "id": "1", "cost": 100.0 }, { "id": "2", "cost": 200.0 }]),
+    )
     .start()
     .await;
     let gadgets = Subgraph::new(
@@ -1293,8 +1319,14 @@ async fn an_external_key_of_an_extension_is_sent_as_the_key_both_ways() {
         type Query { gadgets: [Gadget!]! }
         "#,
     )
-    .root("gadgets", json!([{ "id": "1", "label": "one" }, { "id": "2", "label": "two" }]))
-    .entities("Gadget", json!([{ "id": "1", "label": "one" }, { "id": "2", "label": "two" }]))
+    .root(
+        "gadgets",
+        json!([{ "id": "1", "label": "one" }, { "id": "2", "label": "two" }]),
+    )
+    .entities(
+        "Gadget",
+        json!([{ "id": "1", "label": "one" }, { "id": "2", "label": "two" }]),
+    )
     .start()
     .await;
     let supergraph = Supergraph::new(&[&costs, &gadgets]).await;
@@ -1324,7 +1356,10 @@ async fn fed1_ids() -> Fixture {
         type Person @key(fields: "id") { id: ID! fullName: String! @external rid: ID }
         "#,
     )
-    .root("someone", json!({ "id": "u1", "rid": "u1-rid", "fullName": "never" }))
+    .root(
+        "someone",
+        json!({ "id": "u1", "rid": "u1-rid", "fullName": "never" }),
+    )
     .entities("Person", json!([{ "id": "u1", "rid": "u1-rid" }]))
     .start()
     .await
@@ -1389,8 +1424,14 @@ async fn a_field_of_another_key_is_fetched_through_the_key_the_first_subgraph_ca
         type Good @key(fields: "id") { id: ID! label: String pid: ID }
         "#,
     )
-    .root("goodInA", json!({ "id": "g1", "label": "g1-label", "pid": "g1-pid" }))
-    .entities("Good", json!([{ "id": "g1", "label": "g1-label", "pid": "g1-pid" }]))
+    .root(
+        "goodInA",
+        json!({ "id": "g1", "label": "g1-label", "pid": "g1-pid" }),
+    )
+    .entities(
+        "Good",
+        json!([{ "id": "g1", "label": "g1-label", "pid": "g1-pid" }]),
+    )
     .start()
     .await;
     let goods_b = Subgraph::new(
@@ -1459,7 +1500,11 @@ async fn flagged() -> (Vec<Fixture>, Supergraph) {
     .start()
     .await;
     let needs_pricey = |ctx: &crate::kit::FieldCtx<'_>| -> Result<Value, String> {
-        if ctx.get("isPricey").is_boolean() { Ok(json!(true)) } else { Err("isPricey is missing".into()) }
+        if ctx.get("isPricey").is_boolean() {
+            Ok(json!(true))
+        } else {
+            Err("isPricey is missing".into())
+        }
     };
     let flags = Subgraph::new(
         "flag-flags",
@@ -1477,8 +1522,14 @@ async fn flagged() -> (Vec<Fixture>, Supergraph) {
     .echo_entities("Item")
     .resolve("Item", "shown", needs_pricey)
     .resolve("Item", "kept", needs_pricey)
-    .resolve("Item", "trapInclude", |_| Err("must never be asked for".into()))
-    .resolve("Item", "trapSkip", |_| Err("must never be asked for".into()))
+    .resolve("Item", "trapInclude", |_| {
+        Err("must never be asked for".into())
+    })
+    .resolve(
+        "Item",
+        "trapSkip",
+        |_| Err("must never be asked for".into()),
+    )
     .start()
     .await;
     let supergraph = Supergraph::new(&[&goods, &pricey, &flags]).await;
@@ -1542,7 +1593,10 @@ async fn an_input_field_one_subgraph_lacks_is_refused_for_both_subgraphs_fields(
         type Query { readersInA(filter: PageFilter!): [Reader!] }
         "#,
     )
-    .root("readersInA", json!([{ "id": "r1", "name": "Rae" }, { "id": "r2", "name": "Rex" }]))
+    .root(
+        "readersInA",
+        json!([{ "id": "r1", "name": "Rae" }, { "id": "r2", "name": "Rex" }]),
+    )
     .start()
     .await;
     let b = Subgraph::new(
@@ -1567,7 +1621,11 @@ async fn an_input_field_one_subgraph_lacks_is_refused_for_both_subgraphs_fields(
     ] {
         let outcome = supergraph.query(query).await;
         assert!(!outcome.errors().is_empty(), "{query}: {:#}", outcome.value);
-        assert_eq!(a.request_count() + b.request_count(), 1, "{query} reaches no subgraph");
+        assert_eq!(
+            a.request_count() + b.request_count(),
+            1,
+            "{query} reaches no subgraph"
+        );
     }
 }
 
@@ -1717,9 +1775,11 @@ async fn requires_through_the_only_resolvable_one_of_many_keys() {
     )
     .root("beta", json!({ "id": "100", "alphas": [in_beta] }))
     .echo_entities("Alpha")
-    .resolve("Alpha", "nameInBeta", |ctx| match ctx.get("name").as_str() {
-        Some(name) => Ok(json!(format!("beta:{name}"))),
-        None => Err("Alpha.name was not sent".into()),
+    .resolve("Alpha", "nameInBeta", |ctx| {
+        match ctx.get("name").as_str() {
+            Some(name) => Ok(json!(format!("beta:{name}"))),
+            None => Err("Alpha.name was not sent".into()),
+        }
     })
     .start()
     .await;
@@ -1785,8 +1845,15 @@ async fn a_mutation_result_entity_is_completed_with_a_requires_field() {
         let input = ctx.arg("input");
         Ok(json!({ "id": "i9", "name": input["name"], "cost": input["cost"] }))
     })
-    .root_with_args("item", json!({ "id": "i1" }), json!({ "id": "i1", "name": "i1-name", "cost": 9.99 }))
-    .entities("Item", json!([{ "id": "i1", "name": "i1-name", "cost": 9.99 }]))
+    .root_with_args(
+        "item",
+        json!({ "id": "i1" }),
+        json!({ "id": "i1", "name": "i1-name", "cost": 9.99 }),
+    )
+    .entities(
+        "Item",
+        json!([{ "id": "i1", "name": "i1-name", "cost": 9.99 }]),
+    )
     .start()
     .await;
     let stock = Subgraph::new(
@@ -1803,7 +1870,10 @@ async fn a_mutation_result_entity_is_completed_with_a_requires_field() {
     .echo_entities("Item")
     .resolve("Item", "inStore", |_| Ok(json!(true)))
     .resolve("Item", "isPricey", |ctx| {
-        ctx.get("cost").as_f64().map(|c| json!(c > 100.0)).ok_or_else(|| "cost was not sent".to_owned())
+        ctx.get("cost")
+            .as_f64()
+            .map(|c| json!(c > 100.0))
+            .ok_or_else(|| "cost was not sent".to_owned())
     })
     .start()
     .await;
@@ -1887,7 +1957,8 @@ async fn aliased_mutation_fields_alternating_between_three_subgraphs_run_in_orde
 /// nested-provides
 #[tokio::test]
 async fn a_nested_provides_through_lists_answers_everything_from_one_subgraph() {
-    let group = |id: &str, name: &str, subs: Value| json!({ "id": id, "name": name, "subGroups": subs });
+    let group =
+        |id: &str, name: &str, subs: Value| json!({ "id": id, "name": name, "subGroups": subs });
     let g = |id: &str, name: &str| json!({ "id": id, "name": name });
     let every = Subgraph::new(
         "every-item",
@@ -1963,13 +2034,23 @@ async fn two_fields_require_a_field_that_itself_requires_a_field() {
         type Query { account: Account }
         "#,
     )
-    .root("account", json!({ "id": "1", "first": "Jo", "last": "Doe", "address": "here" }))
-    .entities("Account", json!([{ "id": "1", "first": "Jo", "last": "Doe", "address": "here" }]))
+    .root(
+        "account",
+        json!({ "id": "1", "first": "Jo", "last": "Doe", "address": "here" }),
+    )
+    .entities(
+        "Account",
+        json!([{ "id": "1", "first": "Jo", "last": "Doe", "address": "here" }]),
+    )
     .start()
     .await;
     let needs_orders = |value: i64| {
         move |ctx: &crate::kit::FieldCtx<'_>| -> Result<Value, String> {
-            if ctx.get("orders").is_array() { Ok(json!(value)) } else { Err("orders were not sent".into()) }
+            if ctx.get("orders").is_array() {
+                Ok(json!(value))
+            } else {
+                Err("orders were not sent".into())
+            }
         }
     };
     let users2 = Subgraph::new(
@@ -2103,7 +2184,10 @@ async fn unresolvable_things() -> (Fixture, Fixture, Supergraph) {
         type Query { thingA: Thing goods: Goods! }
         "#,
     )
-    .root("thingA", json!({ "__error": "no type in this subgraph implements Thing" }))
+    .root(
+        "thingA",
+        json!({ "__error": "no type in this subgraph implements Thing" }),
+    )
     .root("goods", json!({ "id": "p1" }))
     .start()
     .await;
@@ -2174,7 +2258,10 @@ async fn a_type_condition_under_a_non_resolvable_interface_object_asks_the_inter
     let outcome = supergraph.query("{ goods { ... on Bun { id } } }").await;
     outcome.assert_data(json!({ "goods": { "id": "p1" } }));
     // things-a knows only the interface's name: things-b says what type it is.
-    insta::assert_snapshot!("type_condition_under_a_non_resolvable_interface_object", outcome.plan);
+    insta::assert_snapshot!(
+        "type_condition_under_a_non_resolvable_interface_object",
+        outcome.plan
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -2205,7 +2292,10 @@ async fn an_intermediate_entity_fetch_answering_null_stops_the_chain_for_that_it
         type Tome @key(fields: "id") @key(fields: "code") { id: ID! code: ID! }
         "#,
     )
-    .entities("Tome", json!([{ "id": "1", "code": "c1" }, { "id": "2", "code": "c2" }]))
+    .entities(
+        "Tome",
+        json!([{ "id": "1", "code": "c1" }, { "id": "2", "code": "c2" }]),
+    )
     .start()
     .await;
     let c = Subgraph::new(
@@ -2227,7 +2317,9 @@ async fn an_intermediate_entity_fetch_answering_null_stops_the_chain_for_that_it
     .await;
     let supergraph = Supergraph::new(&[&a, &b, &c]).await;
     assert_data_any_errors(
-        &supergraph.query("{ crates { tome { code writer { name } } } }").await,
+        &supergraph
+            .query("{ crates { tome { code writer { name } } } }")
+            .await,
         json!({ "crates": [
             { "tome": { "code": "c1", "writer": { "name": "Alice" } } },
             { "tome": { "code": "c2", "writer": { "name": "Bob" } } },
@@ -2382,8 +2474,10 @@ async fn overridden_names() -> (Vec<Fixture>, Supergraph) {
 #[tokio::test]
 async fn a_field_overridden_from_a_subgraph_that_only_requires_it_is_fetched_from_the_owner() {
     let (_f, supergraph) = overridden_names().await;
-    let user = |n: u8| json!({ "id": format!("u{n}"), "name": format!("u{n}-name"),
-        "aName": format!("a__u{n}-name"), "cName": format!("c__u{n}-name") });
+    let user = |n: u8| {
+        json!({ "id": format!("u{n}"), "name": format!("u{n}-name"),
+        "aName": format!("a__u{n}-name"), "cName": format!("c__u{n}-name") })
+    };
     supergraph
         .query("{ userInA { id name aName cName } userInB { id name aName cName } userInC { id name aName cName } }")
         .await
@@ -2503,7 +2597,11 @@ async fn value_type_fields_from_two_parents_and_an_entity_behind_one_of_them() {
         type Article @key(fields: "id") { id: ID name: String }
         "#,
     )
-    .root_with_args("articleFromD", json!({ "id": "1" }), json!({ "id": "1", "name": "Article#1" }))
+    .root_with_args(
+        "articleFromD",
+        json!({ "id": "1" }),
+        json!({ "id": "1", "name": "Article#1" }),
+    )
     .entities("Article", json!([{ "id": "1", "name": "Article#1" }]))
     .start()
     .await;
@@ -2627,7 +2725,10 @@ async fn albums() -> (Vec<Fixture>, Supergraph) {
             { "__typename": "Kitty", "id": "a2", "name": "Whiskers", "years": 6 }
         ] }]),
     )
-    .entities("Kitty", json!([{ "id": "a2", "name": "Whiskers", "years": 6 }]))
+    .entities(
+        "Kitty",
+        json!([{ "id": "a2", "name": "Whiskers", "years": 6 }]),
+    )
     .start()
     .await;
     // Ours refuses types that are entities in some subgraphs only.
@@ -2700,7 +2801,10 @@ async fn a_field_beyond_the_provided_ones_is_fetched_through_the_parent_entity()
     ] } }));
     // albums-a cannot reach a Hound's id (external there, its own key);
     // albums-b provides it.
-    insta::assert_snapshot!("shared_root_field_started_where_the_provides_are", outcome.plan);
+    insta::assert_snapshot!(
+        "shared_root_field_started_where_the_provides_are",
+        outcome.plan
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -2812,7 +2916,10 @@ async fn placed_people() -> (Fixture, Fixture, Supergraph) {
         type Person @key(fields: "id") { id: ID! name: String! @shareable place: Place @shareable }
         "#,
     )
-    .root("rb", json!({ "id": "u2", "name": "u2-name", "place": places["a2"].clone() }))
+    .root(
+        "rb",
+        json!({ "id": "u2", "name": "u2-name", "place": places["a2"].clone() }),
+    )
     .entities(
         "Person",
         json!([
@@ -2891,7 +2998,9 @@ async fn gizmos() -> (Vec<Fixture>, Supergraph) {
     .await;
     let from = |field: &'static str, f: fn(&Value) -> Option<bool>| {
         move |ctx: &crate::kit::FieldCtx<'_>| -> Result<Value, String> {
-            f(ctx.get(field)).map(|v| json!(v)).ok_or_else(|| format!("{field} was not sent"))
+            f(ctx.get(field))
+                .map(|v| json!(v))
+                .ok_or_else(|| format!("{field} was not sent"))
         }
     };
     let c = Subgraph::new(
@@ -2907,8 +3016,16 @@ async fn gizmos() -> (Vec<Fixture>, Supergraph) {
         "#,
     )
     .echo_entities("Gizmo")
-    .resolve("Gizmo", "pricey", from("cost", |v| v.as_f64().map(|c| c > 500.0)))
-    .resolve("Gizmo", "priceyAfterDiscount", from("discounted", |v| v.as_bool().map(|d| !d)))
+    .resolve(
+        "Gizmo",
+        "pricey",
+        from("cost", |v| v.as_f64().map(|c| c > 500.0)),
+    )
+    .resolve(
+        "Gizmo",
+        "priceyAfterDiscount",
+        from("discounted", |v| v.as_bool().map(|d| !d)),
+    )
     .start()
     .await;
     let d = Subgraph::new(
@@ -2924,8 +3041,16 @@ async fn gizmos() -> (Vec<Fixture>, Supergraph) {
         "#,
     )
     .echo_entities("Gizmo")
-    .resolve("Gizmo", "affordable", from("pricey", |v| v.as_bool().map(|p| !p)))
-    .resolve("Gizmo", "affordableAfterDiscount", from("priceyAfterDiscount", |v| v.as_bool().map(|p| !p)))
+    .resolve(
+        "Gizmo",
+        "affordable",
+        from("pricey", |v| v.as_bool().map(|p| !p)),
+    )
+    .resolve(
+        "Gizmo",
+        "affordableAfterDiscount",
+        from("priceyAfterDiscount", |v| v.as_bool().map(|p| !p)),
+    )
     .start()
     .await;
     let supergraph = Supergraph::new(&[&a, &b, &c, &d]).await;
@@ -2975,7 +3100,11 @@ async fn requires_a_field_with_an_argument_and_a_plain_field_together() {
         { "upc": "p1", "name": "p-name-1", "weight": 1 }, { "upc": "p2", "name": "p-name-2", "weight": 2 }
     ]);
     let price = |ctx: &crate::kit::FieldCtx<'_>| -> Result<Value, String> {
-        let base = match ctx.get("upc").as_str() { Some("p1") => 11, Some("p2") => 22, _ => 0 };
+        let base = match ctx.get("upc").as_str() {
+            Some("p1") => 11,
+            Some("p2") => 22,
+            _ => 0,
+        };
         match ctx.arg("currency").as_str() {
             Some("USD") => Ok(json!(base)),
             Some("EUR") => Ok(json!(base * 2)),
@@ -3060,7 +3189,13 @@ async fn requires_a_local_list_field_with_an_argument_whose_items_need_an_extern
     .echo_entities("Post")
     .resolve("Post", "comments", |ctx| {
         let limit = ctx.arg("limit").as_u64().unwrap_or(0) as usize;
-        Ok(json!(["k1", "k2", "k3", "k4"].iter().take(limit).map(|id| json!({ "id": id })).collect::<Vec<_>>()))
+        Ok(json!(
+            ["k1", "k2", "k3", "k4"]
+                .iter()
+                .take(limit)
+                .map(|id| json!({ "id": id }))
+                .collect::<Vec<_>>()
+        ))
     })
     .resolve("Post", "author", |ctx| {
         let sent = ctx.get("comments").as_array().cloned().unwrap_or_default();
@@ -3086,7 +3221,8 @@ async fn requires_a_local_list_field_with_an_argument_whose_items_need_an_extern
 // ---------------------------------------------------------------------------
 
 async fn holders() -> (Fixture, Fixture, Supergraph) {
-    let circle = json!({ "__typename": "Circle", "foo": "c1-foo", "bar": "c1-bar", "baz": "c1-baz" });
+    let circle =
+        json!({ "__typename": "Circle", "foo": "c1-foo", "bar": "c1-bar", "baz": "c1-baz" });
     let oval = json!({ "__typename": "Oval", "foo": "o1-foo", "bar": "o1-bar", "qux": "o1-qux" });
     let shapes = r#"
         interface Shape { foo: String! }
@@ -3173,7 +3309,9 @@ async fn requires_with_nested_abstract_fragments_from_the_owning_subgraphs_root(
     supergraph
         .query("{ rfA { content { __typename } summary } }")
         .await
-        .assert_data(json!({ "rfA": { "content": { "__typename": "Oval" }, "summary": "o1-foo_summary" } }));
+        .assert_data(
+            json!({ "rfA": { "content": { "__typename": "Oval" }, "summary": "o1-foo_summary" } }),
+        );
 }
 
 /// requires-with-fragments
@@ -3183,7 +3321,9 @@ async fn requires_with_nested_abstract_fragments_from_the_requiring_subgraphs_ro
     supergraph
         .query("{ rfBB { content { __typename } summary } }")
         .await
-        .assert_data(json!({ "rfBB": { "content": { "__typename": "Oval" }, "summary": "o1-foo_summary" } }));
+        .assert_data(
+            json!({ "rfBB": { "content": { "__typename": "Oval" }, "summary": "o1-foo_summary" } }),
+        );
 }
 
 /// requires-with-fragments
@@ -3201,7 +3341,9 @@ async fn a_requirement_under_an_interface_condition_is_sent_for_an_implementing_
 async fn a_requirement_holding_an_inaccessible_type_is_still_sent_whole() {
     let (_a, _b, supergraph) = holders().await;
     assert_data_any_errors(
-        &supergraph.query("{ rfB { content { __typename } summary } }").await,
+        &supergraph
+            .query("{ rfB { content { __typename } summary } }")
+            .await,
         json!({ "rfB": { "content": null, "summary": "c1-foo_summary" } }),
     );
 }
@@ -3223,7 +3365,9 @@ async fn a_shared_root_field_of_a_value_type_is_split_over_three_subgraphs() {
         );
         let mut one = json!({ "id": "1" });
         one[field] = value;
-        Subgraph::new(name, &sdl).root("item", one.clone()).root("items", json!([one]))
+        Subgraph::new(name, &sdl)
+            .root("item", one.clone())
+            .root("items", json!([one]))
     };
     let names = part("sr-name", "name", json!("Item 1")).start().await;
     let kinds = part("sr-kind", "kind", json!("Kind 1")).start().await;
@@ -3239,7 +3383,12 @@ async fn a_shared_root_field_of_a_value_type_is_split_over_three_subgraphs() {
         .await
         .assert_data(json!({ "items": [one] }));
     for f in [&names, &kinds, &costs] {
-        assert_eq!(f.request_count(), 2, "one fetch per operation from {}", f.name());
+        assert_eq!(
+            f.request_count(),
+            2,
+            "one fetch per operation from {}",
+            f.name()
+        );
     }
 }
 
@@ -3255,7 +3404,10 @@ async fn pals() -> (Fixture, Fixture, Supergraph) {
         type Pal @key(fields: "id") { id: ID age: Int }
         "#,
     )
-    .root("peopleInAges", json!([{ "id": "u1", "age": 11 }, { "id": "u2", "age": 22 }]))
+    .root(
+        "peopleInAges",
+        json!([{ "id": "u1", "age": 11 }, { "id": "u2", "age": 22 }]),
+    )
     .start()
     .await;
     let rows = json!([
@@ -3286,7 +3438,8 @@ async fn pals() -> (Fixture, Fixture, Supergraph) {
 #[tokio::test]
 async fn a_field_with_an_inaccessible_argument_is_queried_without_it() {
     let (_a, _p, supergraph) = pals().await;
-    let answer = json!([{ "id": "u1", "pals": [{ "id": "u2" }] }, { "id": "u2", "pals": [{ "id": "u1" }] }]);
+    let answer =
+        json!([{ "id": "u1", "pals": [{ "id": "u2" }] }, { "id": "u2", "pals": [{ "id": "u1" }] }]);
     supergraph
         .query("{ peopleInAges { id pals { id } } }")
         .await
@@ -3301,10 +3454,14 @@ async fn a_field_with_an_inaccessible_argument_is_queried_without_it() {
 #[tokio::test]
 async fn an_inaccessible_argument_is_refused_and_an_inaccessible_enum_value_is_null() {
     let (_a, _p, supergraph) = pals().await;
-    let outcome = supergraph.query("{ peopleInPals { id pals(kind: FRIEND) { id } } }").await;
+    let outcome = supergraph
+        .query("{ peopleInPals { id pals(kind: FRIEND) { id } } }")
+        .await;
     assert!(!outcome.errors().is_empty(), "{:#}", outcome.value);
     assert_data_any_errors(
-        &supergraph.query("{ peopleInPals { id pals { id kind } } }").await,
+        &supergraph
+            .query("{ peopleInPals { id pals { id kind } } }")
+            .await,
         json!({ "peopleInPals": [
             { "id": "u1", "pals": [{ "id": "u2", "kind": null }] },
             { "id": "u2", "pals": [{ "id": "u1", "kind": null }] }
@@ -3341,7 +3498,8 @@ async fn members_and_people() -> (Vec<Fixture>, Supergraph) {
     .entities("Guest", json!([{ "id": "g3", "isMain": false }]))
     .start()
     .await;
-    let handles = json!([{ "id": "h1", "handle": "h1-handle" }, { "id": "h2", "handle": "h2-handle" }]);
+    let handles =
+        json!([{ "id": "h1", "handle": "h1-handle" }, { "id": "h2", "handle": "h2-handle" }]);
     let names = json!([
         { "id": "o1", "name": "Alice" }, { "id": "o2", "name": "Bob" }, { "id": "g3", "name": "Carl" }
     ]);
@@ -3422,10 +3580,9 @@ async fn concrete_type_conditions_under_interface_object_and_interface_root_fiel
 #[tokio::test]
 async fn an_interface_object_root_field_answers_its_own_fields_directly() {
     let (f, supergraph) = members_and_people().await;
-    supergraph
-        .query("{ members { name } }")
-        .await
-        .assert_data(json!({ "members": [{ "name": "Alice" }, { "name": "Bob" }, { "name": "Carl" }] }));
+    supergraph.query("{ members { name } }").await.assert_data(
+        json!({ "members": [{ "name": "Alice" }, { "name": "Bob" }, { "name": "Carl" }] }),
+    );
     assert_eq!(f[0].request_count(), 0, "no type resolution needed");
 }
 
@@ -3440,7 +3597,9 @@ async fn a_type_condition_on_an_interface_object_root_field_resolves_the_type_fi
     supergraph
         .query("{ members { ... on Owner { __typename } } }")
         .await
-        .assert_data(json!({ "members": [{ "__typename": "Owner" }, { "__typename": "Owner" }, {}] }));
+        .assert_data(
+            json!({ "members": [{ "__typename": "Owner" }, { "__typename": "Owner" }, {}] }),
+        );
 }
 
 /// simple-interface-object
@@ -3480,7 +3639,13 @@ async fn a_shared_field_comes_from_the_interface_object_or_the_implementation_by
 // ---------------------------------------------------------------------------
 
 async fn overridden_posts(from: &str, stale_in_a: bool) -> (Fixture, Fixture, Supergraph) {
-    let date = |id: &str| if stale_in_a { "STALE".to_owned() } else { format!("{id}-createdAt") };
+    let date = |id: &str| {
+        if stale_in_a {
+            "STALE".to_owned()
+        } else {
+            format!("{id}-createdAt")
+        }
+    };
     let a = Subgraph::new(
         "so-a",
         r#"
@@ -3525,7 +3690,9 @@ async fn a_shared_root_field_and_an_overridden_field_are_taken_from_the_overridi
     supergraph
         .query("{ feed { createdAt } }")
         .await
-        .assert_data(json!({ "feed": [{ "createdAt": "p1-createdAt" }, { "createdAt": "p2-createdAt" }] }));
+        .assert_data(
+            json!({ "feed": [{ "createdAt": "p1-createdAt" }, { "createdAt": "p2-createdAt" }] }),
+        );
     supergraph
         .query("{ aFeed { createdAt } bFeed { createdAt } }")
         .await
@@ -3539,14 +3706,20 @@ async fn an_override_from_a_subgraph_that_does_not_exist_changes_nothing() {
     supergraph
         .query("{ feed { createdAt } }")
         .await
-        .assert_data(json!({ "feed": [{ "createdAt": "p1-createdAt" }, { "createdAt": "p2-createdAt" }] }));
+        .assert_data(
+            json!({ "feed": [{ "createdAt": "p1-createdAt" }, { "createdAt": "p2-createdAt" }] }),
+        );
     a.clear_requests();
     b.clear_requests();
     supergraph
         .query("{ aFeed { createdAt } bFeed { createdAt } }")
         .await
         .assert_data(json!({ "aFeed": [{ "createdAt": "p2-createdAt" }], "bFeed": [{ "createdAt": "p1-createdAt" }] }));
-    assert_eq!((a.request_count(), b.request_count()), (1, 1), "each root field answers itself");
+    assert_eq!(
+        (a.request_count(), b.request_count()),
+        (1, 1),
+        "each root field answers itself"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -3561,8 +3734,14 @@ async fn store_graph() -> (Vec<Fixture>, Supergraph) {
         type Shopper @key(fields: "id") { id: ID! name: String nick: String @shareable }
         "#,
     )
-    .root("me", json!({ "id": "s1", "name": "Sam", "nick": "s-nick-1" }))
-    .entities("Shopper", json!([{ "id": "s1", "name": "Sam", "nick": "s-nick-1" }]))
+    .root(
+        "me",
+        json!({ "id": "s1", "name": "Sam", "nick": "s-nick-1" }),
+    )
+    .entities(
+        "Shopper",
+        json!([{ "id": "s1", "name": "Sam", "nick": "s-nick-1" }]),
+    )
     .start()
     .await;
     let goods = json!([
@@ -3600,15 +3779,21 @@ async fn store_graph() -> (Vec<Fixture>, Supergraph) {
         "#,
     )
     .echo_entities("Good")
-    .resolve("Good", "inStock", |ctx| Ok(json!(ctx.get("upc") == &json!("g1"))))
-    .resolve("Good", "shipping", move |ctx| estimate(ctx).map(|e| json!(e)))
+    .resolve("Good", "inStock", |ctx| {
+        Ok(json!(ctx.get("upc") == &json!("g1")))
+    })
+    .resolve("Good", "shipping", move |ctx| {
+        estimate(ctx).map(|e| json!(e))
+    })
     .resolve("Good", "shippingTag", move |ctx| {
         estimate(ctx).map(|e| json!(format!("#{}#{e}#", ctx.get("upc").as_str().unwrap_or("?"))))
     })
     .start()
     .await;
-    let review = |id: &str, upc: &str| json!({ "id": id, "body": format!("{id} body"),
-        "author": { "id": "s1", "nick": "s-nick-1" }, "good": { "upc": upc } });
+    let review = |id: &str, upc: &str| {
+        json!({ "id": id, "body": format!("{id} body"),
+        "author": { "id": "s1", "nick": "s-nick-1" }, "good": { "upc": upc } })
+    };
     let reviews = Subgraph::new(
         "srp-reviews",
         r#"
@@ -3713,7 +3898,10 @@ async fn appliances() -> (Fixture, Fixture, Supergraph) {
     )
     .root("union", json!({ "__typename": "Stove", "id": "1" }))
     .root("interface", json!({ "__typename": "Kettle", "id": "2" }))
-    .entities("Admin", json!([{ "id": "u1", "isMain": true }, { "id": "u2", "isMain": false }]))
+    .entities(
+        "Admin",
+        json!([{ "id": "u1", "isMain": true }, { "id": "u2", "isMain": false }]),
+    )
     .start()
     .await;
     let b = Subgraph::new(
@@ -3723,7 +3911,10 @@ async fn appliances() -> (Fixture, Fixture, Supergraph) {
         type Person @key(fields: "id") @interfaceObject { id: ID! name: String! }
         "#,
     )
-    .root("people", json!([{ "id": "u1", "name": "Una" }, { "id": "u2", "name": "Ugo" }]))
+    .root(
+        "people",
+        json!([{ "id": "u1", "name": "Una" }, { "id": "u2", "name": "Ugo" }]),
+    )
     .start()
     .await;
     let supergraph = Supergraph::new(&[&a, &b]).await;
@@ -3783,12 +3974,27 @@ async fn kitchen() -> (Fixture, Fixture, Supergraph) {
         type Kettle implements Node @key(fields: "id") { id: ID! guarantee: Int }
         "#,
     )
-    .root("wares", json!([stove("stove1"), stove("stove2"), kettle("kettle1", 3), kettle("kettle2", 4)]))
+    .root(
+        "wares",
+        json!([
+            stove("stove1"),
+            stove("stove2"),
+            kettle("kettle1", 3),
+            kettle("kettle2", 4)
+        ]),
+    )
     // An Stove is no Node in this subgraph: it cannot answer it as one.
-    .root_with_args("node", json!({ "id": "stove1" }), json!({ "__error": "Stove is not a possible type of Node" }))
+    .root_with_args(
+        "node",
+        json!({ "id": "stove1" }),
+        json!({ "__error": "Stove is not a possible type of Node" }),
+    )
     .root_with_args("node", json!({ "id": "kettle1" }), kettle("kettle1", 3))
     .root("nodes", json!([kettle("kettle1", 3), kettle("kettle2", 4)]))
-    .root("kettles", json!([kettle("kettle1", 3), kettle("kettle2", 4)]))
+    .root(
+        "kettles",
+        json!([kettle("kettle1", 3), kettle("kettle2", 4)]),
+    )
     .entities("Stove", json!([{ "id": "stove1" }, { "id": "stove2" }]))
     .start()
     .await;
@@ -3799,7 +4005,10 @@ async fn kitchen() -> (Fixture, Fixture, Supergraph) {
         type Stove implements Node @key(fields: "id") { id: ID! guarantee: Int }
         "#,
     )
-    .entities("Stove", json!([{ "id": "stove1", "guarantee": 1 }, { "id": "stove2", "guarantee": 1 }]))
+    .entities(
+        "Stove",
+        json!([{ "id": "stove1", "guarantee": 1 }, { "id": "stove2", "guarantee": 1 }]),
+    )
     .start()
     .await;
     let supergraph = Supergraph::new(&[&a, &b]).await;
@@ -3983,7 +4192,9 @@ async fn a_field_typed_by_a_member_in_one_subgraph_and_by_the_union_in_another()
     let (_a, _b, supergraph) = shelves_of_content().await;
     let all = "__typename ... on Tune { title } ... on Reel { title } ... on Paper { title }";
     let outcome = supergraph
-        .query(&format!("{{ viewer {{ content {{ {all} }} paper {{ {all} }} tune {{ {all} }} }} }}"))
+        .query(&format!(
+            "{{ viewer {{ content {{ {all} }} paper {{ {all} }} tune {{ {all} }} }} }}"
+        ))
         .await;
     outcome.assert_data(json!({ "viewer": {
         "content": { "__typename": "Paper", "title": "The Hobbit" },
@@ -3992,5 +4203,8 @@ async fn a_field_typed_by_a_member_in_one_subgraph_and_by_the_union_in_another()
     } }));
     // Under `paper`, typed `Paper` in ui-a: `... on Paper` is inlined and
     // the other members are left out.
-    insta::assert_snapshot!("field_typed_by_a_union_member_in_one_subgraph", outcome.plan);
+    insta::assert_snapshot!(
+        "field_typed_by_a_union_member_in_one_subgraph",
+        outcome.plan
+    );
 }
