@@ -246,8 +246,14 @@ fn write_selections<'s>(
                 if typename.is_some_and(|t| applies(supergraph, &fragment.type_condition, t)) {
                     // A fragment that cannot be filled adds nothing.
                     let (mark, count) = (out.len(), written.len());
-                    if !write_selections(supergraph, map, &fragment.selections, rename, written, out)
-                    {
+                    if !write_selections(
+                        supergraph,
+                        map,
+                        &fragment.selections,
+                        rename,
+                        written,
+                        out,
+                    ) {
                         out.truncate(mark);
                         written.truncate(count);
                     }
@@ -265,7 +271,12 @@ fn applies(supergraph: &Supergraph, condition: &str, typename: &str) -> bool {
     condition == typename || supergraph.schema().is_subtype(condition, typename)
 }
 
-fn write_nested(supergraph: &Supergraph, value: &Node<'_>, sels: &[Sel], out: &mut Vec<u8>) -> bool {
+fn write_nested(
+    supergraph: &Supergraph,
+    value: &Node<'_>,
+    sels: &[Sel],
+    out: &mut Vec<u8>,
+) -> bool {
     match value {
         Node::List(items) => {
             out.push(b'[');
