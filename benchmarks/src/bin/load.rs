@@ -99,6 +99,12 @@ struct Args {
     /// The router binary; default: <workspace>/target/release/router.
     #[arg(long)]
     router_bin: Option<PathBuf>,
+    /// A Hive Router binary (`cargo install hive-router`) to measure beside
+    /// ours on the same replayed subgraphs: its own rows with one client and
+    /// with `--concurrency` clients, de-duplication off as in our dedup-off
+    /// rows. Needs `--auth false` (it is not given our keys).
+    #[arg(long)]
+    hive_router: Option<PathBuf>,
     /// Where to write the JSON report; default: <workspace>/target/bench-load.json.
     #[arg(long)]
     output: Option<PathBuf>,
@@ -136,6 +142,22 @@ async fn main() -> anyhow::Result<()> {
              Build it first:  cargo build --release -p router\n\
              (or pass --router-bin PATH)",
             router_bin.display()
+        );
+    }
+
+    if let Some(hive) = &args.hive_router {
+        ensure!(
+            hive.is_file(),
+            "no Hive Router binary at {}",
+            hive.display()
+        );
+        ensure!(
+            !args.auth,
+            "--hive-router needs --auth false: the Hive Router is not configured with our keys"
+        );
+        ensure!(
+            args.replay_rows,
+            "--hive-router measures against the replayed subgraphs: keep --replay-rows"
         );
     }
 
@@ -186,7 +208,11 @@ async fn main() -> anyhow::Result<()> {
             source
         })
         .collect();
-    let composed = compose(&sources).context("composing the supergraph")?;
+    let mut composed = compose(&sources).context("composing the supergraph")?;
+    if !args.auth {
+        // Nobody authenticates, so no router may demand it.
+        composed.supergraph_sdl = without_authorization(&composed.supergraph_sdl)?;
+    }
     let supergraph_path = work_dir.path.join("supergraph.graphql");
     std::fs::write(&supergraph_path, &composed.supergraph_sdl)?;
 
@@ -309,6 +335,36 @@ async fn main() -> anyhow::Result<()> {
                 )
             });
         }
+        if let Some(hive) = &args.hive_router {
+            // The same replay servers behind the Hive Router: the supergraph
+            // it loads names them as the subgraphs' URLs.
+            let replayed_sdl = with_subgraph_urls(&composed.supergraph_sdl, &urls, &overrides);
+            let hive_supergraph = work_dir.path.join("supergraph-replayed.graphql");
+            std::fs::write(&hive_supergraph, replayed_sdl)?;
+            let kind = RouterKind::Hive {
+                bin: hive.clone(),
+                supergraph: hive_supergraph,
+            };
+            if args.single_client_row {
+                variants.push(Variant {
+                    concurrency: Some(1),
+                    kind: kind.clone(),
+                    ..Variant::new(
+                        "hive-router (dedup off), replayed, 1 client",
+                        Dedup::Off,
+                        overrides.clone(),
+                    )
+                });
+            }
+            variants.push(Variant {
+                kind,
+                ..Variant::new(
+                    "hive-router (dedup off), replayed subgraphs",
+                    Dedup::Off,
+                    overrides.clone(),
+                )
+            });
+        }
         variants.push(Variant::new(
             "router (dedup off), replayed subgraphs",
             Dedup::Off,
@@ -321,10 +377,16 @@ async fn main() -> anyhow::Result<()> {
             dedup,
             overrides,
             concurrency,
+            kind,
         } = variant;
         let concurrency = concurrency.unwrap_or(args.concurrency);
         let replayed = !overrides.is_empty();
-        let mut router = RouterProcess::spawn(&launch, index, dedup, &overrides)?;
+        let mut router = match &kind {
+            RouterKind::Ours => RouterProcess::spawn(&launch, index, dedup, &overrides)?,
+            RouterKind::Hive { bin, supergraph } => {
+                RouterProcess::spawn_hive(&launch, index, bin, supergraph, dedup)?
+            }
+        };
         router.wait_ready(&client).await?;
         let url = format!("http://{}/graphql", router.addr);
         let body = Arc::new(serde_json::to_vec(&json!({ "query": query }))?);
@@ -722,6 +784,62 @@ impl RouterProcess {
         })
     }
 
+    /// Starts a Hive Router on `supergraph` (its URLs already the replay
+    /// servers'), configured by a YAML file: listening where ours would,
+    /// logging errors only, subgraph de-duplication as `dedup` says (it has
+    /// no whole-request sharing, so `Requests` is refused).
+    fn spawn_hive(
+        launch: &Launch<'_>,
+        index: usize,
+        bin: &Path,
+        supergraph: &Path,
+        dedup: Dedup,
+    ) -> anyhow::Result<Self> {
+        ensure!(
+            dedup != Dedup::Requests,
+            "the Hive Router has no whole-request de-duplication"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let config = launch.dir.join(format!("hive-router-{index}.yaml"));
+        std::fs::write(
+            &config,
+            format!(
+                "supergraph:\n  source: file\n  path: {supergraph:?}\n\
+                 http:\n  host: 127.0.0.1\n  port: {port}\n\
+                 log:\n  level: error\n\
+                 traffic_shaping:\n  all:\n    dedupe_enabled: {}\n",
+                dedup != Dedup::Off,
+            ),
+        )?;
+        let log = launch.dir.join(format!("hive-router-{index}.log"));
+        let callgrind = launch
+            .callgrind
+            .then(|| Callgrind::new(launch.dir, &format!("hive-router-{index}.callgrind")))
+            .transpose()?;
+        let mut command = match &callgrind {
+            Some(callgrind) => callgrind.command(bin),
+            None => Command::new(bin),
+        };
+        let child = command
+            .env("ROUTER_CONFIG_FILE_PATH", &config)
+            .env_remove("RUST_LOG")
+            .current_dir(launch.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log)?)
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        Ok(RouterProcess {
+            child,
+            addr,
+            log,
+            callgrind,
+        })
+    }
+
     fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -883,13 +1001,14 @@ impl Dedup {
 }
 
 /// One router row: its label, what it shares in flight, subgraph URL
-/// overrides (replayed rows) and how many clients drive it (default
-/// `--concurrency`).
+/// overrides (replayed rows), how many clients drive it (default
+/// `--concurrency`) and which router runs it.
 struct Variant {
     label: &'static str,
     dedup: Dedup,
     overrides: Vec<(String, Vec<String>)>,
     concurrency: Option<usize>,
+    kind: RouterKind,
 }
 
 impl Variant {
@@ -899,8 +1018,75 @@ impl Variant {
             dedup,
             overrides,
             concurrency: None,
+            kind: RouterKind::Ours,
         }
     }
+}
+
+/// The router a row measures.
+#[derive(Clone)]
+enum RouterKind {
+    /// `--router-bin`, configured by our TOML.
+    Ours,
+    /// `--hive-router`, loading a supergraph whose URLs are the replay
+    /// servers (it has no per-subgraph URL setting we share).
+    Hive { bin: PathBuf, supergraph: PathBuf },
+}
+
+/// The supergraph without the applications of the authorization directives
+/// (`@authenticated`, `@requiresScopes`, `@policy`; their definitions stay):
+/// for runs where no client authenticates (`--auth false`), which every
+/// router would otherwise refuse the deep query.
+fn without_authorization(sdl: &str) -> anyhow::Result<String> {
+    use apollo_compiler::ast::{Definition, DirectiveList};
+    fn strip(directives: &mut DirectiveList) {
+        directives.0.retain(|d| {
+            !matches!(
+                d.name.as_str(),
+                "authenticated" | "requiresScopes" | "policy"
+            )
+        });
+    }
+    let mut document = apollo_compiler::ast::Document::parse(sdl, "supergraph.graphql")
+        .map_err(|err| anyhow::anyhow!("the composed supergraph does not parse: {err}"))?;
+    for definition in &mut document.definitions {
+        match definition {
+            Definition::ObjectTypeDefinition(ty) => {
+                let ty = ty.make_mut();
+                strip(&mut ty.directives);
+                for field in &mut ty.fields {
+                    strip(&mut field.make_mut().directives);
+                }
+            }
+            Definition::InterfaceTypeDefinition(ty) => {
+                let ty = ty.make_mut();
+                strip(&mut ty.directives);
+                for field in &mut ty.fields {
+                    strip(&mut field.make_mut().directives);
+                }
+            }
+            Definition::ScalarTypeDefinition(ty) => strip(&mut ty.make_mut().directives),
+            Definition::EnumTypeDefinition(ty) => strip(&mut ty.make_mut().directives),
+            _ => {}
+        }
+    }
+    Ok(document.to_string())
+}
+
+/// `sdl` with each subgraph's routing URL (`urls`, by name) replaced by the
+/// first of its `overrides`.
+fn with_subgraph_urls(
+    sdl: &str,
+    urls: &HashMap<&str, String>,
+    overrides: &[(String, Vec<String>)],
+) -> String {
+    let mut sdl = sdl.to_owned();
+    for (name, replacements) in overrides {
+        if let (Some(from), Some(to)) = (urls.get(name.as_str()), replacements.first()) {
+            sdl = sdl.replace(&format!("url: \"{from}\""), &format!("url: \"{to}\""));
+        }
+    }
+    sdl
 }
 
 impl Replay {
