@@ -93,13 +93,13 @@ pub(crate) trait Probe: Send + Sync + 'static {
 
 /// A GET over the upstream's HTTP client; any 2xx passes.
 pub(crate) struct HttpProbe {
-    pub(crate) client: reqwest::Client,
+    pub(crate) client: crate::client::HttpClient,
     pub(crate) timeout: Duration,
 }
 
 impl Probe for HttpProbe {
     fn check(&self, url: reqwest::Url) -> BoxFuture<'static, Result<(), String>> {
-        let sent = self.client.get(url).timeout(self.timeout).send();
+        let sent = self.client.get().get(url).timeout(self.timeout).send();
         let timeout = self.timeout;
         Box::pin(async move {
             let describe = |err: reqwest::Error| {

@@ -8,12 +8,13 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use tower::Service;
 
+use crate::client::HttpClient;
 use crate::error::UpstreamError;
 use crate::request::{Request, Response};
 
 #[derive(Clone)]
 pub(crate) struct HttpEndpoint {
-    client: reqwest::Client,
+    client: HttpClient,
     url: reqwest::Url,
     /// The URL as text, for errors and status.
     name: Arc<str>,
@@ -21,7 +22,7 @@ pub(crate) struct HttpEndpoint {
 }
 
 impl HttpEndpoint {
-    pub(crate) fn new(client: reqwest::Client, url: reqwest::Url, timeout: Duration) -> Self {
+    pub(crate) fn new(client: HttpClient, url: reqwest::Url, timeout: Duration) -> Self {
         HttpEndpoint {
             client,
             name: Arc::from(url.as_str()),
@@ -46,6 +47,7 @@ impl Service<Request> for HttpEndpoint {
         let timeout = self.timeout;
         let sent = self
             .client
+            .get()
             .post(self.url.clone())
             .headers(request.headers)
             .timeout(timeout)

@@ -20,7 +20,8 @@
 //!
 //! Endpoints come from a list (`Upstream::set_endpoints`), a watched file
 //! or DNS (`discovery`). `config` holds the policies with their defaults;
-//! `status` is what an operator sees of it all; `testing` (feature) is a
+//! `client` is the HTTP client calls go through (one pool, or one per
+//! thread); `status` is what an operator sees of it all; `testing` (feature) is a
 //! fake DNS server for tests.
 
 #![forbid(unsafe_code)]
@@ -28,6 +29,7 @@
 mod background;
 mod balance;
 mod breaker;
+mod client;
 pub mod config;
 mod deadline;
 mod dedup;
@@ -43,6 +45,7 @@ pub mod status;
 pub mod testing;
 mod upstream;
 
+pub use client::HttpClient;
 pub use config::{BreakerConfig, HealthCheckConfig, OutlierConfig, RetryConfig, TrafficPolicy};
 pub use discovery::{Discovery, DnsDiscovery};
 pub use error::{BuildError, UpstreamError};

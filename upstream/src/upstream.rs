@@ -15,6 +15,7 @@ use tower::retry::Retry;
 use crate::background::Background;
 use crate::balance::{Balancer, EndpointService};
 use crate::breaker::{Breaker, CircuitBreaker};
+use crate::client::HttpClient;
 use crate::config::TrafficPolicy;
 use crate::deadline::Deadline;
 use crate::dedup::Dedup;
@@ -52,7 +53,7 @@ pub(crate) struct Inner {
     stack: Stack,
     pub(crate) pool: Arc<Pool>,
     breaker: Option<Arc<Mutex<Breaker>>>,
-    client: reqwest::Client,
+    client: HttpClient,
     timeout: Duration,
     changes: UnboundedSender<Result<Change<Arc<str>, EndpointService>, std::convert::Infallible>>,
     endpoints: Mutex<HashSet<Arc<str>>>,
@@ -79,6 +80,12 @@ impl Upstream {
             .build()
     }
 
+    /// [`Upstream::default_client`], one per calling thread (see
+    /// [`HttpClient`]): for servers that run a single-threaded runtime per core.
+    pub fn per_thread_client() -> Result<HttpClient, reqwest::Error> {
+        HttpClient::per_thread(Upstream::default_client)
+    }
+
     /// An upstream named `name` over `endpoints` (URLs), each try bounded
     /// by `timeout`, with `policy`'s retries, breaker, ejection and health
     /// checks (which need a tokio runtime to run on).
@@ -87,9 +94,9 @@ impl Upstream {
         endpoints: &[String],
         timeout: Duration,
         policy: &TrafficPolicy,
-        client: reqwest::Client,
+        client: impl Into<HttpClient>,
     ) -> Result<Upstream, BuildError> {
-        let upstream = Upstream::without_endpoints(name, timeout, policy, client)?;
+        let upstream = Upstream::without_endpoints(name, timeout, policy, client.into())?;
         upstream.set_endpoints(endpoints)?;
         Ok(upstream)
     }
@@ -99,7 +106,7 @@ impl Upstream {
         name: &str,
         timeout: Duration,
         policy: &TrafficPolicy,
-        client: reqwest::Client,
+        client: HttpClient,
     ) -> Result<Upstream, BuildError> {
         policy
             .check()

@@ -38,9 +38,9 @@ impl Upstream {
         discovery: &Discovery,
         timeout: Duration,
         policy: &TrafficPolicy,
-        client: reqwest::Client,
+        client: impl Into<crate::client::HttpClient>,
     ) -> Result<Upstream, BuildError> {
-        let upstream = Upstream::without_endpoints(name, timeout, policy, client)?;
+        let upstream = Upstream::without_endpoints(name, timeout, policy, client.into())?;
         match discovery {
             Discovery::Static(urls) => upstream.set_endpoints(urls)?,
             Discovery::File(path) => upstream.watch_file(path.clone())?,
