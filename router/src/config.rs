@@ -32,6 +32,10 @@ pub struct RouterConfig {
     /// Address of the admin view (`GET /status`): loopback by default, as
     /// it shows the system's inside.
     pub admin_listen: SocketAddr,
+    /// Threads serving `listen`, each a single-threaded runtime with its
+    /// own listener and subgraph connections (see `workers`); 0: one per
+    /// core.
+    pub workers: usize,
     /// `GET /ready` fails while a subgraph cannot be called (no endpoint
     /// takes traffic, or its breaker is open); off: ready once serving.
     pub ready_needs_subgraphs: bool,
@@ -165,6 +169,7 @@ impl Default for RouterConfig {
         RouterConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
             admin_listen: SocketAddr::from(([127, 0, 0, 1], 4100)),
+            workers: 0,
             ready_needs_subgraphs: true,
             timeout_ms: 10_000,
             dedup_queries: true,

@@ -23,6 +23,7 @@
 //! - `reload`: hot reload; the engine in force, swapped when the files change.
 //! - `metrics`: the Prometheus metrics, declared in one place.
 //! - `server`: the HTTP endpoint.
+//! - `workers`: serving on one single-threaded runtime per core.
 //! - `playground`: the GraphiQL page and its security headers.
 //! - `cors`: which other sites may call the router from a browser.
 //! - `config`: router settings from a file.
@@ -49,3 +50,4 @@ pub mod schema_diff;
 pub mod server;
 pub mod supergraph;
 pub mod transport;
+pub mod workers;

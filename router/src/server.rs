@@ -33,19 +33,37 @@ const APPLICATION_JSON: &str = "application/json";
 
 /// The routes, over the engine in force.
 pub fn router(engine: impl Into<EngineHandle>) -> Router {
-    crate::metrics::handle();
     let engine: EngineHandle = engine.into();
+    let limit = RequestLimit::of(engine.current().config());
+    routes(engine, &limit)
+}
+
+/// `max_concurrent_requests`, one count for every serving thread.
+#[derive(Clone)]
+pub(crate) struct RequestLimit(Option<tower::limit::GlobalConcurrencyLimitLayer>);
+
+impl RequestLimit {
+    pub(crate) fn of(config: &crate::config::RouterConfig) -> Self {
+        RequestLimit((config.max_concurrent_requests > 0).then(|| {
+            tower::limit::GlobalConcurrencyLimitLayer::new(config.max_concurrent_requests)
+        }))
+    }
+}
+
+/// The routes, their requests counted against `limit`.
+pub(crate) fn routes(engine: EngineHandle, limit: &RequestLimit) -> Router {
+    crate::metrics::handle();
     let config = engine.current().config().clone();
     let cors = config.cors.layer();
     let mut graphql = get(get_graphql).post(post_graphql);
-    if config.max_concurrent_requests > 0 {
+    if let RequestLimit(Some(limit)) = limit {
         // Past the limit a request is refused at once, not queued: an
         // overload sheds load instead of piling up (health stays served).
         graphql = graphql.layer(
             tower::ServiceBuilder::new()
                 .layer(axum::error_handling::HandleErrorLayer::new(overloaded))
                 .load_shed()
-                .concurrency_limit(config.max_concurrent_requests),
+                .layer(limit.clone()),
         );
     }
     let mut router = Router::new()
@@ -89,6 +107,15 @@ pub async fn serve(
     engine: impl Into<EngineHandle>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_routes(listener, router(engine), shutdown).await
+}
+
+/// [`serve`] with routes already built.
+pub(crate) async fn serve_routes(
+    listener: TcpListener,
+    routes: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     // Answers go out as soon as they are written, not held back to be
     // coalesced with a next segment (Nagle) while the client waits.
     let listener = listener.tap_io(|stream| {
@@ -97,7 +124,7 @@ pub async fn serve(
         }
     });
     // The peer's address reaches the handlers (per-client rate limits).
-    let app = router(engine).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = routes.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
@@ -118,22 +145,23 @@ pub async fn run(
     // Before the listeners: a SIGHUP from anyone who saw the router up
     // must find its handler installed.
     let _reloads = reloader.spawn(triggers)?;
-    let listener = TcpListener::bind(config.listen)
-        .await
+    let workers = crate::workers::count(config.workers);
+    let workers = crate::workers::Workers::start(config.listen, workers, engine.clone())
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let admin = TcpListener::bind(config.admin_listen)
         .await
         .with_context(|| format!("cannot listen on {} (admin_listen)", config.admin_listen))?;
     tracing::info!(
         "router listening on http://{}/graphql (status on http://{}/status)",
-        listener.local_addr()?,
+        workers.local_addr(),
         admin.local_addr()?
     );
     let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
     let admin_task = tokio::spawn(serve_admin(admin, engine.clone(), async {
         let _ = admin_stopped.await;
     }));
-    serve(listener, engine, shutdown).await?;
+    shutdown.await;
+    workers.shutdown().await?;
     let _ = stop_admin.send(());
     let _ = admin_task.await;
     tracing::info!("router stopped");

@@ -1,5 +1,5 @@
-//! Settings a reload cannot apply. The listeners are bound once, at
-//! start-up, and the CORS layer is built with the routes; changing them
+//! Settings a reload cannot apply. The listeners (and the worker threads
+//! serving them) are bound once, at start-up, and the CORS layer is built with the routes; changing them
 //! takes a restart. Everything else
 //! in the config takes effect with the next engine.
 
@@ -17,6 +17,10 @@ pub fn keep_running_values(running: &RouterConfig, next: &mut RouterConfig) -> V
     if next.admin_listen != running.admin_listen {
         pending.push("admin_listen");
         next.admin_listen = running.admin_listen;
+    }
+    if next.workers != running.workers {
+        pending.push("workers");
+        next.workers = running.workers;
     }
     // The CORS and load-shedding layers wrap the routes, built when the
     // server starts.
@@ -57,6 +61,10 @@ mod tests {
                 &["listen", "admin_listen"],
             ),
             (
+                "listen = \"127.0.0.1:4000\"\nadmin_listen = \"127.0.0.1:4100\"\nworkers = 3",
+                &["workers"],
+            ),
+            (
                 "timeout_ms = 5\nplan_cache_size = 3\ndedup_queries = false\nmax_request_bytes = 9\n\
                  ready_needs_subgraphs = false\n[traffic]\ndeadline_ms = 7\n\
                  [subgraphs.a]\nurl = \"http://elsewhere/graphql\"",
@@ -69,6 +77,7 @@ mod tests {
             assert_eq!(&pending, expected, "{text}");
             assert_eq!(next.listen, running.listen, "{text}");
             assert_eq!(next.admin_listen, running.admin_listen, "{text}");
+            assert_eq!(next.workers, running.workers, "{text}");
         }
     }
 

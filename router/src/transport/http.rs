@@ -2,14 +2,14 @@
 //! [`Upstream`] per subgraph (the `upstream` crate: in-flight dedup, the
 //! request's deadline, retries within a budget, a circuit breaker, and
 //! balancing across the subgraph's endpoints with outlier ejection), all
-//! over one pooled, keep-alive HTTP client.
+//! over pooled, keep-alive HTTP clients, one per serving thread.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use bytes::Bytes;
 use upstream::status::UpstreamStatus;
-use upstream::{Upstream, UpstreamError};
+use upstream::{HttpClient, Upstream, UpstreamError};
 
 use super::headers::Rules;
 use super::{RawResponse, SubgraphEndpoint, SubgraphRequest, Transport, TransportError};
@@ -27,8 +27,9 @@ pub enum TransportBuildError {
 /// GraphQL over HTTP to subgraphs.
 pub struct HttpTransport {
     upstreams: HashMap<String, SubgraphUpstream, foldhash::fast::RandomState>,
-    /// The one connection pool every upstream shares, across reloads too.
-    client: reqwest::Client,
+    /// The connection pools every upstream shares (one per serving
+    /// thread), across reloads too.
+    client: HttpClient,
     /// Share identical in-flight queries.
     dedup_queries: bool,
     /// The header the verified client's signed identity travels in, when
@@ -79,7 +80,9 @@ impl HttpTransport {
         config: &RouterConfig,
         subgraphs: &[SubgraphEndpoint],
     ) -> Result<Self, TransportBuildError> {
-        let client = Upstream::default_client()
+        // The server runs a single-threaded runtime per core: a fetch's
+        // answer should wake it on its own thread.
+        let client = Upstream::per_thread_client()
             .map_err(|err| TransportBuildError::Client(err.to_string()))?;
         Self::build(config, subgraphs, client, &HashMap::default()).await
     }
@@ -100,7 +103,7 @@ impl HttpTransport {
     async fn build(
         config: &RouterConfig,
         subgraphs: &[SubgraphEndpoint],
-        client: reqwest::Client,
+        client: HttpClient,
         previous: &HashMap<String, SubgraphUpstream, foldhash::fast::RandomState>,
     ) -> Result<Self, TransportBuildError> {
         let mut upstreams = HashMap::default();
