@@ -189,7 +189,11 @@ mod tests {
     #[tokio::test]
     async fn each_request_runs_on_the_worker_that_accepted_it_and_both_workers_serve() {
         let transport = Arc::new(ThreadNoting::default());
-        let (workers, client) = start(2, &RouterConfig::default(), transport.clone());
+        // Every request runs its own fetch: none shares another's.
+        let mut config = RouterConfig::default();
+        config.request_dedup.queries = false;
+        config.dedup_queries = false;
+        let (workers, client) = start(2, &config, transport.clone());
         let statuses = futures::future::join_all((0..32).map(|_| post(&client, &workers))).await;
         assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
         let threads = transport.threads.lock().unwrap().clone();
