@@ -240,6 +240,10 @@ impl<'a> Builder<'a> {
             .iter()
             .rposition(|g| !g.entity)
             .map(|i| self.groups[i].graph);
+        if let [only] = sources {
+            // Nothing to compare: spare the walks over the subtree.
+            return Some(*only);
+        }
         let subtree = [Sel::Field(field.clone())];
         let mut best: Option<((usize, usize, bool, GraphId), GraphId)> = None;
         for &graph in sources {
@@ -733,8 +737,14 @@ impl<'a> Builder<'a> {
             let existing = self.groups.iter().any(|x| {
                 x.entity && x.graph == *target && x.path == path && x.depends.contains(&group)
             });
+            // Only a choice between subgraphs needs what each cannot reach.
+            let unreachable = if keyed.len() > 1 {
+                self.unreachable_below(*target, parent, field, None)
+            } else {
+                0
+            };
             let cost = (
-                self.unreachable_below(*target, parent, field, None),
+                unreachable,
                 self.misses(*target, parent, &subtree)
                     + (key_cost + requires_cost) as usize
                     + usize::from(requires.is_some()),
