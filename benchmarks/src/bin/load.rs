@@ -717,6 +717,14 @@ struct Launch<'a> {
     request_dedup_known: bool,
 }
 
+/// A loopback address with a port free now, for a child to listen on.
+fn free_loopback_addr() -> anyhow::Result<SocketAddr> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    Ok(([127, 0, 0, 1], port).into())
+}
+
 impl RouterProcess {
     /// Starts the router; `urls` replace subgraph URLs by subgraph name
     /// (several: the subgraph's replicas).
@@ -734,10 +742,7 @@ impl RouterProcess {
             auth_toml,
             request_dedup_known,
         } = *launch;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let addr = free_loopback_addr()?;
         let config = dir.join(format!("router-{index}.toml"));
         let (keys, table) = dedup.toml(request_dedup_known);
         let mut text = format!("listen = \"{addr}\"\n{keys}{table}");
@@ -754,33 +759,15 @@ impl RouterProcess {
             }
         }
         std::fs::write(&config, text)?;
-        let log = dir.join(format!("router-{index}.log"));
-        let callgrind = callgrind
-            .then(|| Callgrind::new(dir, &format!("router-{index}.callgrind")))
-            .transpose()?;
-        let mut command = match &callgrind {
-            Some(callgrind) => callgrind.command(bin),
-            None => Command::new(bin),
-        };
-        let child = command
-            .arg("--supergraph")
-            .arg(supergraph)
-            .arg("--listen")
-            .arg(addr.to_string())
-            .arg("--config")
-            .arg(&config)
-            // The router's default filter ("info") logs no line per request.
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log)?)
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
-        Ok(RouterProcess {
-            child,
-            addr,
-            log,
-            callgrind,
+        let name = format!("router-{index}");
+        Self::start(launch.dir, &name, bin, callgrind, addr, |command| {
+            command
+                .arg("--supergraph")
+                .arg(supergraph)
+                .arg("--listen")
+                .arg(addr.to_string())
+                .arg("--config")
+                .arg(&config);
         })
     }
 
@@ -799,10 +786,8 @@ impl RouterProcess {
             dedup != Dedup::Requests,
             "the Hive Router has no whole-request de-duplication"
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let addr = free_loopback_addr()?;
+        let port = addr.port();
         let config = launch.dir.join(format!("hive-router-{index}.yaml"));
         std::fs::write(
             &config,
@@ -814,19 +799,36 @@ impl RouterProcess {
                 dedup != Dedup::Off,
             ),
         )?;
-        let log = launch.dir.join(format!("hive-router-{index}.log"));
-        let callgrind = launch
-            .callgrind
-            .then(|| Callgrind::new(launch.dir, &format!("hive-router-{index}.callgrind")))
+        let name = format!("hive-router-{index}");
+        Self::start(launch.dir, &name, bin, launch.callgrind, addr, |command| {
+            command
+                .env("ROUTER_CONFIG_FILE_PATH", &config)
+                .current_dir(launch.dir);
+        })
+    }
+
+    /// Runs `bin` (under callgrind when asked) with what `configure` adds,
+    /// its stderr to `<dir>/<name>.log`, no per-request logging.
+    fn start(
+        dir: &Path,
+        name: &str,
+        bin: &Path,
+        callgrind: bool,
+        addr: SocketAddr,
+        configure: impl FnOnce(&mut Command),
+    ) -> anyhow::Result<Self> {
+        let log = dir.join(format!("{name}.log"));
+        let callgrind = callgrind
+            .then(|| Callgrind::new(dir, &format!("{name}.callgrind")))
             .transpose()?;
         let mut command = match &callgrind {
             Some(callgrind) => callgrind.command(bin),
             None => Command::new(bin),
         };
+        configure(&mut command);
         let child = command
-            .env("ROUTER_CONFIG_FILE_PATH", &config)
+            // The routers' default filters log no line per request.
             .env_remove("RUST_LOG")
-            .current_dir(launch.dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log)?)
