@@ -6,13 +6,13 @@
 
 use std::collections::HashSet;
 
-use apollo_compiler::ast::{DirectiveList, FieldDefinition, InputValueDefinition, Value};
+use apollo_compiler::ast::{DirectiveList, FieldDefinition, InputValueDefinition};
 use apollo_compiler::collections::IndexMap;
 use apollo_compiler::schema::{Component, ExtendedType};
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Node, Schema};
 
-use crate::supergraph::links::spec_name;
+use crate::supergraph::links::{self, spec_name};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiSchemaError {
@@ -91,39 +91,16 @@ impl Features {
                 features.inaccessible = prefix.clone();
             }
             features.prefixes.insert(prefix);
-            if let Some(Value::List(imports)) = link
-                .specified_argument_by_name("import")
-                .map(|v| v.as_ref())
-            {
-                for import in imports {
-                    let (imported, alias) = match import.as_ref() {
-                        Value::String(s) => (s.as_str().to_owned(), None),
-                        Value::Object(fields) => {
-                            let get = |key: &str| {
-                                fields
-                                    .iter()
-                                    .find(|(k, _)| k == key)
-                                    .and_then(|(_, v)| v.as_str())
-                                    .map(str::to_owned)
-                            };
-                            match get("name") {
-                                Some(n) => (n, get("as")),
-                                None => continue,
-                            }
+            for (imported, local) in links::imports(link) {
+                match local.strip_prefix('@') {
+                    Some(directive) => {
+                        if name == "inaccessible" && imported == "@inaccessible" {
+                            features.inaccessible = directive.to_owned();
                         }
-                        _ => continue,
-                    };
-                    let local = alias.unwrap_or_else(|| imported.clone());
-                    match local.strip_prefix('@') {
-                        Some(directive) => {
-                            if name == "inaccessible" && imported == "@inaccessible" {
-                                features.inaccessible = directive.to_owned();
-                            }
-                            features.imported_directives.insert(directive.to_owned())
-                        }
-                        None => features.imported_types.insert(local),
-                    };
-                }
+                        features.imported_directives.insert(directive.to_owned())
+                    }
+                    None => features.imported_types.insert(local.to_owned()),
+                };
             }
         }
         features

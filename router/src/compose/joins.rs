@@ -23,6 +23,7 @@ use apollo_compiler::ast::{Argument, Definition, Directive, DirectiveList, Docum
 use apollo_compiler::{Name, Node};
 
 use super::SubgraphSource;
+use crate::supergraph::links;
 
 /// `rendered` with the join metadata restored; `rendered` itself when
 /// nothing was missing (or it does not parse: [`super::standardize`] says so).
@@ -434,30 +435,14 @@ impl FederationNames {
             .specified_argument_by_name("as")
             .and_then(|a| a.as_str())
             .unwrap_or("federation");
-        let mut imported: HashMap<String, String> = HashMap::new();
-        if let Some(Value::List(imports)) = link.specified_argument_by_name("import").map(|v| &**v)
-        {
-            for import in imports {
-                let (name, alias) = match &**import {
-                    Value::String(name) => (name.as_str(), name.as_str()),
-                    Value::Object(fields) => {
-                        let get = |key: &str| {
-                            fields
-                                .iter()
-                                .find(|(k, _)| k == key)
-                                .and_then(|(_, v)| v.as_str())
-                        };
-                        let Some(name) = get("name") else { continue };
-                        (name, get("as").unwrap_or(name))
-                    }
-                    _ => continue,
-                };
-                imported.insert(
+        let imported: HashMap<String, String> = links::imports(link)
+            .map(|(name, local)| {
+                (
                     name.trim_start_matches('@').to_owned(),
-                    alias.trim_start_matches('@').to_owned(),
-                );
-            }
-        }
+                    local.trim_start_matches('@').to_owned(),
+                )
+            })
+            .collect();
         let name = |directive: &str| {
             imported
                 .get(directive)

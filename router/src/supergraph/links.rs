@@ -5,7 +5,7 @@
 //! `@<namespace>__<name>`.
 
 use apollo_compiler::Schema;
-use apollo_compiler::ast::Value;
+use apollo_compiler::ast::{Directive, Value};
 
 /// The local name of `directive` (without `@`) of the spec whose URL
 /// starts with `spec_url` (e.g. `https://specs.apollo.dev/cost/`), or
@@ -26,29 +26,8 @@ pub fn directive_name(schema: &Schema, spec_url: &str, directive: &str) -> Optio
                 .and_then(|v| v.as_str())
                 .unwrap_or(&spec);
             let wanted = format!("@{directive}");
-            if let Some(Value::List(imports)) =
-                link.specified_argument_by_name("import").map(|v| &**v)
-            {
-                for import in imports {
-                    match &**import {
-                        Value::String(name) if *name == wanted => {
-                            return Some(directive.to_owned());
-                        }
-                        Value::Object(fields) => {
-                            let field = |n: &str| {
-                                fields
-                                    .iter()
-                                    .find(|(k, _)| k == n)
-                                    .and_then(|(_, v)| v.as_str())
-                            };
-                            if field("name") == Some(wanted.as_str()) {
-                                let local = field("as").unwrap_or(wanted.as_str());
-                                return Some(local.trim_start_matches('@').to_owned());
-                            }
-                        }
-                        _ => {}
-                    }
-                }
+            if let Some((_, local)) = imports(link).find(|(name, _)| *name == wanted) {
+                return Some(local.trim_start_matches('@').to_owned());
             }
             Some(if directive == spec {
                 namespace.to_owned()
@@ -56,6 +35,31 @@ pub fn directive_name(schema: &Schema, spec_url: &str, directive: &str) -> Optio
                 format!("{namespace}__{directive}")
             })
         })
+}
+
+/// A `@link`'s imports as (name, local name), written as the link writes
+/// them (`@` included for directives): `"@key"` is `("@key", "@key")`,
+/// `{ name: "@key", as: "@k" }` is `("@key", "@k")`. Entries of any other
+/// shape are skipped.
+pub fn imports(link: &Directive) -> impl Iterator<Item = (&str, &str)> {
+    let list = match link.specified_argument_by_name("import").map(|v| &**v) {
+        Some(Value::List(list)) => &list[..],
+        _ => &[],
+    };
+    list.iter().filter_map(|import| match &**import {
+        Value::String(name) => Some((name.as_str(), name.as_str())),
+        Value::Object(fields) => {
+            let field = |key: &str| {
+                fields
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .and_then(|(_, v)| v.as_str())
+            };
+            let name = field("name")?;
+            Some((name, field("as").unwrap_or(name)))
+        }
+        _ => None,
+    })
 }
 
 /// The spec's name in its URL: `https://specs.apollo.dev/join/v0.3` →
