@@ -249,10 +249,4 @@ mod tests {
             "nothing listens after shutdown"
         );
     }
-
-    #[test]
-    fn zero_workers_means_one_per_core() {
-        assert!(count(0) >= 1);
-        assert_eq!(count(3), 3);
-    }
 }

@@ -46,11 +46,12 @@ impl HttpClient {
         }))
     }
 
-    /// The client for a call made on this thread.
-    pub fn get(&self) -> reqwest::Client {
+    /// `f` with the client for a call made on this thread (a request
+    /// builder takes its own copy; none is made here).
+    pub fn with<R>(&self, f: impl FnOnce(&reqwest::Client) -> R) -> R {
         match self {
-            HttpClient::Shared(client) => client.clone(),
-            HttpClient::PerThread(per_thread) => per_thread.get(),
+            HttpClient::Shared(client) => f(client),
+            HttpClient::PerThread(per_thread) => per_thread.with(f),
         }
     }
 }
@@ -73,17 +74,20 @@ thread_local! {
 }
 
 impl PerThread {
-    fn get(&self) -> reqwest::Client {
+    fn with<R>(&self, f: impl FnOnce(&reqwest::Client) -> R) -> R {
         CLIENTS.with_borrow_mut(|clients| {
-            if let Some((_, _, client)) = clients.iter().find(|(id, ..)| *id == self.id) {
-                return client.clone();
-            }
-            // Clients of upstreams that are gone (replaced by a reload)
-            // leave with the next one a thread makes.
-            clients.retain(|(_, live, _)| live.strong_count() > 0);
-            let client = (self.make)().unwrap_or_else(|_| self.fallback.clone());
-            clients.push((self.id, Arc::downgrade(&self.live), client.clone()));
-            client
+            let at = match clients.iter().position(|(id, ..)| *id == self.id) {
+                Some(at) => at,
+                None => {
+                    // Clients of upstreams that are gone (replaced by a
+                    // reload) leave with the next one a thread makes.
+                    clients.retain(|(_, live, _)| live.strong_count() > 0);
+                    let client = (self.make)().unwrap_or_else(|_| self.fallback.clone());
+                    clients.push((self.id, Arc::downgrade(&self.live), client));
+                    clients.len() - 1
+                }
+            };
+            f(&clients[at].2)
         })
     }
 }
@@ -107,13 +111,13 @@ mod tests {
     fn each_thread_builds_its_own_client_once() {
         let (made, client) = counting();
         assert_eq!(made.load(Ordering::Relaxed), 1, "checked at construction");
-        client.get();
-        client.get();
+        client.with(|_| ());
+        client.with(|_| ());
         assert_eq!(made.load(Ordering::Relaxed), 2, "this thread's, once");
         std::thread::scope(|scope| {
             scope.spawn(|| {
-                client.get();
-                client.get();
+                client.with(|_| ());
+                client.with(|_| ());
             });
         });
         assert_eq!(made.load(Ordering::Relaxed), 3, "the other thread's, once");
@@ -122,7 +126,7 @@ mod tests {
     #[test]
     fn a_dropped_upstreams_clients_leave_with_the_next_one_made() {
         let (_, first) = counting();
-        first.get();
+        first.with(|_| ());
         let live = |id| CLIENTS.with_borrow(|c| c.iter().any(|(i, ..)| *i == id));
         let HttpClient::PerThread(PerThread { id: first_id, .. }) = first else {
             unreachable!()
@@ -130,7 +134,7 @@ mod tests {
         assert!(live(first_id));
         drop(first);
         let (_, second) = counting();
-        second.get();
+        second.with(|_| ());
         assert!(!live(first_id), "pruned when the thread made another");
     }
 }

@@ -99,7 +99,9 @@ pub(crate) struct HttpProbe {
 
 impl Probe for HttpProbe {
     fn check(&self, url: reqwest::Url) -> BoxFuture<'static, Result<(), String>> {
-        let sent = self.client.get().get(url).timeout(self.timeout).send();
+        let sent = self
+            .client
+            .with(|client| client.get(url).timeout(self.timeout).send());
         let timeout = self.timeout;
         Box::pin(async move {
             let describe = |err: reqwest::Error| {

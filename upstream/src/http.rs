@@ -45,14 +45,14 @@ impl Service<Request> for HttpEndpoint {
     fn call(&mut self, request: Request) -> Self::Future {
         let name = self.name.clone();
         let timeout = self.timeout;
-        let sent = self
-            .client
-            .get()
-            .post(self.url.clone())
-            .headers(request.headers)
-            .timeout(timeout)
-            .body(request.body)
-            .send();
+        let sent = self.client.with(|client| {
+            client
+                .post(self.url.clone())
+                .headers(request.headers)
+                .timeout(timeout)
+                .body(request.body)
+                .send()
+        });
         Box::pin(async move {
             let classify = |err: reqwest::Error| classify(&name, timeout, err);
             let mut response = sent.await.map_err(classify)?;
