@@ -85,7 +85,7 @@ enum Service {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    subgraph_kit::telemetry::init();
+    subgraph_kit::telemetry::logs::init();
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Run) {
         Command::Compose { dir } => {

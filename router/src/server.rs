@@ -253,7 +253,7 @@ async fn metrics() -> Response {
     (
         [(
             CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            HeaderValue::from_static(telemetry::metrics::CONTENT_TYPE),
         )],
         crate::metrics::handle().render(),
     )

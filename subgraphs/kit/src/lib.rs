@@ -10,7 +10,7 @@
 //! - `entities`: one batch per entity type per `_entities` request.
 //! - `database`: opening a service's own SQLite or PostgreSQL database.
 //! - `server`: `/graphql`, `/health`, `/ready`, binding and graceful shutdown.
-//! - `telemetry`: log set-up for binaries.
+//! - `telemetry` (re-exported crate): logs and the process's metrics recorder.
 //! - `cli`: what a service binary does with its command (serve, migrate, sdl).
 //! - `pagination`: validating `first`/`after` arguments.
 //! - `testing` (feature `testing`): fresh test databases and a GraphQL client for tests.
@@ -27,6 +27,7 @@ pub mod graphql;
 pub mod money;
 pub mod pagination;
 pub mod server;
-pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+
+pub use telemetry;

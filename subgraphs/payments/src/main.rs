@@ -2,7 +2,7 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    subgraph_kit::telemetry::init();
+    subgraph_kit::telemetry::logs::init();
     payments::cli::Cli::parse().run().await?;
     Ok(())
 }
