@@ -29,6 +29,7 @@ pub async fn run<H, Fut, E>(
     E: std::fmt::Display,
 {
     tokio::pin!(shutdown);
+    let metrics = crate::metrics::ConsumerMetrics::new(consumer);
     let mut backoff = Duration::from_millis(100);
     loop {
         let subscription = tokio::select! {
@@ -65,7 +66,11 @@ pub async fn run<H, Fut, E>(
             };
             let event = delivery.event.clone();
             let (id, subject) = (event.id, event.subject.clone());
-            match handle(event).await {
+            metrics.delivered(&delivery.meta);
+            let started = std::time::Instant::now();
+            let handled = handle(event).await;
+            metrics.handled(handled.is_ok(), started.elapsed());
+            match handled {
                 Ok(()) => {
                     if let Err(err) = delivery.ack().await {
                         tracing::warn!(consumer, %id, error = %err, "ack failed; the event will come again");

@@ -15,6 +15,7 @@
 //!   changes nothing twice.
 //! - `consumer`: the loop that feeds a subscription through the inbox and
 //!   acknowledges.
+//! - `metrics`: outbox backlog and age, consumer throughput, lag and redeliveries.
 //! - `settings`: NATS (`NATS_URL`) or in-process, and the stream they share.
 //!
 //! The tables (`event_outbox`, `event_inbox`, `event_relay`) are created by
@@ -30,10 +31,11 @@ pub mod broker;
 pub mod consumer;
 pub mod event;
 pub mod inbox;
+pub mod metrics;
 pub mod outbox;
 pub mod relay;
 pub mod settings;
 pub mod subject;
 
-pub use broker::{Broker, BrokerError, Delivery, Subscription, Watch};
+pub use broker::{Broker, BrokerError, Delivery, DeliveryMeta, Subscription, Watch};
 pub use event::Event;

@@ -85,3 +85,20 @@ pub async fn backlog(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
         .count(conn)
         .await
 }
+
+/// How many events wait to be published, and when the oldest was written.
+pub async fn backlog_and_oldest(
+    conn: &impl ConnectionTrait,
+) -> Result<(u64, Option<chrono::DateTime<Utc>>), DbErr> {
+    let oldest = row::Entity::find()
+        .filter(row::Column::PublishedAt.is_null())
+        .order_by_asc(row::Column::Seq)
+        .one(conn)
+        .await?
+        .map(|row| row.created_at);
+    let pending = match oldest {
+        Some(_) => backlog(conn).await?,
+        None => 0,
+    };
+    Ok((pending, oldest))
+}

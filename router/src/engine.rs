@@ -380,9 +380,11 @@ impl Engine {
         context: &RequestContext,
     ) -> EngineResponse {
         let started = std::time::Instant::now();
-        let operation = request.operation_name.clone();
+        // The operation's own name once the document is read (a client
+        // need not send `operationName`), else the one sent.
+        let mut operation = request.operation_name.clone();
         let in_flight = crate::metrics::InFlight::enter();
-        let answered = self.answer(request, context).await;
+        let answered = self.answer(request, context, &mut operation).await;
         drop(in_flight);
         let status = match answered.status {
             ResponseStatus::Ok => 200,
@@ -399,8 +401,13 @@ impl Engine {
         answered
     }
 
-    async fn answer(&self, request: graphql::Request, context: &RequestContext) -> EngineResponse {
-        match self.run(request, context).await {
+    async fn answer(
+        &self,
+        request: graphql::Request,
+        context: &RequestContext,
+        operation: &mut Option<String>,
+    ) -> EngineResponse {
+        match self.run(request, context, operation).await {
             Ok(Answer::Fresh(response)) => EngineResponse::from_response(response),
             Ok(Answer::Shared(status, body)) => EngineResponse {
                 response: graphql::Response::default(),
@@ -417,6 +424,7 @@ impl Engine {
         &self,
         request: graphql::Request,
         context: &RequestContext,
+        operation: &mut Option<String>,
     ) -> Result<Answer, Rejection> {
         // Authenticate: the verified claims travel with the request.
         let authenticated;
@@ -465,6 +473,11 @@ impl Engine {
                         .count(exceeded.limit, limits::Verdict::Refused);
                 }
             })?;
+        if let Some(name) = &prepared.operation_name
+            && operation.is_none()
+        {
+            *operation = Some(name.to_string());
+        }
         if let Some(hash) = resolved.register.clone() {
             self.persisted.register(hash, query);
         }

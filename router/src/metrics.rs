@@ -31,6 +31,7 @@ pub fn handle() -> &'static PrometheusHandle {
 }
 
 fn describe() {
+    upstream::metrics::describe();
     describe_counter!(
         REQUESTS,
         Unit::Count,

@@ -5,6 +5,7 @@ mod authorization;
 mod checkout;
 mod events;
 mod helpers;
+mod metrics;
 mod replicas;
 mod router;
 mod schema;

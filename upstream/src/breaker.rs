@@ -38,6 +38,8 @@ pub(crate) struct Breaker {
     state: State,
     /// Calls and failures per bucket, the current one at `head`.
     buckets: [(u32, u32); BUCKETS],
+    /// The upstream its state changes are reported under (`metrics`).
+    upstream: Option<Arc<str>>,
     head: usize,
     head_started: Instant,
 }
@@ -68,7 +70,15 @@ impl Breaker {
             buckets: [(0, 0); BUCKETS],
             head: 0,
             head_started: Instant::now(),
+            upstream: None,
         }
+    }
+
+    /// Reports its state changes as `upstream`'s (see `crate::metrics`).
+    pub(crate) fn reporting_as(mut self, upstream: Arc<str>) -> Self {
+        metrics_state(Some(&upstream), BreakerState::Closed);
+        self.upstream = Some(upstream);
+        self
     }
 
     /// Whether a call may go now. The first call after the sleep turns
@@ -83,6 +93,7 @@ impl Breaker {
                     in_flight: 1,
                     failures: 0,
                 };
+                metrics_state(self.upstream.as_deref(), BreakerState::HalfOpen);
                 (Admission::Probe, true)
             }
             State::HalfOpen {
@@ -161,10 +172,12 @@ impl Breaker {
         self.state = State::Open {
             until: now + self.config.sleep(),
         };
+        metrics_state(self.upstream.as_deref(), BreakerState::Open);
     }
 
     fn close(&mut self, now: Instant) {
         self.state = State::Closed;
+        metrics_state(self.upstream.as_deref(), BreakerState::Closed);
         self.buckets = [(0, 0); BUCKETS];
         self.head_started = now;
     }
@@ -181,6 +194,12 @@ impl Breaker {
             self.buckets[self.head] = (0, 0);
         }
         self.head_started += self.bucket_length * steps as u32;
+    }
+}
+
+fn metrics_state(upstream: Option<&str>, state: BreakerState) {
+    if let Some(upstream) = upstream {
+        crate::metrics::breaker(upstream, state);
     }
 }
 

@@ -52,6 +52,8 @@ pub(crate) struct EndpointState {
     pub(crate) check: Mutex<CheckState>,
     /// Wakes the balancer when the endpoint is let back in early.
     waker: AtomicWaker,
+    /// Its tries as Prometheus sees them.
+    metrics: crate::metrics::EndpointMetrics,
 }
 
 #[derive(Debug, Default)]
@@ -101,6 +103,7 @@ impl Pool {
 
     pub(crate) fn add(&self, url: Arc<str>) -> Arc<EndpointState> {
         let state = Arc::new(EndpointState {
+            metrics: crate::metrics::EndpointMetrics::new(&self.upstream, &url),
             url,
             health: Mutex::new(Health::default()),
             outstanding: AtomicUsize::new(0),
@@ -268,6 +271,7 @@ impl EndpointState {
 
     pub(crate) fn record(&self, pool: &Pool, failed: bool, took: Duration) {
         self.requests.fetch_add(1, Ordering::Relaxed);
+        self.metrics.record(failed, took);
         let now = Instant::now();
         let mut health = lock(&self.health);
         let sample = took.as_secs_f64() * 1000.0;
@@ -299,6 +303,7 @@ impl EndpointState {
         health.ejected_until = Some(now + length);
         health.total_ejections += 1;
         health.consecutive_failures = 0;
+        crate::metrics::ejection(&pool.upstream, &self.url);
         tracing::warn!(upstream = %pool.upstream, endpoint = %self.url, ejected_for_ms = length.as_millis() as u64, "endpoint ejected after failing repeatedly");
     }
 

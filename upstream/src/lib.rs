@@ -21,7 +21,8 @@
 //! Endpoints come from a list (`Upstream::set_endpoints`), a watched file
 //! or DNS (`discovery`). `config` holds the policies with their defaults;
 //! `client` is the HTTP client calls go through (one pool, or one per
-//! thread); `status` is what an operator sees of it all; `testing` (feature) is a
+//! thread); `status` is what an operator sees of it all, `metrics` what
+//! Prometheus does (retries, breaker states, ejections); `testing` (feature) is a
 //! fake DNS server for tests.
 
 #![forbid(unsafe_code)]
@@ -38,6 +39,7 @@ mod endpoint;
 mod error;
 mod health;
 mod http;
+pub mod metrics;
 mod request;
 mod retry;
 pub mod status;

@@ -28,10 +28,12 @@ pub(crate) struct RetryPolicy {
     attempts: u32,
     backoff: Duration,
     max_backoff: Duration,
+    /// The upstream its retries are counted under (`metrics`).
+    upstream: Arc<str>,
 }
 
 impl RetryPolicy {
-    pub(crate) fn new(config: &RetryConfig) -> Self {
+    pub(crate) fn new(config: &RetryConfig, upstream: Arc<str>) -> Self {
         RetryPolicy {
             budget: Arc::new(TpsBudget::new(
                 Duration::from_secs(10),
@@ -41,6 +43,7 @@ impl RetryPolicy {
             attempts: config.attempts,
             backoff: Duration::from_millis(config.backoff_ms),
             max_backoff: Duration::from_millis(config.max_backoff_ms),
+            upstream,
         }
     }
 
@@ -110,6 +113,7 @@ impl Policy<Request, Response, UpstreamError> for RetryPolicy {
             return None;
         }
         request.attempt += 1;
+        crate::metrics::retry(&self.upstream);
         Some(tokio::time::sleep(delay))
     }
 
@@ -201,10 +205,13 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn at_most_the_attempts_and_never_past_the_deadline() {
-        let mut policy = RetryPolicy::new(&RetryConfig {
-            min_per_second: 100,
-            ..config()
-        });
+        let mut policy = RetryPolicy::new(
+            &RetryConfig {
+                min_per_second: 100,
+                ..config()
+            },
+            "svc".into(),
+        );
         let mut request = Request::query("{}", soon());
         policy.clone_request(&request);
         assert!(policy.retry(&mut request, &mut connect()).is_some());
@@ -235,7 +242,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn backoff_doubles_with_jitter_up_to_the_cap() {
-        let policy = RetryPolicy::new(&config());
+        let policy = RetryPolicy::new(&config(), "svc".into());
         for (retry, full) in [(1, 10), (2, 20), (3, 40), (10, 1_000)] {
             let full = Duration::from_millis(full);
             for _ in 0..20 {
@@ -247,7 +254,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_budget_allows_a_fifth_of_the_calls() {
-        let mut policy = RetryPolicy::new(&config());
+        let mut policy = RetryPolicy::new(&config(), "svc".into());
         let mut retried = 0;
         for _ in 0..100 {
             let mut request = Request::query("{}", soon());

@@ -122,15 +122,15 @@ impl Upstream {
             checks.enabled,
         ));
         let (changes, discovered) = unbounded();
-        let breaker = policy
-            .breaker
-            .enabled
-            .then(|| Arc::new(Mutex::new(Breaker::new(policy.breaker.clone()))));
+        let breaker = policy.breaker.enabled.then(|| {
+            let breaker = Breaker::new(policy.breaker.clone()).reporting_as(name.clone());
+            Arc::new(Mutex::new(breaker))
+        });
         let balancer = Balancer::new(name.clone(), discovered);
         let stack = Dedup::new(
             Deadline::new(
                 Retry::new(
-                    RetryPolicy::new(&policy.retry),
+                    RetryPolicy::new(&policy.retry, name.clone()),
                     CircuitBreaker::new(balancer, breaker.clone(), pool.clone()),
                 ),
                 name.clone(),

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use tokio::sync::{Notify, oneshot};
 use uuid::Uuid;
 
-use super::{Acker, Broker, BrokerError, Delivery, Subscription, Watch};
+use super::{Acker, Broker, BrokerError, Delivery, DeliveryMeta, Subscription, Watch};
 use crate::{Event, subject};
 
 /// How long a delivery dropped without an answer waits before it is sent again.
@@ -171,6 +171,7 @@ impl Broker for MemoryBroker {
             consumer: consumer.to_owned(),
             filter: filter.to_owned(),
             pending: None,
+            last: None,
         };
         let stream = futures::stream::unfold(state, |mut cursor| async move {
             // Settle the previous delivery before handing out the next.
@@ -198,7 +199,16 @@ impl Broker for MemoryBroker {
                 answer,
             };
             cursor.pending = Some(pending);
-            Some((Ok(Delivery::new(event, acker)), cursor))
+            let delivered = match cursor.last {
+                Some((last, times)) if last == index => times + 1,
+                _ => 1,
+            };
+            cursor.last = Some((index, delivered));
+            let meta = DeliveryMeta {
+                delivered,
+                pending: None,
+            };
+            Some((Ok(Delivery::new(event, acker).with_meta(meta)), cursor))
         });
         Ok(stream.boxed())
     }
@@ -238,6 +248,8 @@ struct Cursor {
     filter: String,
     /// The answer to the delivery handed out last.
     pending: Option<oneshot::Receiver<Outcome>>,
+    /// The log index handed out last, and how many times in a row.
+    last: Option<(usize, u64)>,
 }
 
 #[cfg(test)]

@@ -50,7 +50,28 @@ pub type Subscription = BoxStream<'static, Result<Delivery, BrokerError>>;
 /// again: after `nak`'s delay, or when the broker's wait runs out.
 pub struct Delivery {
     pub event: Event,
+    pub meta: DeliveryMeta,
     acker: Box<dyn Acker>,
+}
+
+/// What the broker says about a delivery, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryMeta {
+    /// How many times this event has been delivered to this consumer,
+    /// this time included (1: the first).
+    pub delivered: u64,
+    /// Events the broker holds for this consumer after this one, where it
+    /// tells (JetStream does).
+    pub pending: Option<u64>,
+}
+
+impl Default for DeliveryMeta {
+    fn default() -> Self {
+        DeliveryMeta {
+            delivered: 1,
+            pending: None,
+        }
+    }
 }
 
 /// How a broker settles a delivery.
@@ -64,8 +85,14 @@ impl Delivery {
     pub fn new(event: Event, acker: impl Acker + 'static) -> Self {
         Delivery {
             event,
+            meta: DeliveryMeta::default(),
             acker: Box::new(acker),
         }
+    }
+
+    pub fn with_meta(mut self, meta: DeliveryMeta) -> Self {
+        self.meta = meta;
+        self
     }
 
     /// Handled: never deliver it to this consumer again.

@@ -16,7 +16,7 @@ use async_nats::jetstream::{
 use futures::StreamExt;
 use tokio::sync::OnceCell;
 
-use super::{Acker, Broker, BrokerError, Delivery, Subscription, Watch};
+use super::{Acker, Broker, BrokerError, Delivery, DeliveryMeta, Subscription, Watch};
 use crate::Event;
 
 /// How long an unacknowledged delivery waits before JetStream sends it again.
@@ -154,7 +154,16 @@ impl Broker for NatsBroker {
         let deliveries = messages.then(|message| async move {
             let message = message.map_err(|err| BrokerError::Unavailable(err.to_string()))?;
             match Event::from_json(&message.payload) {
-                Ok(event) => Ok(Delivery::new(event, NatsAcker(message))),
+                Ok(event) => {
+                    let meta = match message.info() {
+                        Ok(info) => DeliveryMeta {
+                            delivered: u64::try_from(info.delivered).unwrap_or(1),
+                            pending: Some(info.pending),
+                        },
+                        Err(_) => DeliveryMeta::default(),
+                    };
+                    Ok(Delivery::new(event, NatsAcker(message)).with_meta(meta))
+                }
                 Err(err) => {
                     // Never readable, so never redelivered.
                     let _ = message.ack_with(AckKind::Term).await;

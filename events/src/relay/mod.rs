@@ -52,7 +52,12 @@ pub struct Relay {
     /// committed events, or given up the lease.
     poll: Duration,
     lease: RelayLease,
+    /// The service its outbox metrics are reported under, if any.
+    service: Option<&'static str>,
 }
+
+/// How often a relay reads its outbox's backlog for the metrics.
+const SAMPLE_EVERY: Duration = Duration::from_secs(1);
 
 impl Relay {
     pub fn new(db: DatabaseConnection, broker: Arc<dyn Broker>) -> Self {
@@ -62,7 +67,16 @@ impl Relay {
             wake: Wake::default(),
             poll: Duration::from_millis(200),
             lease: RelayLease::new(Duration::from_secs(10)),
+            service: None,
         }
+    }
+
+    /// Reports the outbox's backlog, the age of its oldest event and what
+    /// it publishes as `service`'s (see `crate::metrics`).
+    pub fn reporting_as(mut self, service: &'static str) -> Self {
+        crate::metrics::register();
+        self.service = Some(service);
+        self
     }
 
     /// How long the relay lease lasts without renewal: how long a dead
@@ -103,6 +117,9 @@ impl Relay {
                 self.broker.publish(&event).await?;
                 outbox::mark_published(&self.db, seq).await?;
                 published += 1;
+                if let Some(service) = self.service {
+                    crate::metrics::published(service, 1);
+                }
             }
         }
     }
@@ -112,8 +129,14 @@ impl Relay {
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut backoff = Duration::from_millis(100);
+        let mut sampled: Option<tokio::time::Instant> = None;
         loop {
-            let wait = match self.drain().await {
+            let drained = self.drain().await;
+            if sampled.is_none_or(|at| at.elapsed() >= SAMPLE_EVERY) {
+                sampled = Some(tokio::time::Instant::now());
+                self.sample().await;
+            }
+            let wait = match drained {
                 Ok(_) => {
                     backoff = Duration::from_millis(100);
                     self.poll
@@ -133,6 +156,23 @@ impl Relay {
         }
         if let Err(err) = self.lease.release(&self.db).await {
             tracing::warn!(error = %err, "cannot give up the relay lease; a peer takes over when it runs out");
+        }
+    }
+
+    /// Reads the backlog and the oldest pending event's age into the
+    /// metrics (a reporting relay only; a failed read keeps the last).
+    async fn sample(&self) {
+        let Some(service) = self.service else {
+            return;
+        };
+        match outbox::backlog_and_oldest(&self.db).await {
+            Ok((pending, oldest)) => {
+                let age = oldest
+                    .map(|at| (chrono::Utc::now() - at).to_std().unwrap_or_default())
+                    .unwrap_or_default();
+                crate::metrics::outbox(service, pending, age);
+            }
+            Err(err) => tracing::debug!(error = %err, "cannot read the outbox backlog"),
         }
     }
 }

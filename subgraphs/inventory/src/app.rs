@@ -58,10 +58,22 @@ pub async fn build(
     db: DatabaseConnection,
     broker: Arc<dyn Broker>,
 ) -> Result<Server, StartError> {
-    let relay = Relay::new(db.clone(), broker.clone());
+    let db = subgraph_kit::metrics::observe_database(NAME, db);
+    let relay = Relay::new(db.clone(), broker.clone()).reporting_as(NAME);
     let store = InventoryStore::with_relay(db.clone(), relay.waker());
     let schema = graphql::schema(store.clone());
-    let routes = server::routes(NAME, schema, db);
+    crate::metrics::register();
+    let sampled = store.clone();
+    let sample: server::Sample = Arc::new(move || {
+        let store = sampled.clone();
+        Box::pin(async move {
+            match store.open_replenishments().await {
+                Ok(open) => crate::metrics::open_replenishments(open),
+                Err(err) => tracing::debug!(error = %err, "cannot count open replenishments"),
+            }
+        })
+    });
+    let routes = server::routes_sampling(NAME, schema, db, Some(sample));
     let server = Server::bind(NAME, listen, routes)
         .await
         .map_err(|source| StartError::Bind {

@@ -10,6 +10,7 @@
 //!   (`inventory`, `inStock`, `stockValue`) and the batching loader.
 //! - `reorder`: the consumer of `stock.low` that opens replenishment
 //!   requests.
+//! - `metrics`: stock-low events and open replenishments.
 //! - `app`: settings, database opening, binding the HTTP server, and the
 //!   outbox relay and the `reorder` consumer beside it.
 
@@ -18,5 +19,6 @@ pub mod cli;
 pub mod domain;
 pub mod domain_events;
 pub mod graphql;
+pub mod metrics;
 pub mod reorder;
 pub mod store;

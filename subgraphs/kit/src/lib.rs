@@ -9,6 +9,7 @@
 //! - `graphql`: GraphQL value types shared by several subgraphs (`Money`, `PageInfo`).
 //! - `entities`: one batch per entity type per `_entities` request.
 //! - `database`: opening a service's own SQLite or PostgreSQL database.
+//! - `metrics`: GraphQL request, database and pool metrics every service records.
 //! - `server`: `/graphql`, `/health`, `/ready`, binding and graceful shutdown.
 //! - `telemetry` (re-exported crate): logs and the process's metrics recorder.
 //! - `cli`: what a service binary does with its command (serve, migrate, sdl).
@@ -24,6 +25,7 @@ pub mod database;
 pub mod entities;
 pub mod error;
 pub mod graphql;
+pub mod metrics;
 pub mod money;
 pub mod pagination;
 pub mod server;

@@ -1,4 +1,5 @@
-//! The HTTP surface every subgraph shares: `/graphql`, `/health`, `/ready`.
+//! The HTTP surface every subgraph shares: `/graphql`, `/health`, `/ready`,
+//! `/metrics` (Prometheus).
 //!
 //! A service hands over its schema and database; this module owns routing,
 //! GraphiQL, readiness and graceful shutdown, so the four services serve
@@ -7,12 +8,13 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures::future::BoxFuture;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{Executor, ObjectType, Schema, SubscriptionType};
+use async_graphql::{BatchRequest, BatchResponse, Executor, ObjectType, Schema, SubscriptionType};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Extension;
 use axum::Router;
@@ -37,10 +39,34 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
+    routes_sampling(name, schema, db, None)
+}
+
+/// Reads a service's own gauges (a count in its database, say) at each
+/// scrape of `/metrics`, so they cost nothing between scrapes.
+pub type Sample = Arc<dyn Fn() -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// [`routes`], with `sample` run before each `/metrics` answer.
+pub fn routes_sampling<Q, M, S>(
+    name: &'static str,
+    schema: Schema<Q, M, S>,
+    db: DatabaseConnection,
+    sample: Option<Sample>,
+) -> Router
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    crate::metrics::handle();
     graphql_routes(name, schema).merge(
         Router::new()
             .route("/health", get(health))
             .route("/ready", get(ready))
+            .route(
+                "/metrics",
+                get(move |State(db): State<DatabaseConnection>| metrics(name, db, sample.clone())),
+            )
             .with_state(db),
     )
 }
@@ -57,7 +83,7 @@ pub fn graphql_routes<E: Executor>(name: &'static str, executor: E) -> Router {
         move |access: Option<Extension<Arc<Access>>>,
               headers: HeaderMap,
               request: GraphQLBatchRequest| async move {
-            run(executor, access, &headers, request).await
+            run(name, executor, access, &headers, request).await
         }
     };
     let get = move |access: Option<Extension<Arc<Access>>>,
@@ -70,7 +96,7 @@ pub fn graphql_routes<E: Executor>(name: &'static str, executor: E) -> Router {
             return graphiql(name).into_response();
         }
         match GraphQLBatchRequest::from_request(request, &()).await {
-            Ok(parsed) => run(executor, access, &headers, parsed).await,
+            Ok(parsed) => run(name, executor, access, &headers, parsed).await,
             Err(rejection) => rejection.into_response(),
         }
     };
@@ -91,6 +117,7 @@ fn caller_of(access: Option<&Access>, headers: &HeaderMap) -> Result<Caller, Res
 }
 
 async fn run<E: Executor>(
+    service: &'static str,
     executor: E,
     access: Option<Extension<Arc<Access>>>,
     headers: &HeaderMap,
@@ -101,7 +128,45 @@ async fn run<E: Executor>(
         Err(refused) => return refused,
     };
     let request = request.into_inner().data(caller);
-    GraphQLResponse::from(executor.execute_batch(request).await).into_response()
+    let started = Instant::now();
+    let operations: Vec<Option<String>> = match &request {
+        BatchRequest::Single(one) => vec![one.operation_name.clone()],
+        BatchRequest::Batch(many) => many.iter().map(|r| r.operation_name.clone()).collect(),
+    };
+    let response = executor.execute_batch(request).await;
+    let elapsed = started.elapsed();
+    let responses = match &response {
+        BatchResponse::Single(one) => std::slice::from_ref(one),
+        BatchResponse::Batch(many) => many.as_slice(),
+    };
+    for (operation, answered) in operations.iter().zip(responses) {
+        let code = answered.errors.first().map(|error| {
+            match error.extensions.as_ref().and_then(|e| e.get("code")) {
+                Some(async_graphql::Value::String(code)) => code.as_str(),
+                _ => "UNCLASSIFIED",
+            }
+        });
+        crate::metrics::graphql_request(service, operation.as_deref(), code, elapsed);
+    }
+    GraphQLResponse::from(response).into_response()
+}
+
+/// Prometheus' text format, with the pool's use and the service's own
+/// gauges read now.
+async fn metrics(
+    service: &'static str,
+    db: DatabaseConnection,
+    sample: Option<Sample>,
+) -> Response {
+    crate::metrics::sample_pool(service, &db);
+    if let Some(sample) = sample {
+        sample().await;
+    }
+    (
+        [(header::CONTENT_TYPE, telemetry::metrics::CONTENT_TYPE)],
+        crate::metrics::handle().render(),
+    )
+        .into_response()
 }
 
 /// A subscription over WebSocket, for its caller.

@@ -95,13 +95,15 @@ pub async fn build(
     services: &Services,
     broker: Arc<dyn Broker>,
 ) -> Result<Server, StartError> {
+    let db = subgraph_kit::metrics::observe_database(NAME, db);
+    crate::metrics::register();
     // One connection pool for every call to the other services.
     let client = upstream::Upstream::default_client().map_err(StartError::HttpClient)?;
     let catalog =
         HttpCatalog::new(Subgraph::connect("products", &services.catalog, client.clone()).await?);
     let inventory = Subgraph::connect("inventory", &services.inventory, client.clone()).await?;
     let payments = Subgraph::connect("payments", &services.payments, client).await?;
-    let relay = Relay::new(db.clone(), broker.clone());
+    let relay = Relay::new(db.clone(), broker.clone()).reporting_as(NAME);
     let store = OrderStore::with_relay(db.clone(), relay.waker());
     let checkout = Checkout::new(
         store.clone(),

@@ -18,6 +18,7 @@
 //!   order (idempotently) and applying status changes atomically.
 //! - `graphql`: the subgraph schema, the `Order` entity, the `Product` stub it
 //!   provides SKUs for, and the batching loaders.
+//! - `metrics`: the checkout funnel, saga steps and recovery sweeps.
 //! - `app`: settings, database opening, binding the HTTP server and the
 //!   outbox relay beside it.
 
@@ -30,6 +31,7 @@ pub mod domain;
 pub mod domain_events;
 pub mod feed;
 pub mod graphql;
+pub mod metrics;
 pub mod remote;
 pub mod service;
 pub mod stock;

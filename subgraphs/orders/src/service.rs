@@ -82,6 +82,7 @@ impl OrderService {
         let priced = placement::price(request, &products)?;
         let lease = self.checkout.new_lease();
         if let Some(order) = self.store.insert(&priced, key, &lease).await? {
+            crate::metrics::checkout_started();
             let (checkout, payment) = (self.checkout.clone(), payment.clone());
             return detached(async move { checkout.run(order, lease, Some(&payment)).await }).await;
         }

@@ -69,7 +69,8 @@ pub async fn build_with_gateways(
     gateways: GatewayRegistry,
     broker: Arc<dyn Broker>,
 ) -> Result<Server, StartError> {
-    let relay = Relay::new(db.clone(), broker);
+    let db = subgraph_kit::metrics::observe_database(NAME, db);
+    let relay = Relay::new(db.clone(), broker).reporting_as(NAME);
     let store = PaymentStore::with_relay(db.clone(), relay.waker());
     let processor = PaymentProcessor::new(store, gateways);
     let routes = server::routes(NAME, graphql::schema(processor), db);

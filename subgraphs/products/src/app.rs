@@ -43,6 +43,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
 
 /// Binds the listener over an open, migrated database.
 pub async fn build(listen: SocketAddr, db: DatabaseConnection) -> Result<Server, StartError> {
+    let db = subgraph_kit::metrics::observe_database(NAME, db);
     let schema = graphql::schema(ProductStore::new(db.clone()));
     let routes = server::routes(NAME, schema, db);
     Server::bind(NAME, listen, routes)

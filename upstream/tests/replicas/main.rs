@@ -9,7 +9,7 @@ mod support;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use support::{Mode, load, outcome, query, replicas, upstream, urls};
+use support::{Mode, load, metric, named_upstream, outcome, query, replicas, upstream, urls};
 use upstream::{BreakerConfig, OutlierConfig, Request, RetryConfig, TrafficPolicy, UpstreamError};
 
 /// An upstream over `replicas` with the default policies and a 5 s timeout.
@@ -89,7 +89,12 @@ async fn a_stalled_replica_is_routed_around_and_ejected() {
     let replicas = replicas(3).await;
     replicas[0].set_mode(Mode::Stall);
     let timeout = Duration::from_millis(200);
-    let upstream = upstream(&urls(&replicas), timeout, &TrafficPolicy::default());
+    let upstream = named_upstream(
+        "stalled",
+        &urls(&replicas),
+        timeout,
+        &TrafficPolicy::default(),
+    );
     // Once a replica has timed out it is the balancer's last choice for a
     // while (penalized, then its peak-EWMA cost decays from the timeout),
     // so it sees few requests; bursts of calls at once, before any has
@@ -128,6 +133,22 @@ async fn a_stalled_replica_is_routed_around_and_ejected() {
     }
     assert!(slowest < timeout * 2, "slowest call took {slowest:?}");
     assert!(!stalled().available, "{:?}", stalled());
+    let endpoint = format!(r#"endpoint="{}""#, replicas[0].url());
+    assert_eq!(
+        metric(
+            "upstream_ejections_total",
+            &[r#"upstream="stalled""#, &endpoint]
+        ),
+        Some(stalled().ejections as f64),
+        "ejections are counted for Prometheus"
+    );
+    assert!(
+        metric(
+            "upstream_endpoint_tries_total",
+            &[r#"upstream="stalled""#, &endpoint, r#"outcome="failed""#]
+        ) >= Some(5.0),
+        "the stalled replica's timeouts are counted as its failed tries"
+    );
 }
 
 fn quick_breaker() -> TrafficPolicy {
@@ -144,8 +165,10 @@ fn quick_breaker() -> TrafficPolicy {
 async fn with_every_replica_down_the_breaker_fails_fast_then_recovers() {
     let replicas = replicas(2).await;
     let timeout = Duration::from_millis(500);
-    let upstream = upstream(&urls(&replicas), timeout, &quick_breaker());
+    let upstream = named_upstream("all-down", &urls(&replicas), timeout, &quick_breaker());
+    let state = || metric("upstream_breaker_state", &[r#"upstream="all-down""#]);
     assert!(outcome(&upstream, query(0)).await.is_ok());
+    assert_eq!(state(), Some(0.0), "closed");
     for replica in &replicas {
         replica.kill();
     }
@@ -179,6 +202,13 @@ async fn with_every_replica_down_the_breaker_fails_fast_then_recovers() {
         upstream.status().breaker,
         Some(upstream::status::BreakerState::Open)
     );
+    assert_eq!(state(), Some(2.0), "open");
+    assert!(
+        metric(
+            "upstream_breaker_openings_total",
+            &[r#"upstream="all-down""#]
+        ) >= Some(1.0)
+    );
 
     for replica in &replicas {
         replica.revive().await;
@@ -198,6 +228,7 @@ async fn with_every_replica_down_the_breaker_fails_fast_then_recovers() {
         upstream.status().breaker,
         Some(upstream::status::BreakerState::Closed)
     );
+    assert_eq!(state(), Some(0.0), "closed again");
     let outcomes = load(&upstream, 100, 4, |_| {}).await;
     assert_eq!(failures(&outcomes), Vec::<&String>::new());
 }
@@ -229,7 +260,12 @@ async fn retries_stay_within_the_budget() {
         },
         ..TrafficPolicy::default()
     };
-    let upstream = upstream(&urls(&replicas), Duration::from_secs(5), &policy);
+    let upstream = named_upstream(
+        "budgeted",
+        &urls(&replicas),
+        Duration::from_secs(5),
+        &policy,
+    );
     let started = Instant::now();
     let outcomes = load(&upstream, 1_000, 8, |_| {}).await;
     let seconds = started.elapsed().as_secs_f64().ceil() as usize;
@@ -239,6 +275,11 @@ async fn retries_stay_within_the_budget() {
     let allowed = 200 + 10 * (10 + seconds);
     assert!(retried <= allowed, "{retried} retries, {allowed} allowed");
     assert!(retried >= 150, "retries happen: {retried}");
+    assert_eq!(
+        metric("upstream_retries_total", &[r#"upstream="budgeted""#]),
+        Some(retried as f64),
+        "each retry is counted for Prometheus"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -190,8 +190,36 @@ pub fn urls(replicas: &[Arc<Replica>]) -> Vec<String> {
 }
 
 pub fn upstream(urls: &[String], timeout: Duration, policy: &TrafficPolicy) -> Upstream {
+    named_upstream("svc", urls, timeout, policy)
+}
+
+/// [`upstream`] under a name of its own, so its metrics are its own.
+pub fn named_upstream(
+    name: &str,
+    urls: &[String],
+    timeout: Duration,
+    policy: &TrafficPolicy,
+) -> Upstream {
+    metrics();
     let client = Upstream::default_client().expect("client");
-    Upstream::new("svc", urls, timeout, policy, client).expect("upstream")
+    Upstream::new(name, urls, timeout, policy, client).expect("upstream")
+}
+
+/// The process's Prometheus exposition, with the upstream metrics described.
+pub fn metrics() -> String {
+    let handle = telemetry::metrics::handle();
+    static DESCRIBED: std::sync::Once = std::sync::Once::new();
+    DESCRIBED.call_once(upstream::metrics::describe);
+    handle.render()
+}
+
+/// The value of `name`'s sample whose labels include all of `labels`.
+pub fn metric(name: &str, labels: &[&str]) -> Option<f64> {
+    metrics()
+        .lines()
+        .filter(|line| line.starts_with(&format!("{name}{{")))
+        .find(|line| labels.iter().all(|label| line.contains(label)))
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
 }
 
 pub fn query(n: usize) -> Request {

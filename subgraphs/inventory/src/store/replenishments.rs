@@ -40,11 +40,21 @@ impl InventoryStore {
         inbox::handle_once(&self.db, consumer, event, move |txn| {
             Box::pin(async move {
                 stock::open_replenishment_if_due(txn, &product, quantity, now()).await?;
+                crate::metrics::stock_low();
                 Ok::<(), InventoryError>(())
             })
         })
         .await?;
         Ok(())
+    }
+
+    /// How many requests are open.
+    pub async fn open_replenishments(&self) -> Result<u64, DbErr> {
+        use sea_orm::PaginatorTrait;
+        replenishment::Entity::find()
+            .filter(replenishment::Column::Status.eq(ReplenishmentStatus::Open.as_str()))
+            .count(&self.db)
+            .await
     }
 
     /// Requests, oldest first, optionally only those in one status.

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use crate::billing::{Billing, PaymentDetails, PaymentState, PaymentStatus};
 use crate::domain::{CheckoutFailure, CheckoutStep, Order, OrderError, OrderId, OrderStatus};
+use crate::metrics::{self, StepOutcome};
 use crate::remote::CallError;
 use crate::stock::{ReservationStatus, Stock};
 use crate::store::{Advance, Guard, Lease, OrderStore, StatusUpdate};
@@ -233,13 +234,20 @@ impl Checkout {
             recheck = false;
             let faults = &self.settings.faults;
             faults.check(FaultPoint::Before(step))?;
+            let started = Instant::now();
             let plan = tokio::select! {
                 plan = self.perform(&order, step, details) => plan,
                 // Renewing failed: another runner has the order now.
                 () = self.keep_lease(&order.id, &mut lease) => {
+                    metrics::step(step, StepOutcome::Lost, started.elapsed());
                     return Box::pin(self.wait_for(&order.id, details)).await;
                 }
             };
+            let outcome = match plan {
+                Ok(_) => StepOutcome::Ok,
+                Err(_) => StepOutcome::Stalled,
+            };
+            metrics::step(step, outcome, started.elapsed());
             let plan = match plan {
                 Ok(plan) => plan,
                 Err(Stalled(err)) => {
@@ -272,7 +280,12 @@ impl Checkout {
                 .advance(&order.id, Guard::Held(&lease), &advance)
                 .await?
             {
-                Some(next) => order = next,
+                Some(next) => {
+                    if let Some((OrderStatus::Pending, to, _)) = &plan.status {
+                        metrics::checkout_ended(*to);
+                    }
+                    order = next;
+                }
                 // Our lease expired and another runner took the order over.
                 None => return Box::pin(self.wait_for(&order.id, details)).await,
             }

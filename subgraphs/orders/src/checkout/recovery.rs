@@ -35,6 +35,7 @@ impl Checkout {
             Ok(ids) => ids,
             Err(err) => {
                 tracing::warn!(error = %err, "cannot look for unfinished checkouts");
+                crate::metrics::recovery_sweep(false, 0);
                 return 0;
             }
         };
@@ -67,6 +68,7 @@ impl Checkout {
                 }
             });
         }
+        crate::metrics::recovery_sweep(true, started);
         started
     }
 
