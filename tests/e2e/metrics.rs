@@ -241,3 +241,30 @@ async fn the_router_and_every_service_report_what_a_checkout_did() {
     );
     assert!(described(&inventory, "inventory_open_replenishments"));
 }
+
+#[tokio::test]
+async fn on_postgresql_each_service_reports_its_pool() {
+    let Some(system) = TestSystem::start_on(subgraph_kit::testing::Backend::Postgres).await else {
+        return;
+    };
+    let running = system.system();
+    for (service, addr) in [("products", running.products), ("orders", running.orders)] {
+        let text = scrape(addr).await;
+        let of_service = format!(r#"service="{service}""#);
+        let idle = sample(
+            &text,
+            "service_db_pool_connections",
+            &[&of_service, r#"state="idle""#],
+        );
+        let in_use = sample(
+            &text,
+            "service_db_pool_connections",
+            &[&of_service, r#"state="in_use""#],
+        );
+        assert!(
+            idle.zip(in_use)
+                .is_some_and(|(idle, in_use)| idle + in_use >= 1.0),
+            "{service}: {text}"
+        );
+    }
+}

@@ -13,6 +13,7 @@ use crate::helpers::event;
 
 #[tokio::test]
 async fn failed_events_come_again_and_handled_ones_are_acknowledged() {
+    let metrics = telemetry::metrics::handle();
     let broker = MemoryBroker::new();
     let flaky = event("shop.inventory.stock.low", "p1");
     let fine = event("shop.inventory.stock.low", "p2");
@@ -54,6 +55,32 @@ async fn failed_events_come_again_and_handled_ones_are_acknowledged() {
     }
     let _ = stop.send(());
     running.await.unwrap();
+
+    // Prometheus sees the same: two handled, one failed, one redelivery.
+    let text = metrics.render();
+    let sample = |name: &str, outcome: &str| {
+        text.lines()
+            .find(|l| {
+                l.starts_with(&format!("{name}{{"))
+                    && l.contains(r#"consumer="replenisher""#)
+                    && l.contains(outcome)
+            })
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+    };
+    assert_eq!(
+        sample("events_consumed_total", r#"outcome="ok""#),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample("events_consumed_total", r#"outcome="failed""#),
+        Some(1.0)
+    );
+    assert_eq!(sample("events_consumer_redeliveries_total", ""), Some(1.0));
+    assert_eq!(
+        sample("events_handle_duration_seconds_count", ""),
+        Some(3.0)
+    );
 
     // Everything was acknowledged: the same consumer gets only what is new.
     let later = event("shop.inventory.stock.replenished", "p1");

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use events::broker::nats::NatsBroker;
 use events::relay::Relay;
-use events::{Broker, Event, outbox};
+use events::{Broker, DeliveryMeta, Event, outbox};
 use futures::StreamExt;
 use subgraph_kit::testing::{Backend, nats_url};
 
@@ -48,9 +48,18 @@ async fn publishes_delivers_redelivers_and_drops_duplicates() {
         .unwrap();
     let first = next(&mut orders).await;
     assert_eq!(first.event, placed);
+    assert_eq!(
+        first.meta,
+        DeliveryMeta {
+            delivered: 1,
+            pending: Some(0)
+        },
+        "the first delivery, nothing behind it for this filter"
+    );
     first.nak(Duration::from_millis(50)).await.unwrap();
     let again = next(&mut orders).await;
     assert_eq!(again.event, placed, "not acknowledged, so delivered again");
+    assert_eq!(again.meta.delivered, 2, "JetStream counts the redelivery");
     again.ack().await.unwrap();
     let nothing = tokio::time::timeout(Duration::from_millis(500), orders.next()).await;
     assert!(
@@ -71,14 +80,16 @@ async fn publishes_delivers_redelivers_and_drops_duplicates() {
         .subscribe("all-test", &format!("{topic}.>"))
         .await
         .unwrap();
-    let seen: Vec<Event> = [
-        next(&mut all).await,
-        next(&mut all).await,
-        next(&mut all).await,
-    ]
-    .into_iter()
-    .map(|d| d.event)
-    .collect();
+    let oldest = next(&mut all).await;
+    assert_eq!(
+        oldest.meta.pending,
+        Some(2),
+        "two more wait behind it: the lag"
+    );
+    let seen: Vec<Event> = [oldest, next(&mut all).await, next(&mut all).await]
+        .into_iter()
+        .map(|d| d.event)
+        .collect();
     assert_eq!(seen, vec![placed, captured, confirmed]);
 }
 
