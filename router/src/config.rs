@@ -87,6 +87,8 @@ pub struct RouterConfig {
     pub subgraphs: BTreeMap<String, SubgraphConfig>,
     /// How requests travel to subgraphs.
     pub traffic: TrafficConfig,
+    /// Prometheus metrics on the admin listener (`[metrics]`).
+    pub metrics: crate::metrics::MetricsConfig,
 }
 
 /// Settings that shape traffic to every subgraph.
@@ -192,6 +194,7 @@ impl Default for RouterConfig {
             request_dedup: Default::default(),
             subgraphs: BTreeMap::new(),
             traffic: TrafficConfig::default(),
+            metrics: Default::default(),
         }
     }
 }
@@ -292,6 +295,7 @@ impl RouterConfig {
         }
         self.cors.check()?;
         self.headers.check()?;
+        self.metrics.check()?;
         for (name, subgraph) in &self.subgraphs {
             if subgraph.timeout_ms == Some(0) {
                 return Err(format!(

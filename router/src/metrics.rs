@@ -23,6 +23,42 @@ pub const IN_FLIGHT: &str = "router_requests_in_flight";
 pub const PLAN_CACHE: &str = "router_plan_cache_lookups_total";
 pub const LIMITS: &str = "router_limit_verdicts_total";
 
+/// `[metrics]`: whether the router records metrics, and where the admin
+/// listener serves them. Read at start (a change takes a restart).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Off: nothing is recorded (the `metrics` calls find no recorder and
+    /// return at once) and the path answers 404.
+    pub enabled: bool,
+    /// The admin listener's path for Prometheus' text format.
+    pub path: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            enabled: true,
+            path: "/metrics".to_owned(),
+        }
+    }
+}
+
+impl MetricsConfig {
+    pub(crate) fn check(&self) -> Result<(), String> {
+        if !self.path.starts_with('/') || self.path.len() < 2 {
+            return Err(format!(
+                "metrics.path must be a path below / (got {:?})",
+                self.path
+            ));
+        }
+        if ["/status", "/health", "/ready"].contains(&self.path.as_str()) {
+            return Err(format!("metrics.path {} is taken", self.path));
+        }
+        Ok(())
+    }
+}
+
 /// The process's recorder (see `telemetry::metrics`), with the router's
 /// metrics described.
 pub fn handle() -> &'static PrometheusHandle {

@@ -52,8 +52,10 @@ impl RequestLimit {
 
 /// The routes, their requests counted against `limit`.
 pub(crate) fn routes(engine: EngineHandle, limit: &RequestLimit) -> Router {
-    crate::metrics::handle();
     let config = engine.current().config().clone();
+    if config.metrics.enabled {
+        crate::metrics::handle();
+    }
     let cors = config.cors.layer();
     let mut graphql = get(get_graphql).post(post_graphql);
     if let RequestLimit(Some(limit)) = limit {
@@ -80,14 +82,18 @@ pub(crate) fn routes(engine: EngineHandle, limit: &RequestLimit) -> Router {
         .with_state(engine)
 }
 
-/// The admin routes: `GET /metrics` (Prometheus), `GET /status`, each subgraph's endpoints, health,
+/// The admin routes: `GET /metrics` (Prometheus; `[metrics]` moves or
+/// removes it), `GET /status`, each subgraph's endpoints, health,
 /// latency, load and breaker.
 pub fn admin_router(engine: impl Into<EngineHandle>) -> Router {
-    crate::metrics::handle();
-    Router::new()
-        .route("/status", get(status))
-        .route("/metrics", get(metrics))
-        .with_state(engine.into())
+    let engine = engine.into();
+    let metrics_config = engine.current().config().metrics.clone();
+    let mut router = Router::new().route("/status", get(status));
+    if metrics_config.enabled {
+        crate::metrics::handle();
+        router = router.route(&metrics_config.path, get(metrics));
+    }
+    router.with_state(engine)
 }
 
 /// Serves the admin routes until `shutdown` completes.
@@ -1221,6 +1227,43 @@ mod tests {
             text.contains("# TYPE router_requests_in_flight gauge"),
             "{text}"
         );
+    }
+
+    #[tokio::test]
+    async fn metrics_move_to_the_configured_path_or_are_switched_off() {
+        let get = |router: Router, path: &'static str| async move {
+            tower::ServiceExt::oneshot(
+                router,
+                http::Request::get(path)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap()
+            .status()
+        };
+        let moved = TestServer::start(
+            RouterConfig::from_toml("[metrics]\npath = \"/prometheus\"").unwrap(),
+        )
+        .await;
+        let admin = admin_router(moved.engine.clone());
+        assert_eq!(get(admin.clone(), "/prometheus").await, 200);
+        assert_eq!(get(admin, "/metrics").await, 404);
+
+        let off =
+            TestServer::start(RouterConfig::from_toml("[metrics]\nenabled = false").unwrap()).await;
+        let admin = admin_router(off.engine.clone());
+        assert_eq!(get(admin.clone(), "/metrics").await, 404);
+        assert_eq!(
+            get(admin, "/status").await,
+            200,
+            "the rest of the admin view stays"
+        );
+
+        for bad in ["relative", "/", "/status"] {
+            let toml = format!("[metrics]\npath = \"{bad}\"");
+            assert!(RouterConfig::from_toml(&toml).is_err(), "{bad}");
+        }
     }
 
     #[tokio::test]

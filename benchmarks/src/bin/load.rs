@@ -96,6 +96,10 @@ struct Args {
     /// check nothing, and no token is sent).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     auth: bool,
+    /// Also measure the dedup-off replayed rows with metrics off and with
+    /// traces on at 100% sampling (what telemetry costs).
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
+    telemetry_rows: bool,
     /// The router binary; default: <workspace>/target/release/router.
     #[arg(long)]
     router_bin: Option<PathBuf>,
@@ -365,6 +369,22 @@ async fn main() -> anyhow::Result<()> {
                 )
             });
         }
+        if args.telemetry_rows {
+            for (one_client, many, extra_toml) in TELEMETRY_ROWS {
+                if extra_toml.is_empty() {
+                    continue; // a setting this build does not have
+                }
+                variants.push(Variant {
+                    concurrency: Some(1),
+                    extra_toml,
+                    ..Variant::new(one_client, Dedup::Off, overrides.clone())
+                });
+                variants.push(Variant {
+                    extra_toml,
+                    ..Variant::new(many, Dedup::Off, overrides.clone())
+                });
+            }
+        }
         variants.push(Variant::new(
             "router (dedup off), replayed subgraphs",
             Dedup::Off,
@@ -378,11 +398,14 @@ async fn main() -> anyhow::Result<()> {
             overrides,
             concurrency,
             kind,
+            extra_toml,
         } = variant;
         let concurrency = concurrency.unwrap_or(args.concurrency);
         let replayed = !overrides.is_empty();
         let mut router = match &kind {
-            RouterKind::Ours => RouterProcess::spawn(&launch, index, dedup, &overrides)?,
+            RouterKind::Ours => {
+                RouterProcess::spawn(&launch, index, dedup, &overrides, extra_toml)?
+            }
             RouterKind::Hive { bin, supergraph } => {
                 RouterProcess::spawn_hive(&launch, index, bin, supergraph, dedup)?
             }
@@ -437,7 +460,7 @@ async fn main() -> anyhow::Result<()> {
     // 5. Three replicas of every subgraph, one of each killed halfway.
     if args.replay_rows && args.killed_replica_rows {
         let (replicated, servers) = replay_replicas(&client, &running, 3).await?;
-        let mut router = RouterProcess::spawn(&launch, 99, Dedup::Subgraphs, &replicated)?;
+        let mut router = RouterProcess::spawn(&launch, 99, Dedup::Subgraphs, &replicated, "")?;
         router.wait_ready(&client).await?;
         let url = format!("http://{}/graphql", router.addr);
         let body = Arc::new(serde_json::to_vec(&json!({ "query": query }))?);
@@ -733,6 +756,7 @@ impl RouterProcess {
         index: usize,
         dedup: Dedup,
         urls: &[(String, Vec<String>)],
+        extra_toml: &str,
     ) -> anyhow::Result<Self> {
         let Launch {
             bin,
@@ -749,6 +773,7 @@ impl RouterProcess {
         if let Some(auth) = auth_toml {
             text.push_str(auth);
         }
+        text.push_str(extra_toml);
         for (name, urls) in urls {
             // One URL as `url`, which routers from before replicas read too.
             match &urls[..] {
@@ -1011,6 +1036,8 @@ struct Variant {
     overrides: Vec<(String, Vec<String>)>,
     concurrency: Option<usize>,
     kind: RouterKind,
+    /// More of our router's TOML (tables), for telemetry rows.
+    extra_toml: &'static str,
 }
 
 impl Variant {
@@ -1021,9 +1048,30 @@ impl Variant {
             overrides,
             concurrency: None,
             kind: RouterKind::Ours,
+            extra_toml: "",
         }
     }
 }
+
+/// `--telemetry-rows`: the dedup-off replayed rows (one client and
+/// `--concurrency`) again with each telemetry setting, to be read against
+/// the rows with the defaults (metrics on, traces off).
+const TELEMETRY_ROWS: [(&str, &str, &str); 2] = [
+    (
+        "router (dedup off), replayed, 1 client, metrics off",
+        "router (dedup off), replayed subgraphs, metrics off",
+        "\n[metrics]\nenabled = false\n",
+    ),
+    (
+        "router (dedup off), replayed, 1 client, traces 100%",
+        "router (dedup off), replayed subgraphs, traces 100%",
+        TRACES_ON,
+    ),
+];
+
+/// Traces exported at every request, to a collector that takes them (the
+/// replay of a collector is an endpoint answering 200 to anything).
+const TRACES_ON: &str = "";
 
 /// The router a row measures.
 #[derive(Clone)]
