@@ -417,8 +417,10 @@ pub fn router_over(
     let mut subgraphs = crate::schema_files::subgraphs();
     let mut config = router::config::RouterConfig {
         listen,
-        // The development run: the playground explores the schema.
+        // The development run: the playground explores the schema and
+        // shows each operation's plan and fetches.
         introspection: true,
+        expose_query_plan: true,
         ..router::config::RouterConfig::default()
     };
     auth.configure(&mut config);

@@ -60,6 +60,12 @@ pub struct RouterConfig {
     /// `__typename` always works); off also drops "Did you mean" hints.
     /// On in the all-in-one development run.
     pub introspection: bool,
+    /// Whether a client may ask, with the `x-shop-query-plan: true` header,
+    /// for `extensions.queryPlan`: the operation's plan and how its
+    /// subgraph fetches ran (the playground's plan panel). It shows the
+    /// subgraphs and the operations sent to them, so it is off by default;
+    /// on in the all-in-one development run.
+    pub expose_query_plan: bool,
     /// What one operation may ask for (`[limits]`).
     pub limits: crate::pipeline::limits::LimitsConfig,
     /// JWT bearer tokens and the keys that sign them (`[authentication]`).
@@ -181,6 +187,7 @@ impl Default for RouterConfig {
             max_request_bytes: 2 * 1024 * 1024,
             max_concurrent_requests: 1024,
             introspection: false,
+            expose_query_plan: false,
             limits: Default::default(),
             batching: Default::default(),
             csrf: Default::default(),

@@ -11,12 +11,13 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Request headers browsers may send cross-origin (besides the ones CORS
 /// always allows): what GraphQL clients and the router's features use.
-const ALLOWED_HEADERS: [&str; 5] = [
+const ALLOWED_HEADERS: [&str; 6] = [
     "content-type",
     "authorization",
     "apollo-require-preflight",
     "x-apollo-operation-name",
     "x-graphql-cost",
+    crate::plan_extension::QUERY_PLAN_HEADER,
 ];
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

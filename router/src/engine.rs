@@ -30,6 +30,7 @@ use crate::pipeline::rate_limit::{ClientKey, RateLimits};
 use crate::pipeline::trusted::{Mode as TrustedMode, TrustedDocuments};
 use crate::pipeline::{Refusal, Rejection, validate};
 use crate::plan::{Planner, QueryPlan};
+use crate::plan_extension;
 use crate::supergraph::ActiveLabels;
 use crate::supergraph::{Supergraph, SupergraphError};
 use crate::transport::{HttpTransport, Transport, TransportBuildError};
@@ -384,7 +385,7 @@ impl Engine {
         // need not send `operationName`), else the one sent.
         let mut operation = request.operation_name.clone();
         let in_flight = crate::metrics::InFlight::enter();
-        let answered = self.answer(request, context, &mut operation).await;
+        let answered = self.answer(request, context, started, &mut operation).await;
         drop(in_flight);
         let status = match answered.status {
             ResponseStatus::Ok => 200,
@@ -405,9 +406,10 @@ impl Engine {
         &self,
         request: graphql::Request,
         context: &RequestContext,
+        started: std::time::Instant,
         operation: &mut Option<String>,
     ) -> EngineResponse {
-        match self.run(request, context, operation).await {
+        match self.run(request, context, started, operation).await {
             Ok(Answer::Fresh(response)) => EngineResponse::from_response(response),
             Ok(Answer::Shared(status, body)) => EngineResponse {
                 response: graphql::Response::default(),
@@ -419,11 +421,13 @@ impl Engine {
         }
     }
 
-    /// The stages in order; any of them may refuse the request.
+    /// The stages in order; any of them may refuse the request. `started`:
+    /// when the request arrived (the plan extension's fetches start from it).
     async fn run(
         &self,
         request: graphql::Request,
         context: &RequestContext,
+        started: std::time::Instant,
         operation: &mut Option<String>,
     ) -> Result<Answer, Rejection> {
         // Authenticate: the verified claims travel with the request.
@@ -552,6 +556,7 @@ impl Engine {
         // Identical requests in flight share one execution.
         let labels = self.draw_labels();
         let cost_report = wants_cost_report(context);
+        let query_plan = self.config.expose_query_plan && plan_extension::asked(context);
         let mut lead = None;
         if let Some(key) = self.dedup_key(
             &prepared,
@@ -559,7 +564,7 @@ impl Engine {
             labels,
             denied.as_ref(),
             context,
-            cost_report,
+            (cost_report, query_plan),
         ) {
             match self.inflight.join(key) {
                 Joined::Follow(slot) => {
@@ -576,6 +581,14 @@ impl Engine {
         let plan = self
             .plan(&prepared, labels, denied.as_ref())
             .map_err(Rejection::PlanningFailed)?;
+        // Only a request that asks for the plan extension has its fetches
+        // recorded: the others go straight to the transport.
+        let recording =
+            query_plan.then(|| plan_extension::Recording::new(self.transport.clone(), started));
+        let transport: &dyn Transport = match &recording {
+            Some(recording) => recording,
+            None => &*self.transport,
+        };
         let executed = crate::execute::execute(
             &self.supergraph,
             &self.hidden,
@@ -583,7 +596,7 @@ impl Engine {
             document,
             operation,
             &variables.json,
-            &*self.transport,
+            transport,
             context,
             denied.as_ref().map(|d| &d.nulled),
         )
@@ -594,6 +607,11 @@ impl Engine {
         };
         if cost_report {
             self.report_cost(&mut response, &prepared, estimated);
+        }
+        if let Some(recording) = recording {
+            response
+                .extensions
+                .insert(plan_extension::EXTENSION.into(), recording.extension(&plan));
         }
         match lead {
             // Written once, for this request and every one that waited.
@@ -617,7 +635,7 @@ impl Engine {
         labels: ActiveLabels,
         denied: Option<&Denied>,
         context: &RequestContext,
-        cost_report: bool,
+        (cost_report, query_plan): (bool, bool),
     ) -> Option<RequestKey> {
         let dedup = &self.config.request_dedup;
         let shares = match prepared.operation_kind() {
@@ -645,6 +663,7 @@ impl Engine {
                 .map(|name| context.headers.get(name).cloned())
                 .collect(),
             cost_report,
+            query_plan,
         })
     }
 

@@ -6,8 +6,8 @@
 //! (normalized text and name), its coerced variables, the progressive
 //! override labels drawn, what authorization denied, the identity the
 //! subgraphs are told and every client header a header rule forwards, and
-//! whether the cost report was asked for. Queries share by default,
-//! mutations only when configured (`[request_dedup]`).
+//! whether the cost report or the plan extension was asked for. Queries
+//! share by default, mutations only when configured (`[request_dedup]`).
 //!
 //! The first request of a key leads: it runs, then hands its finished
 //! response to the others. If it goes away first (its client hung up), the
@@ -54,6 +54,8 @@ pub struct RequestKey {
     /// The values of the headers the rules forward, in the rules' order.
     pub headers: Vec<Option<http::HeaderValue>>,
     pub cost_report: bool,
+    /// Whether `extensions.queryPlan` was asked for (and is exposed).
+    pub query_plan: bool,
 }
 
 /// A finished response: its status and its bytes.

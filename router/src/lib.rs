@@ -15,6 +15,8 @@
 //! - `introspection`: answering `__schema`/`__type` from the API schema.
 //! - `schema_diff`: breaking, dangerous and safe changes between two schemas.
 //! - `plan`: the query planner; pure, no I/O. Plans print as readable text.
+//! - `plan_extension`: `extensions.queryPlan`, the plan and the fetches as
+//!   they ran, for clients that ask where the config allows it.
 //! - `execute`: runs a plan against subgraphs and shapes the client response.
 //! - `transport`: sending subgraph requests (a trait; HTTP in production).
 //! - `request`: the request context (headers, method, deadline) every stage sees.
@@ -24,7 +26,8 @@
 //! - `metrics`: the Prometheus metrics, declared in one place.
 //! - `server`: the HTTP endpoint.
 //! - `workers`: serving on one single-threaded runtime per core.
-//! - `playground`: the GraphiQL page and its security headers.
+//! - `playground`: the GraphiQL page (built from `playground/`, embedded),
+//!   its assets and its security headers.
 //! - `cors`: which other sites may call the router from a browser.
 //! - `config`: router settings from a file.
 
@@ -43,6 +46,7 @@ pub mod introspection;
 pub mod metrics;
 pub mod pipeline;
 pub mod plan;
+pub mod plan_extension;
 pub mod playground;
 pub mod reload;
 pub mod request;

@@ -1,5 +1,6 @@
 //! The router's HTTP endpoint (GraphQL over HTTP): `POST /graphql` with a
-//! JSON body, `GET /graphql` for queries (GraphiQL for browsers), and
+//! JSON body, `GET /graphql` for queries (the playground for browsers, also
+//! at `/playground`, its assets under `/playground/assets/`), and
 //! `/health`. It maps engine outcomes onto status codes and media types; all
 //! GraphQL work happens in the engine. Each request takes the engine in
 //! force from an [`EngineHandle`] once, at its start, so a reload never
@@ -72,6 +73,9 @@ pub(crate) fn routes(engine: EngineHandle, limit: &RequestLimit) -> Router {
         .route("/graphql", graphql)
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/playground", get(playground_page))
+        .route("/playground/", get(playground_page))
+        .route("/playground/assets/{*path}", get(playground_asset))
         // The engine's `max_request_bytes` bounds bodies (`body::read`).
         .layer(DefaultBodyLimit::disable());
     if let Some(cors) = cors {
@@ -80,6 +84,14 @@ pub(crate) fn routes(engine: EngineHandle, limit: &RequestLimit) -> Router {
     router
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(engine)
+}
+
+async fn playground_page() -> Response {
+    crate::playground::response()
+}
+
+async fn playground_asset(axum::extract::Path(path): axum::extract::Path<String>) -> Response {
+    crate::playground::asset(&path)
 }
 
 /// The admin routes: `GET /metrics` (Prometheus; `[metrics]` moves or
@@ -1427,8 +1439,31 @@ mod tests {
                 .starts_with("text/html")
         );
         let html = response.text().await.unwrap();
-        assert!(html.contains("GraphiQL.createFetcher"), "{html}");
-        assert!(html.contains("\"/graphql\""));
+        assert!(html.contains("GraphiQL"), "{html}");
+        let script = html
+            .split('"')
+            .find(|part| part.starts_with("/playground/assets/") && part.ends_with(".js"))
+            .expect("the page loads its script from the router");
+        let asset = server.client.get(server.url(script)).send().await.unwrap();
+        assert_eq!(asset.status(), 200);
+        assert_eq!(
+            asset.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(
+            asset.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/javascript")
+        );
+        let same = server
+            .client
+            .get(server.url("/playground"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(same.status(), 200);
+        assert_eq!(same.text().await.unwrap(), html, "also at /playground");
     }
 
     #[tokio::test]
