@@ -66,6 +66,15 @@ enum Command {
     /// replica when deploying several; see the README).
     #[command(subcommand)]
     Service(Service),
+    /// Write the development keys to --dir (the signing key, its JWKS, the
+    /// secret the router signs identities with), unless there already, and
+    /// print a customer's and an admin's token. For trying out a deployment
+    /// (compose.yaml's `keys` service); production uses its own keys.
+    DevKeys {
+        /// Directory to write into.
+        #[arg(long, default_value = "data")]
+        dir: PathBuf,
+    },
     /// Render schema/ (subgraph SDLs and the composed supergraph) from the code.
     Compose {
         /// Directory to write into.
@@ -95,6 +104,23 @@ async fn main() -> anyhow::Result<()> {
             for file in &files {
                 println!("wrote {}", dir.join(&file.path).display());
             }
+        }
+        Command::DevKeys { dir } => {
+            let auth = shop::dev_auth::DevAuth::load_or_create(&dir)?;
+            println!(
+                "Development keys under {}. Tokens (valid 30 days; set the header in GraphiQL's Headers tab):",
+                dir.display()
+            );
+            println!(
+                "  customer {} (places orders, reads her own):\n    {{\"Authorization\": \"Bearer {}\"}}",
+                shop::dev_auth::CUSTOMER_EMAIL,
+                auth.customer_token()
+            );
+            println!(
+                "  admin (scopes {}):\n    {{\"Authorization\": \"Bearer {}\"}}",
+                shop::dev_auth::ADMIN_SCOPES,
+                auth.admin_token()
+            );
         }
         Command::Run => run(cli.run).await?,
         Command::Service(service) => match service {

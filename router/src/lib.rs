@@ -30,10 +30,12 @@
 //!   its assets and its security headers.
 //! - `cors`: which other sites may call the router from a browser.
 //! - `config`: router settings from a file.
+//! - `cli`: the `router` binary's command line.
 
 pub mod api_schema;
 pub mod auth;
 pub mod authorization;
+pub mod cli;
 pub mod compose;
 pub mod config;
 pub mod cors;

@@ -1,9 +1,9 @@
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::Parser;
+use router::cli::{Cli, Command, DiffFormat, FailOn, SchemaCommand, ServeArgs};
 use router::compose::{SubgraphSource, compose};
 use router::config::RouterConfig;
 use router::engine::Engine;
@@ -14,92 +14,6 @@ use router::reload::{Sources, Triggers};
 /// allocations far better.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// The federation router. Without a subcommand it serves a supergraph.
-#[derive(Parser)]
-#[command(version, args_conflicts_with_subcommands = true)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-    #[command(flatten)]
-    serve: ServeArgs,
-}
-
-#[derive(Args)]
-struct ServeArgs {
-    /// The supergraph SDL file to serve.
-    #[arg(long)]
-    supergraph: Option<PathBuf>,
-    /// Address to listen on; overrides the config file.
-    #[arg(long)]
-    listen: Option<SocketAddr>,
-    /// Router settings (TOML).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Reload only on SIGHUP, not when the supergraph or config file changes.
-    #[arg(long)]
-    no_watch: bool,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Compose subgraphs into a supergraph.
-    ///
-    /// Each --subgraph is NAME=URL (the SDL is fetched live from URL through
-    /// `_service { sdl }`) or NAME=URL=FILE (the SDL is read from FILE).
-    Compose {
-        #[arg(long = "subgraph", value_name = "NAME=URL[=FILE]", required = true)]
-        subgraphs: Vec<String>,
-        /// Where to write the supergraph; stdout when omitted.
-        #[arg(long)]
-        output: Option<PathBuf>,
-    },
-    /// Work with schemas.
-    #[command(subcommand)]
-    Schema(SchemaCommand),
-    /// Print the query plan of an operation.
-    Plan {
-        #[arg(long)]
-        supergraph: PathBuf,
-        /// A file holding the operation document.
-        #[arg(long)]
-        query: PathBuf,
-        /// The operation to plan when the document has several.
-        #[arg(long)]
-        operation: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-enum SchemaCommand {
-    /// List the changes from OLD to NEW (API schemas or supergraphs, compared
-    /// by what clients see) as breaking, dangerous or safe.
-    ///
-    /// Exit status: 0 when nothing reaches --fail-on, 1 when a change does,
-    /// 2 when a schema cannot be read.
-    Diff {
-        old: PathBuf,
-        new: PathBuf,
-        /// The least severe change that fails the command.
-        #[arg(long, value_enum, default_value = "breaking")]
-        fail_on: FailOn,
-        /// `text` (one change a line) or `json` (an array of changes).
-        #[arg(long, value_enum, default_value = "text")]
-        format: DiffFormat,
-    },
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum FailOn {
-    Breaking,
-    Dangerous,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum DiffFormat {
-    Text,
-    Json,
-}
 
 fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {

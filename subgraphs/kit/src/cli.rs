@@ -4,8 +4,12 @@
 //! service's binary and `shop service <name>` both run them through here.
 
 use std::future::Future;
+use std::time::Duration;
+
+use sea_orm_migration::MigratorTrait;
 
 use crate::caller::{Access, AccessError};
+use crate::database::{self, Unmigrated};
 use crate::server::{Server, shutdown_signal};
 
 /// The flag every service shares: the secret the router signs identities
@@ -27,6 +31,30 @@ impl AccessArgs {
             .transpose()
     }
 }
+
+/// What `serve` does about migrations the database has not had yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnStart {
+    /// Apply them (one process, or a few replicas starting together: the
+    /// loser of a race finds the work done).
+    #[default]
+    Apply,
+    /// Wait, not listening yet, until `migrate` has applied them (a
+    /// deploy's migration Job); never migrate.
+    Await,
+}
+
+/// The flag every service shares: who migrates its database.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct MigrationArgs {
+    /// `apply` pending migrations at start-up, or `await` a `migrate` run
+    /// (a deploy's migration Job) that applies them.
+    #[arg(long, env = "MIGRATIONS_ON_START", value_enum, default_value_t)]
+    pub migrations_on_start: OnStart,
+}
+
+/// How often a service awaiting its migrations asks the database again.
+const AWAIT_MIGRATIONS_EVERY: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone, Copy, Default, clap::Subcommand)]
 pub enum Command {
@@ -55,21 +83,28 @@ pub enum RunError {
     },
 }
 
+/// The shared flags of a service's command line.
+pub struct Shared<'a> {
+    pub access: &'a AccessArgs,
+    pub migrations: &'a MigrationArgs,
+    /// The service's database, which its migrator `M` of [`run`] migrates.
+    pub database_url: &'a str,
+}
+
 /// Runs `command` for `service`: `sdl` prints, `migrate` opens and
-/// migrates the database, `start` binds the server, which then serves
-/// until Ctrl-C or SIGTERM.
-pub async fn run<M, S, EM, ES>(
+/// migrates the database with `M`, `start` binds the server (after
+/// awaiting the migrations, when asked to), which then serves until Ctrl-C
+/// or SIGTERM.
+pub async fn run<M, S, ES>(
     service: &'static str,
     command: Command,
-    access: &AccessArgs,
+    shared: Shared<'_>,
     sdl: impl FnOnce() -> String,
-    migrate: impl FnOnce() -> M,
     start: impl FnOnce() -> S,
 ) -> Result<(), RunError>
 where
-    M: Future<Output = Result<(), EM>>,
+    M: MigratorTrait,
     S: Future<Output = Result<Server, ES>>,
-    EM: std::error::Error + Send + Sync + 'static,
     ES: std::error::Error + Send + Sync + 'static,
 {
     let failed =
@@ -77,11 +112,19 @@ where
     match command {
         Command::Sdl => print!("{}", sdl()),
         Command::Migrate => {
-            migrate().await.map_err(|e| failed(Box::new(e)))?;
+            database::open_migrated::<M>(shared.database_url)
+                .await
+                .map_err(|e| failed(Box::new(e)))?;
             println!("{service}: migrations applied");
         }
         Command::Serve => {
-            let access = access.access().map_err(|e| failed(Box::new(e)))?;
+            let access = shared.access.access().map_err(|e| failed(Box::new(e)))?;
+            if shared.migrations.migrations_on_start == OnStart::Await {
+                tokio::select! {
+                    () = await_migrations::<M>(service, shared.database_url) => {}
+                    () = shutdown_signal() => return Ok(()),
+                }
+            }
             let mut server = start().await.map_err(|e| failed(Box::new(e)))?;
             match access {
                 Some(access) => server = server.with_access(access),
@@ -101,4 +144,58 @@ where
         }
     }
     Ok(())
+}
+
+/// Waits for another process to migrate `service`'s database, saying why
+/// it waits whenever that changes.
+async fn await_migrations<M: MigratorTrait>(service: &'static str, url: &str) {
+    let mut said = String::new();
+    database::await_migrated::<M>(url, AWAIT_MIGRATIONS_EVERY, |state| {
+        let now = match state {
+            Unmigrated::Pending(count) => {
+                format!("{count} migration(s) pending; waiting for `{service} migrate`")
+            }
+            Unmigrated::Unreachable(err) => {
+                let mut message = format!("cannot ask the database which migrations it has: {err}");
+                let mut cause = std::error::Error::source(err);
+                while let Some(err) = cause {
+                    message.push_str(&format!(": {err}"));
+                    cause = err.source();
+                }
+                message
+            }
+        };
+        if now != said {
+            tracing::warn!(service, "{now}");
+            said = now;
+        }
+    })
+    .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        migrations: MigrationArgs,
+    }
+
+    #[test]
+    fn a_service_applies_its_migrations_unless_told_to_await_them() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("svc").chain(args.iter().copied()))
+                .map(|cli| cli.migrations.migrations_on_start)
+        };
+        assert_eq!(parse(&[]).unwrap(), OnStart::Apply);
+        assert_eq!(
+            parse(&["--migrations-on-start", "await"]).unwrap(),
+            OnStart::Await
+        );
+        assert!(parse(&["--migrations-on-start", "later"]).is_err());
+    }
 }

@@ -28,6 +28,8 @@ pub enum DatabaseError {
     Connect(#[source] DbErr),
     #[error("cannot apply migrations")]
     Migrate(#[source] DbErr),
+    #[error("cannot read which migrations the database has")]
+    ReadMigrations(#[source] DbErr),
 }
 
 /// The default SQLite URL for a service: `sqlite://data/<name>.db`.
@@ -122,6 +124,55 @@ pub async fn open_migrated_with<M: MigratorTrait>(
     Ok(db)
 }
 
+/// Why [`await_migrated`] is still waiting.
+#[derive(Debug)]
+pub enum Unmigrated {
+    /// The database lacks this many of the migrations.
+    Pending(usize),
+    /// The database cannot be asked (not up yet, or refusing us).
+    Unreachable(DatabaseError),
+}
+
+/// Returns once the database at `url` has every migration of `M`, applied
+/// by someone else (a deploy's migration Job running `migrate`), asking
+/// every `every` and telling `waiting` each answer that is not yet. It
+/// never migrates, nor creates the bookkeeping table, so replicas waiting
+/// for one Job never race each other.
+pub async fn await_migrated<M: MigratorTrait>(
+    url: &str,
+    every: Duration,
+    mut waiting: impl FnMut(&Unmigrated),
+) {
+    let mut db = None;
+    loop {
+        let state = match pending::<M>(url, &mut db).await {
+            Ok(0) => return,
+            Ok(count) => Unmigrated::Pending(count),
+            Err(err) => {
+                db = None;
+                Unmigrated::Unreachable(err)
+            }
+        };
+        waiting(&state);
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// How many migrations of `M` the database lacks, read without writing.
+async fn pending<M: MigratorTrait>(
+    url: &str,
+    db: &mut Option<DatabaseConnection>,
+) -> Result<usize, DatabaseError> {
+    let db = match db {
+        Some(db) => db,
+        None => db.insert(connect_with(url, 1).await?),
+    };
+    M::get_pending_migrations_read_only(db)
+        .await
+        .map(|pending| pending.len())
+        .map_err(DatabaseError::ReadMigrations)
+}
+
 /// Applies the pending migrations of `M`.
 pub async fn migrate<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(), DatabaseError> {
     M::up(db, None).await.map_err(DatabaseError::Migrate)
@@ -161,6 +212,71 @@ mod tests {
         let db = connect(&url).await.expect("connect");
         db.ping().await.expect("ping");
         assert!(dir.join("nested/svc.db").exists());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A migrator of one migration, for the tests.
+    mod fixture {
+        use sea_orm_migration::prelude::*;
+
+        pub struct Migrator;
+
+        #[async_trait::async_trait]
+        impl MigratorTrait for Migrator {
+            fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+                vec![Box::new(CreateThings)]
+            }
+        }
+
+        #[derive(DeriveMigrationName)]
+        struct CreateThings;
+
+        #[async_trait::async_trait]
+        impl MigrationTrait for CreateThings {
+            async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                manager
+                    .create_table(
+                        Table::create()
+                            .table("things")
+                            .col(ColumnDef::new("id").integer().primary_key())
+                            .to_owned(),
+                    )
+                    .await
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn awaiting_migrations_waits_without_writing_until_another_process_applies_them() {
+        let dir = std::env::temp_dir().join(format!("kit-await-{}", uuid::Uuid::now_v7()));
+        let url = format!("sqlite://{}/svc.db", dir.display());
+        let (told, mut heard) = tokio::sync::mpsc::unbounded_channel();
+        let waiter = tokio::spawn({
+            let url = url.clone();
+            async move {
+                await_migrated::<fixture::Migrator>(&url, Duration::from_millis(10), |state| {
+                    let _ = told.send(matches!(state, Unmigrated::Pending(1)));
+                })
+                .await
+            }
+        });
+        assert_eq!(heard.recv().await, Some(true), "one migration pending");
+        assert_eq!(heard.recv().await, Some(true), "still waiting");
+        assert!(!waiter.is_finished());
+
+        let db = connect(&url).await.expect("connect");
+        let schema = sea_orm_migration::SchemaManager::new(&db);
+        assert!(
+            !schema.has_table("seaql_migrations").await.unwrap(),
+            "a waiting replica writes nothing, not even the bookkeeping table"
+        );
+        migrate::<fixture::Migrator>(&db)
+            .await
+            .expect("the Job migrates");
+        tokio::time::timeout(Duration::from_secs(10), waiter)
+            .await
+            .expect("the waiter returns once the database is migrated")
+            .unwrap();
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -22,6 +22,8 @@ pub struct Cli {
     pub database_max_connections: u32,
     #[command(flatten)]
     pub access: cli::AccessArgs,
+    #[command(flatten)]
+    pub migrations: cli::MigrationArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -37,12 +39,16 @@ impl Cli {
 
     pub async fn run(self) -> Result<(), RunError> {
         let settings = self.settings();
-        cli::run(
+        let shared = cli::Shared {
+            access: &self.access,
+            migrations: &self.migrations,
+            database_url: &settings.database_url,
+        };
+        cli::run::<migrations::products::Migrator, _, _>(
             app::NAME,
             self.command.unwrap_or_default(),
-            &self.access,
+            shared,
             crate::graphql::sdl,
-            || async { app::open_database(&settings.database_url).await.map(drop) },
             || app::start(&settings),
         )
         .await
