@@ -10,7 +10,8 @@ use std::sync::Once;
 use std::time::Duration;
 
 use metrics::{
-    Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+    Counter, Histogram, Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge,
+    histogram,
 };
 use metrics_exporter_prometheus::PrometheusHandle;
 use telemetry::metrics::operation_label;
@@ -108,11 +109,23 @@ fn describe() {
 /// One answered client request.
 pub fn request(operation: Option<&str>, status: u16, code: Option<&str>, elapsed: Duration) {
     let operation = operation_label(operation);
+    let status: metrics::SharedString = match status {
+        200 => "200".into(),
+        400 => "400".into(),
+        401 => "401".into(),
+        429 => "429".into(),
+        503 => "503".into(),
+        other => other.to_string().into(),
+    };
+    let code: metrics::SharedString = match code {
+        None => "none".into(),
+        Some(code) => code.to_owned().into(),
+    };
     counter!(
         REQUESTS,
         "operation" => operation.clone(),
-        "status" => status.to_string(),
-        "code" => code.unwrap_or("none").to_owned(),
+        "status" => status,
+        "code" => code,
     )
     .increment(1);
     histogram!(REQUEST_DURATION, "operation" => operation).record(elapsed.as_secs_f64());
@@ -145,9 +158,46 @@ pub fn limit(limit: &'static str, refused: bool) {
         .increment(1);
 }
 
-/// One subgraph fetch.
-pub fn fetch(subgraph: &str, outcome: &str, elapsed: Duration) {
-    counter!(FETCHES, "subgraph" => subgraph.to_owned(), "outcome" => outcome.to_owned())
-        .increment(1);
-    histogram!(FETCH_DURATION, "subgraph" => subgraph.to_owned()).record(elapsed.as_secs_f64());
+/// One subgraph's fetch metrics, resolved once when its upstream is built
+/// (a fetch then does two atomic updates, no lookup or allocation).
+pub(crate) struct FetchMetrics {
+    subgraph: String,
+    ok: Counter,
+    http_4xx: Counter,
+    http_5xx: Counter,
+    duration: Histogram,
+}
+
+impl FetchMetrics {
+    pub(crate) fn new(subgraph: &str) -> Self {
+        let outcome = |outcome: &'static str| counter!(FETCHES, "subgraph" => subgraph.to_owned(), "outcome" => outcome);
+        FetchMetrics {
+            subgraph: subgraph.to_owned(),
+            ok: outcome("ok"),
+            http_4xx: outcome("http_4xx"),
+            http_5xx: outcome("http_5xx"),
+            duration: histogram!(FETCH_DURATION, "subgraph" => subgraph.to_owned()),
+        }
+    }
+
+    /// One fetch: its HTTP status, or the transport error (a rare path that
+    /// looks its counter up).
+    pub(crate) fn record(
+        &self,
+        answered: Result<http::StatusCode, &upstream::UpstreamError>,
+        elapsed: Duration,
+    ) {
+        match answered {
+            Ok(status) if status.is_success() => self.ok.increment(1),
+            Ok(status) if status.is_server_error() => self.http_5xx.increment(1),
+            Ok(_) => self.http_4xx.increment(1),
+            Err(err) => counter!(
+                FETCHES,
+                "subgraph" => self.subgraph.clone(),
+                "outcome" => err.kind(),
+            )
+            .increment(1),
+        }
+        self.duration.record(elapsed.as_secs_f64());
+    }
 }

@@ -14,6 +14,9 @@ const BUCKETS: [f64; 15] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
+/// How often queued histogram samples are folded in.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The process's recorder, installed on first use.
 pub fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -27,6 +30,21 @@ pub fn handle() -> &'static PrometheusHandle {
             tracing::warn!(
                 "a metrics recorder was already installed; /metrics shows only what this one records"
             );
+        }
+        // Histogram samples queue until drained; without a scrape for a
+        // while they would pile up, so a thread drains them every few
+        // seconds (what the exporter's own `install` spawns).
+        let upkeep = handle.clone();
+        let spawned = std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(UPKEEP_EVERY);
+                    upkeep.run_upkeep();
+                }
+            });
+        if let Err(err) = spawned {
+            tracing::warn!(error = %err, "cannot start the metrics upkeep thread; histograms drain at each scrape only");
         }
         handle
     })

@@ -16,87 +16,64 @@ enum Kind {
 }
 use Kind::{Counter, Gauge, Histogram};
 
-/// Every metric the system exports: the router on its admin listener's
-/// `/metrics`, each service on `GET /metrics` at its own port. Each label,
+/// Every metric the dashboard reads, named by the constants the crates
+/// record them under: the router on its admin listener's `/metrics`, each
+/// service on `GET /metrics` at its own port. Each label,
 /// with its values after `=` where they are a fixed set (an error `code`
 /// is `none` when there is none).
 const METRICS: &[(&str, Kind, &[&str])] = &[
     (
-        "router_requests_total",
+        router::metrics::REQUESTS,
         Counter,
         &["operation", "status", "code"],
     ),
-    ("router_request_duration_seconds", Histogram, &["operation"]),
+    (router::metrics::REQUEST_DURATION, Histogram, &["operation"]),
+    (router::metrics::FETCHES, Counter, &["subgraph", "outcome"]),
+    (router::metrics::FETCH_DURATION, Histogram, &["subgraph"]),
+    (router::metrics::IN_FLIGHT, Gauge, &[]),
+    (router::metrics::PLAN_CACHE, Counter, &["result=hit|miss"]),
+    (router::metrics::LIMITS, Counter, &["limit", "verdict"]),
+    (upstream::metrics::RETRIES, Counter, &["upstream"]),
+    (upstream::metrics::BREAKER_STATE, Gauge, &["upstream"]),
     (
-        "router_subgraph_fetches_total",
+        upstream::metrics::EJECTIONS,
         Counter,
-        &["subgraph", "outcome"],
+        &["upstream", "endpoint"],
     ),
     (
-        "router_subgraph_fetch_duration_seconds",
-        Histogram,
-        &["subgraph"],
-    ),
-    ("router_requests_in_flight", Gauge, &[]),
-    (
-        "router_plan_cache_lookups_total",
-        Counter,
-        &["result=hit|miss"],
-    ),
-    (
-        "router_limit_verdicts_total",
-        Counter,
-        &["limit", "verdict"],
-    ),
-    ("router_subgraph_retries_total", Counter, &["subgraph"]),
-    (
-        "router_subgraph_breaker_open",
-        Gauge,
-        &["subgraph", "endpoint"],
-    ),
-    (
-        "router_subgraph_ejections_total",
-        Counter,
-        &["subgraph", "endpoint"],
-    ),
-    (
-        "service_graphql_requests_total",
+        subgraph_kit::metrics::GRAPHQL_REQUESTS,
         Counter,
         &["service", "operation", "code"],
     ),
     (
-        "service_graphql_request_duration_seconds",
+        subgraph_kit::metrics::GRAPHQL_DURATION,
         Histogram,
         &["service", "operation"],
     ),
-    ("service_db_query_duration_seconds", Histogram, &["service"]),
     (
-        "service_db_pool_connections",
+        subgraph_kit::metrics::DB_QUERY_DURATION,
+        Histogram,
+        &["service"],
+    ),
+    (
+        subgraph_kit::metrics::DB_POOL,
         Gauge,
         &["service", "state=idle|in_use"],
     ),
-    ("events_outbox_pending", Gauge, &["service"]),
-    ("events_outbox_oldest_age_seconds", Gauge, &["service"]),
-    ("events_consumer_pending", Gauge, &["service", "consumer"]),
+    (events::metrics::OUTBOX_PENDING, Gauge, &["service"]),
+    (events::metrics::OUTBOX_OLDEST_AGE, Gauge, &["service"]),
+    (events::metrics::CONSUMER_PENDING, Gauge, &["consumer"]),
+    (events::metrics::REDELIVERIES, Counter, &["consumer"]),
     (
-        "events_consumer_redeliveries_total",
+        orders::metrics::CHECKOUTS,
         Counter,
-        &["service", "consumer"],
+        &["outcome=started|confirmed|payment_failed|cancelled"],
     ),
-    (
-        "orders_checkouts_total",
-        Counter,
-        &["outcome=started|confirmed|payment_declined|out_of_stock|failed|compensated"],
-    ),
-    (
-        "orders_checkout_step_duration_seconds",
-        Histogram,
-        &["step"],
-    ),
-    ("orders_checkout_steps_total", Counter, &["step", "outcome"]),
-    ("orders_recovery_sweeps_total", Counter, &["outcome"]),
-    ("inventory_stock_low_total", Counter, &[]),
-    ("inventory_open_replenishments", Gauge, &[]),
+    (orders::metrics::STEP_DURATION, Histogram, &["step"]),
+    (orders::metrics::STEPS, Counter, &["step", "outcome"]),
+    (orders::metrics::RECOVERY_SWEEPS, Counter, &["outcome"]),
+    (inventory::metrics::STOCK_LOW, Counter, &[]),
+    (inventory::metrics::OPEN_REPLENISHMENTS, Gauge, &[]),
 ];
 
 /// What a series name of the list is: its metric, kind and labels

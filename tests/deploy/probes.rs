@@ -102,6 +102,27 @@ async fn every_service_serves_the_paths_its_probes_ask_for() {
         // What a wrong path would get: the probes above are not passing by
         // accident.
         assert_eq!(status(addr, "/no-such-path").await, 404);
+        // Where the manifest tells Prometheus to scrape it.
+        let deployment = yaml_file(&format!("deploy/k8s/{service}.yaml")).remove(0);
+        let annotations = &deployment["spec"]["template"]["metadata"]["annotations"];
+        let path = annotations["prometheus.io/path"].as_str().unwrap();
+        assert_eq!(status(addr, path).await, 200, "{service}: GET {path}");
+        let port = annotations["prometheus.io/port"].as_str().unwrap();
+        let listens = deployment["spec"]["template"]["spec"]["containers"][0]["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| {
+                p["containerPort"]
+                    .as_u64()
+                    .map(|n| n.to_string())
+                    .as_deref()
+                    == Some(port)
+            });
+        assert!(
+            listens,
+            "{service} scraped on port {port}, which it listens on"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

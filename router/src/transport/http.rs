@@ -43,6 +43,8 @@ struct SubgraphUpstream {
     settings: UpstreamSettings,
     /// What of the client's headers it is sent (`[headers]`).
     headers: Rules,
+    /// Its fetches as Prometheus sees them.
+    metrics: crate::metrics::FetchMetrics,
 }
 
 /// Everything an upstream is built from. While these stay equal across a
@@ -106,6 +108,11 @@ impl HttpTransport {
         client: HttpClient,
         previous: &HashMap<String, SubgraphUpstream, foldhash::fast::RandomState>,
     ) -> Result<Self, TransportBuildError> {
+        if config.metrics.enabled {
+            // Before any handle is resolved: one resolved without a
+            // recorder records nothing, ever.
+            crate::metrics::handle();
+        }
         let mut upstreams = HashMap::default();
         for subgraph in subgraphs {
             let settings = UpstreamSettings::of(config, subgraph);
@@ -119,6 +126,7 @@ impl HttpTransport {
                             upstream,
                             settings,
                             headers,
+                            metrics: crate::metrics::FetchMetrics::new(&subgraph.name),
                         },
                     );
                     continue;
@@ -146,6 +154,7 @@ impl HttpTransport {
                     upstream,
                     settings,
                     headers,
+                    metrics: crate::metrics::FetchMetrics::new(&subgraph.name),
                 },
             );
         }
@@ -181,7 +190,10 @@ impl Transport for HttpTransport {
         context: &RequestContext,
     ) -> Result<RawResponse, TransportError> {
         let Some(SubgraphUpstream {
-            upstream, headers, ..
+            upstream,
+            headers,
+            metrics,
+            ..
         }) = self.upstreams.get(&subgraph.name)
         else {
             return Err(TransportError::Unreachable {
@@ -206,13 +218,10 @@ impl Transport for HttpTransport {
         }
         let started = std::time::Instant::now();
         let answered = upstream.call(call).await;
-        let outcome = match &answered {
-            Ok(response) if response.status.is_success() => "ok",
-            Ok(response) if response.status.is_server_error() => "http_5xx",
-            Ok(_) => "http_4xx",
-            Err(err) => err.kind(),
-        };
-        crate::metrics::fetch(&subgraph.name, outcome, started.elapsed());
+        metrics.record(
+            answered.as_ref().map(|response| response.status),
+            started.elapsed(),
+        );
         match answered {
             Ok(response) => Ok(RawResponse {
                 status: response.status.as_u16(),
