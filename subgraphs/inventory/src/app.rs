@@ -41,9 +41,11 @@ pub enum StartError {
     },
 }
 
-/// Opens and migrates the database.
+/// Opens and migrates the database, its statements timed for `/metrics`
+/// (a connection handed to `build` some other way keeps its own callback).
 pub async fn open_database(url: &str) -> Result<DatabaseConnection, DatabaseError> {
-    database::open_migrated::<migrations::inventory::Migrator>(url).await
+    let db = database::open_migrated::<migrations::inventory::Migrator>(url).await?;
+    Ok(subgraph_kit::metrics::observe_database(NAME, db))
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
@@ -58,7 +60,6 @@ pub async fn build(
     db: DatabaseConnection,
     broker: Arc<dyn Broker>,
 ) -> Result<Server, StartError> {
-    let db = subgraph_kit::metrics::observe_database(NAME, db);
     let relay = Relay::new(db.clone(), broker.clone()).reporting_as(NAME);
     let store = InventoryStore::with_relay(db.clone(), relay.waker());
     let schema = graphql::schema(store.clone());
@@ -92,6 +93,7 @@ pub async fn start(settings: &Settings) -> Result<Server, StartError> {
         settings.database_max_connections,
     )
     .await?;
+    let db = subgraph_kit::metrics::observe_database(NAME, db);
     let broker = settings.broker.connect().await?;
     build(settings.listen, db, broker).await
 }

@@ -76,9 +76,11 @@ pub enum StartError {
     },
 }
 
-/// Opens and migrates the database.
+/// Opens and migrates the database, its statements timed for `/metrics`
+/// (a connection handed to `build` some other way keeps its own callback).
 pub async fn open_database(url: &str) -> Result<DatabaseConnection, DatabaseError> {
-    database::open_migrated::<migrations::orders::Migrator>(url).await
+    let db = database::open_migrated::<migrations::orders::Migrator>(url).await?;
+    Ok(subgraph_kit::metrics::observe_database(NAME, db))
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
@@ -95,7 +97,6 @@ pub async fn build(
     services: &Services,
     broker: Arc<dyn Broker>,
 ) -> Result<Server, StartError> {
-    let db = subgraph_kit::metrics::observe_database(NAME, db);
     crate::metrics::register();
     // One connection pool for every call to the other services.
     let client = upstream::Upstream::default_client().map_err(StartError::HttpClient)?;
@@ -136,6 +137,7 @@ pub async fn start(settings: &Settings) -> Result<Server, StartError> {
         settings.database_max_connections,
     )
     .await?;
+    let db = subgraph_kit::metrics::observe_database(NAME, db);
     let broker = settings.broker.connect().await?;
     build(settings.listen, db, &settings.services, broker).await
 }

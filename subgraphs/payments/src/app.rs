@@ -43,9 +43,11 @@ pub enum StartError {
     },
 }
 
-/// Opens and migrates the database.
+/// Opens and migrates the database, its statements timed for `/metrics`
+/// (a connection handed to `build` some other way keeps its own callback).
 pub async fn open_database(url: &str) -> Result<DatabaseConnection, DatabaseError> {
-    database::open_migrated::<migrations::payments::Migrator>(url).await
+    let db = database::open_migrated::<migrations::payments::Migrator>(url).await?;
+    Ok(subgraph_kit::metrics::observe_database(NAME, db))
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
@@ -69,7 +71,6 @@ pub async fn build_with_gateways(
     gateways: GatewayRegistry,
     broker: Arc<dyn Broker>,
 ) -> Result<Server, StartError> {
-    let db = subgraph_kit::metrics::observe_database(NAME, db);
     let relay = Relay::new(db.clone(), broker).reporting_as(NAME);
     let store = PaymentStore::with_relay(db.clone(), relay.waker());
     let processor = PaymentProcessor::new(store, gateways);
@@ -90,6 +91,7 @@ pub async fn start(settings: &Settings) -> Result<Server, StartError> {
         settings.database_max_connections,
     )
     .await?;
+    let db = subgraph_kit::metrics::observe_database(NAME, db);
     let broker = settings.broker.connect().await?;
     build(settings.listen, db, &settings.gateways, broker).await
 }

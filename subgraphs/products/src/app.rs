@@ -32,9 +32,11 @@ pub enum StartError {
     },
 }
 
-/// Opens and migrates the database.
+/// Opens and migrates the database, its statements timed for `/metrics`
+/// (a connection handed to `build` some other way keeps its own callback).
 pub async fn open_database(url: &str) -> Result<DatabaseConnection, DatabaseError> {
-    database::open_migrated::<migrations::products::Migrator>(url).await
+    let db = database::open_migrated::<migrations::products::Migrator>(url).await?;
+    Ok(subgraph_kit::metrics::observe_database(NAME, db))
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
@@ -43,7 +45,6 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DatabaseError> {
 
 /// Binds the listener over an open, migrated database.
 pub async fn build(listen: SocketAddr, db: DatabaseConnection) -> Result<Server, StartError> {
-    let db = subgraph_kit::metrics::observe_database(NAME, db);
     let schema = graphql::schema(ProductStore::new(db.clone()));
     let routes = server::routes(NAME, schema, db);
     Server::bind(NAME, listen, routes)
@@ -61,5 +62,6 @@ pub async fn start(settings: &Settings) -> Result<Server, StartError> {
         settings.database_max_connections,
     )
     .await?;
+    let db = subgraph_kit::metrics::observe_database(NAME, db);
     build(settings.listen, db).await
 }
