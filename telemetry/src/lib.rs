@@ -22,11 +22,13 @@ pub mod metrics;
 pub mod propagation;
 pub mod traces;
 
-use tracing::Level;
+use tracing::subscriber::Interest;
+use tracing::{Metadata, level_filters::LevelFilter};
 use tracing_subscriber::Layer;
-use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
+use tracing_subscriber::filter::{EnvFilter, FilterExt};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::layer::{Context, Filter};
 use tracing_subscriber::registry::Registry;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -78,7 +80,11 @@ where
         None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
     };
     // Log lines are events; spans are for traces only.
-    let events = filter.and(filter_fn(|meta| meta.is_event()));
+    let events = Kinds {
+        spans: LevelFilter::OFF,
+        events: LevelFilter::TRACE,
+    }
+    .and(filter);
     let ansi = logs.format == LogFormat::Text && logs.ansi;
     let log_layer = match logs.format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
@@ -111,14 +117,10 @@ where
                 .with_target(false)
                 .with_tracked_inactivity(false)
                 // Spans at INFO and above; warnings and errors as span events.
-                .with_filter(filter_fn(|meta| {
-                    let level = *meta.level();
-                    if meta.is_span() {
-                        level <= Level::INFO
-                    } else {
-                        level <= Level::WARN
-                    }
-                }))
+                .with_filter(Kinds {
+                    spans: LevelFilter::INFO,
+                    events: LevelFilter::WARN,
+                })
                 .boxed(),
         );
     }
@@ -126,4 +128,41 @@ where
     Ok(Telemetry {
         traces: installed && provider.is_some(),
     })
+}
+
+/// Spans up to one level and events up to another, decided once per
+/// callsite (`tracing` caches the answer), so what no layer wants — every
+/// span, while traces are off — is never even asked about again.
+struct Kinds {
+    spans: LevelFilter,
+    events: LevelFilter,
+}
+
+impl Kinds {
+    fn wants(&self, meta: &Metadata<'_>) -> bool {
+        let limit = if meta.is_span() {
+            self.spans
+        } else {
+            self.events
+        };
+        *meta.level() <= limit
+    }
+}
+
+impl<S> Filter<S> for Kinds {
+    fn enabled(&self, meta: &Metadata<'_>, _: &Context<'_, S>) -> bool {
+        self.wants(meta)
+    }
+
+    fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
+        if self.wants(meta) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(self.spans.max(self.events))
+    }
 }
