@@ -600,7 +600,7 @@ impl Engine {
         }
 
         // Plan (cached) and execute.
-        let plan = tracing::info_span!("router.plan", service = "router")
+        let plan = tracing::info_span!("router.plan")
             .in_scope(|| self.plan(&prepared, labels, denied.as_ref()))
             .map_err(Rejection::PlanningFailed)?;
         // Only a request that asks for the plan extension has its fetches
@@ -622,7 +622,7 @@ impl Engine {
             context,
             denied.as_ref().map(|d| &d.nulled),
         )
-        .instrument(tracing::info_span!("router.execute", service = "router"))
+        .instrument(tracing::info_span!("router.execute"))
         .await;
         let mut response = match introspected {
             Some(introspected) => introspection::merge(document, operation, executed, introspected),

@@ -116,6 +116,10 @@ where
                 .with_location(false)
                 .with_target(false)
                 .with_tracked_inactivity(false)
+                // Parents come from the tracing span tree; not activating
+                // an OpenTelemetry context on every poll of an instrumented
+                // future keeps entering a span cheap.
+                .with_context_activation(false)
                 // Spans at INFO and above; warnings and errors as span events.
                 .with_filter(Kinds {
                     spans: LevelFilter::INFO,

@@ -221,7 +221,6 @@ impl Transport for HttpTransport {
         let span = tracing::info_span!(
             "router.fetch",
             otel.kind = "client",
-            service = "router",
             subgraph = subgraph.name.as_str(),
             outcome = tracing::field::Empty,
         );
