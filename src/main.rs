@@ -92,10 +92,28 @@ enum Service {
     Payments(payments::cli::Cli),
 }
 
+impl Service {
+    fn name(&self) -> &'static str {
+        match self {
+            Service::Products(_) => products::app::NAME,
+            Service::Inventory(_) => inventory::app::NAME,
+            Service::Orders(_) => orders::app::NAME,
+            Service::Payments(_) => payments::app::NAME,
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    subgraph_kit::telemetry::logs::init();
     let cli = Cli::parse();
+    // One process, one trace exporter: its `service.name` is the service
+    // run alone, or `shop` for everything (each span names its service).
+    let service = match &cli.command {
+        Some(Command::Service(service)) => service.name(),
+        _ => "shop",
+    };
+    let traces = subgraph_kit::telemetry::TraceSettings::from_env()?;
+    let _telemetry = subgraph_kit::telemetry::init(service, &traces)?;
     match cli.command.unwrap_or(Command::Run) {
         Command::Compose { dir } => {
             let files = schema_files::render(&schema_files::subgraphs())?;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use tracing::Instrument;
 
 use crate::Event;
 use crate::broker::Broker;
@@ -67,8 +68,19 @@ pub async fn run<H, Fut, E>(
             let event = delivery.event.clone();
             let (id, subject) = (event.id, event.subject.clone());
             metrics.delivered(&delivery.meta);
+            // A child of the span that wrote the event (its stored trace
+            // context), so a reaction is part of the trace of its cause.
+            let span = tracing::info_span!(
+                "event.consume",
+                otel.name = %format_args!("{consumer} consume"),
+                otel.kind = "consumer",
+                consumer,
+                messaging.destination.name = %subject,
+                messaging.message.id = %id,
+            );
+            telemetry::propagation::set_parent(&span, event.traceparent.as_deref());
             let started = std::time::Instant::now();
-            let handled = handle(event).await;
+            let handled = handle(event).instrument(span).await;
             metrics.handled(handled.is_ok(), started.elapsed());
             match handled {
                 Ok(()) => {

@@ -18,6 +18,12 @@ pub struct Event {
     pub key: String,
     pub occurred_at: DateTime<Utc>,
     pub payload: serde_json::Value,
+    /// The W3C `traceparent` of the work that caused the event, when that
+    /// work was traced: stored beside the event in the outbox and carried
+    /// as a message header, never in the body, so a consumer's span joins
+    /// the trace of the change it reacts to.
+    #[serde(skip)]
+    pub traceparent: Option<String>,
 }
 
 impl Event {
@@ -33,6 +39,7 @@ impl Event {
             key: key.into(),
             occurred_at: Utc::now(),
             payload: serde_json::to_value(payload)?,
+            traceparent: None,
         })
     }
 

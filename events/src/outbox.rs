@@ -24,6 +24,8 @@ pub(crate) mod row {
         pub body: String,
         pub created_at: DateTimeUtc,
         pub published_at: Option<DateTimeUtc>,
+        /// The W3C `traceparent` of the transaction that wrote the event.
+        pub traceparent: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -33,6 +35,9 @@ pub(crate) mod row {
 }
 
 /// Adds `event` to the outbox; pass the transaction that makes the change.
+/// The trace context it is written in (the event's own, or else the
+/// current span's, when tracing is on) is stored with it, so whoever
+/// consumes it continues that trace.
 pub async fn append(conn: &impl ConnectionTrait, event: &Event) -> Result<(), DbErr> {
     let body = String::from_utf8(event.to_json()).map_err(|e| DbErr::Custom(e.to_string()))?;
     row::Entity::insert(row::ActiveModel {
@@ -42,6 +47,10 @@ pub async fn append(conn: &impl ConnectionTrait, event: &Event) -> Result<(), Db
         body: Set(body),
         created_at: Set(Utc::now()),
         published_at: Set(None),
+        traceparent: Set(event
+            .traceparent
+            .clone()
+            .or_else(telemetry::propagation::current_traceparent)),
     })
     .exec_without_returning(conn)
     .await?;
@@ -58,8 +67,9 @@ pub async fn pending(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<(i64
         .await?;
     rows.into_iter()
         .map(|r| {
-            let event = Event::from_json(r.body.as_bytes())
+            let mut event = Event::from_json(r.body.as_bytes())
                 .map_err(|e| DbErr::Custom(format!("outbox row {}: {e}", r.seq)))?;
+            event.traceparent = r.traceparent;
             Ok((r.seq, event))
         })
         .collect()

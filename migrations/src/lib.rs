@@ -13,9 +13,11 @@
 //!   database (the same migration in each migrator).
 //! - `event_relay`: the lease that lets one replica's relay publish an
 //!   outbox at a time.
+//! - `event_trace`: the trace context stored with each outbox event.
 
 pub mod event_relay;
 pub mod event_tables;
+pub mod event_trace;
 pub mod inventory;
 pub mod orders;
 pub mod payments;

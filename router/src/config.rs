@@ -95,6 +95,39 @@ pub struct RouterConfig {
     pub traffic: TrafficConfig,
     /// Prometheus metrics on the admin listener (`[metrics]`).
     pub metrics: crate::metrics::MetricsConfig,
+    /// OpenTelemetry traces (`[tracing]`), read at start-up.
+    pub tracing: TracingConfig,
+}
+
+/// Where the router's traces go (`[tracing]`); each key left out falls
+/// back to its standard environment variable, and without an endpoint
+/// tracing is off. Installed once per process: a change takes a restart.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TracingConfig {
+    /// The collector's OTLP/HTTP base URL (`http://127.0.0.1:4318`; spans
+    /// go to `/v1/traces` under it); else `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    pub otlp_endpoint: Option<String>,
+    /// The share of new traces recorded, 0 to 1 (a request with a sampled
+    /// or unsampled `traceparent` follows it); else
+    /// `OTEL_TRACES_SAMPLER_ARG`, else 1.
+    pub sampling_ratio: Option<f64>,
+}
+
+impl TracingConfig {
+    /// The settings to install, the environment filling in what is unset.
+    pub fn settings(&self) -> Result<telemetry::TraceSettings, telemetry::TelemetryError> {
+        let mut settings = telemetry::TraceSettings {
+            endpoint: self.otlp_endpoint.clone(),
+            ..Default::default()
+        }
+        .or_env()?;
+        if let Some(ratio) = self.sampling_ratio {
+            settings.sampling_ratio = ratio;
+            settings.check()?;
+        }
+        Ok(settings)
+    }
 }
 
 /// Settings that shape traffic to every subgraph.
@@ -202,6 +235,7 @@ impl Default for RouterConfig {
             subgraphs: BTreeMap::new(),
             traffic: TrafficConfig::default(),
             metrics: Default::default(),
+            tracing: TracingConfig::default(),
         }
     }
 }
@@ -303,6 +337,13 @@ impl RouterConfig {
         self.cors.check()?;
         self.headers.check()?;
         self.metrics.check()?;
+        if let Some(ratio) = self.tracing.sampling_ratio
+            && !(0.0..=1.0).contains(&ratio)
+        {
+            return Err(format!(
+                "tracing.sampling_ratio must be from 0 to 1, got {ratio}"
+            ));
+        }
         for (name, subgraph) in &self.subgraphs {
             if subgraph.timeout_ms == Some(0) {
                 return Err(format!(
@@ -391,6 +432,20 @@ mod tests {
         );
         assert_eq!(config.timeout_for("products"), Duration::from_millis(500));
         assert_eq!(config.timeout_for("orders"), Duration::from_millis(3000));
+    }
+
+    #[test]
+    fn tracing_is_off_unless_an_endpoint_is_given() {
+        let config = RouterConfig::from_toml(
+            "[tracing]\notlp_endpoint = \"http://collector:4318\"\nsampling_ratio = 0.25",
+        )
+        .unwrap();
+        let settings = config.tracing.settings().unwrap();
+        assert_eq!(settings.endpoint.as_deref(), Some("http://collector:4318"));
+        assert_eq!(settings.sampling_ratio, 0.25);
+        assert_eq!(RouterConfig::default().tracing.otlp_endpoint, None);
+        let err = RouterConfig::from_toml("[tracing]\nsampling_ratio = 2.0").unwrap_err();
+        assert!(err.to_string().contains("tracing.sampling_ratio"), "{err}");
     }
 
     #[test]

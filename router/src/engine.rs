@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use tracing::Instrument;
 
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Schema};
@@ -384,8 +385,25 @@ impl Engine {
         // The operation's own name once the document is read (a client
         // need not send `operationName`), else the one sent.
         let mut operation = request.operation_name.clone();
+        // The request's span, a child of the client's `traceparent` if it
+        // sent one; disabled (and free) while traces are off.
+        let span = tracing::info_span!(
+            "router.request",
+            otel.kind = "server",
+            service = "router",
+            graphql.operation.name = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            graphql.error.code = tracing::field::Empty,
+        );
+        telemetry::propagation::set_parent_from_headers(&span, &context.headers);
         let in_flight = crate::metrics::InFlight::enter();
-        let answered = self.answer(request, context, started, &mut operation).await;
+        let answered = self
+            .answer(request, context, started, &mut operation)
+            .instrument(span.clone())
+            .await;
+        if let Some(operation) = operation.as_deref() {
+            span.record("graphql.operation.name", operation);
+        }
         drop(in_flight);
         let status = match answered.status {
             ResponseStatus::Ok => 200,
@@ -398,6 +416,10 @@ impl Engine {
             .first()
             .and_then(|e| e.extensions.get("code"))
             .and_then(|c| c.as_str());
+        span.record("http.response.status_code", status);
+        if let Some(code) = code {
+            span.record("graphql.error.code", code);
+        }
         crate::metrics::request(operation.as_deref(), status, code, started.elapsed());
         answered
     }
@@ -578,8 +600,8 @@ impl Engine {
         }
 
         // Plan (cached) and execute.
-        let plan = self
-            .plan(&prepared, labels, denied.as_ref())
+        let plan = tracing::info_span!("router.plan")
+            .in_scope(|| self.plan(&prepared, labels, denied.as_ref()))
             .map_err(Rejection::PlanningFailed)?;
         // Only a request that asks for the plan extension has its fetches
         // recorded: the others go straight to the transport.
@@ -600,6 +622,7 @@ impl Engine {
             context,
             denied.as_ref().map(|d| &d.nulled),
         )
+        .instrument(tracing::info_span!("router.execute"))
         .await;
         let mut response = match introspected {
             Some(introspected) => introspection::merge(document, operation, executed, introspected),

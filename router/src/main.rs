@@ -88,10 +88,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    telemetry::logs::init();
     let Some(supergraph) = args.supergraph else {
         bail!("--supergraph PATH is required to serve (see --help)");
     };
+    // Traces are set up once, from the config at start-up (a bad file is
+    // reported by the server below, which reads it again).
+    let tracing = match &args.config {
+        Some(path) => RouterConfig::from_file(path)
+            .map(|config| config.tracing)
+            .unwrap_or_default(),
+        None => Default::default(),
+    };
+    let _telemetry = telemetry::init("router", &tracing.settings()?)?;
     let sources = Sources {
         supergraph,
         config: args.config,

@@ -46,12 +46,14 @@ impl Service<Request> for HttpEndpoint {
         let name = self.name.clone();
         let timeout = self.timeout;
         let sent = self.client.with(|client| {
-            client
+            let mut post = client
                 .post(self.url.clone())
                 .headers(request.headers)
-                .timeout(timeout)
-                .body(request.body)
-                .send()
+                .timeout(timeout);
+            if let Some(traceparent) = request.traceparent {
+                post = post.header("traceparent", traceparent);
+            }
+            post.body(request.body).send()
         });
         Box::pin(async move {
             let classify = |err: reqwest::Error| classify(&name, timeout, err);

@@ -1,7 +1,7 @@
 //! What one call carries in and out.
 
 use bytes::Bytes;
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, HeaderValue, StatusCode};
 use tokio::time::Instant;
 
 /// One POST of a JSON body to the service.
@@ -10,6 +10,10 @@ pub struct Request {
     pub body: Bytes,
     /// Sent in addition to the upstream's default headers.
     pub headers: HeaderMap,
+    /// The caller's W3C trace context, sent as `traceparent`. Not part of
+    /// what makes two requests identical: a shared call carries its first
+    /// caller's.
+    pub traceparent: Option<HeaderValue>,
     /// Safe to send twice (a query): retried after any failure worth it.
     /// Otherwise (a mutation) retried only when it provably never left.
     pub idempotent: bool,
@@ -27,6 +31,7 @@ impl Request {
         Request {
             body: body.into(),
             headers: HeaderMap::new(),
+            traceparent: None,
             idempotent: true,
             dedup: true,
             deadline,

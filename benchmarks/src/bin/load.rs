@@ -307,6 +307,8 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut replays = Vec::new();
     let mut replica_replays = Vec::new();
+    // Where the traces rows export to; lives as long as the rows run.
+    let mut trace_sink = None;
     if args.replay_rows {
         let mut overrides = Vec::new();
         for (name, url) in running.endpoints() {
@@ -370,13 +372,15 @@ async fn main() -> anyhow::Result<()> {
             });
         }
         if args.telemetry_rows {
+            let sink = TraceSink::start().await?;
             for (one_client, many, extra_toml) in TELEMETRY_ROWS {
                 if extra_toml.is_empty() {
                     continue; // a setting this build does not have
                 }
+                let extra_toml = extra_toml.replace("{collector}", &sink.url);
                 variants.push(Variant {
                     concurrency: Some(1),
-                    extra_toml,
+                    extra_toml: extra_toml.clone(),
                     ..Variant::new(one_client, Dedup::Off, overrides.clone())
                 });
                 variants.push(Variant {
@@ -384,6 +388,7 @@ async fn main() -> anyhow::Result<()> {
                     ..Variant::new(many, Dedup::Off, overrides.clone())
                 });
             }
+            trace_sink = Some(sink);
         }
         variants.push(Variant::new(
             "router (dedup off), replayed subgraphs",
@@ -404,7 +409,7 @@ async fn main() -> anyhow::Result<()> {
         let replayed = !overrides.is_empty();
         let mut router = match &kind {
             RouterKind::Ours => {
-                RouterProcess::spawn(&launch, index, dedup, &overrides, extra_toml)?
+                RouterProcess::spawn(&launch, index, dedup, &overrides, &extra_toml)?
             }
             RouterKind::Hive { bin, supergraph } => {
                 RouterProcess::spawn_hive(&launch, index, bin, supergraph, dedup)?
@@ -552,6 +557,7 @@ async fn main() -> anyhow::Result<()> {
     println!("\nwrote {}", output.display());
 
     drop(replays);
+    drop(trace_sink);
     running.shutdown().await.context("stopping the services")?;
     Ok(())
 }
@@ -1037,7 +1043,7 @@ struct Variant {
     concurrency: Option<usize>,
     kind: RouterKind,
     /// More of our router's TOML (tables), for telemetry rows.
-    extra_toml: &'static str,
+    extra_toml: String,
 }
 
 impl Variant {
@@ -1048,7 +1054,7 @@ impl Variant {
             overrides,
             concurrency: None,
             kind: RouterKind::Ours,
-            extra_toml: "",
+            extra_toml: String::new(),
         }
     }
 }
@@ -1070,8 +1076,52 @@ const TELEMETRY_ROWS: [(&str, &str, &str); 2] = [
 ];
 
 /// Traces exported at every request, to a collector that takes them (the
-/// replay of a collector is an endpoint answering 200 to anything).
-const TRACES_ON: &str = "";
+/// replay of a collector is an endpoint answering 200 to anything:
+/// `TraceSink`, whose URL replaces `{collector}`).
+const TRACES_ON: &str = "\n[tracing]\notlp_endpoint = \"{collector}\"\nsampling_ratio = 1.0\n";
+
+/// An OTLP/HTTP collector that keeps nothing: every POST is read whole and
+/// answered 200, as a collector would, so the router pays for building,
+/// encoding and sending its spans and nothing else.
+struct TraceSink {
+    url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TraceSink {
+    async fn start() -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let service = hyper::service::service_fn(
+                    |request: hyper::Request<hyper::body::Incoming>| async move {
+                        use http_body_util::BodyExt;
+                        request.into_body().collect().await?;
+                        Ok::<_, hyper::Error>(hyper::Response::new(http_body_util::Full::new(
+                            bytes::Bytes::new(),
+                        )))
+                    },
+                );
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(TraceSink { url, task })
+    }
+}
+
+impl Drop for TraceSink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
 
 /// The router a row measures.
 #[derive(Clone)]

@@ -1,7 +1,9 @@
 //! NATS JetStream: one file-backed stream holds every event; each consumer is
 //! a durable pull consumer with explicit acknowledgement. Publications carry
 //! the event id as `Nats-Msg-Id`, so a re-publication inside the stream's
-//! duplicate window (the relay retrying after a lost ack) is stored once.
+//! duplicate window (the relay retrying after a lost ack) is stored once,
+//! and the event's trace context, when it has one, as a `traceparent`
+//! header (W3C trace context, as over HTTP).
 //! Only features of nats-server 2.9 are used.
 
 use std::sync::Arc;
@@ -85,6 +87,20 @@ impl NatsBroker {
     }
 }
 
+/// The header an event's trace context travels in.
+const TRACEPARENT: &str = "traceparent";
+
+/// The event a message carries, with the trace context of its header.
+fn read(message: &async_nats::Message) -> Result<Event, serde_json::Error> {
+    let mut event = Event::from_json(&message.payload)?;
+    event.traceparent = message
+        .headers
+        .as_ref()
+        .and_then(|headers| headers.get(TRACEPARENT))
+        .map(|value| value.as_str().to_owned());
+    Ok(event)
+}
+
 struct NatsAcker(jetstream::Message);
 
 #[async_trait::async_trait]
@@ -110,9 +126,12 @@ impl Acker for NatsAcker {
 impl Broker for NatsBroker {
     async fn publish(&self, event: &Event) -> Result<(), BrokerError> {
         self.ensure_stream().await?;
-        let message = PublishMessage::build()
+        let mut message = PublishMessage::build()
             .payload(event.to_json().into())
             .message_id(event.id.to_string());
+        if let Some(traceparent) = &event.traceparent {
+            message = message.header(TRACEPARENT, traceparent.as_str());
+        }
         let ack = self
             .jetstream
             .send_publish(event.subject.clone(), message)
@@ -153,7 +172,7 @@ impl Broker for NatsBroker {
             .map_err(|err| unavailable("messages of", &err))?;
         let deliveries = messages.then(|message| async move {
             let message = message.map_err(|err| BrokerError::Unavailable(err.to_string()))?;
-            match Event::from_json(&message.payload) {
+            match read(&message) {
                 Ok(event) => {
                     let meta = match message.info() {
                         Ok(info) => DeliveryMeta {
@@ -201,8 +220,7 @@ impl Broker for NatsBroker {
         Ok(messages
             .map(|message| {
                 let message = message.map_err(|err| BrokerError::Unavailable(err.to_string()))?;
-                Event::from_json(&message.payload)
-                    .map_err(|err| BrokerError::Malformed(err.to_string()))
+                read(&message).map_err(|err| BrokerError::Malformed(err.to_string()))
             })
             .boxed())
     }

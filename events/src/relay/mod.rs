@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 use crate::broker::{Broker, BrokerError};
 use crate::outbox;
@@ -109,12 +110,13 @@ impl Relay {
             if batch.is_empty() {
                 return Ok(published);
             }
-            for (seq, event) in batch {
+            for (seq, mut event) in batch {
                 // A slow broker must not let the lease run out mid-batch.
                 if !self.lease.hold(&self.db).await? {
                     return Ok(published);
                 }
-                self.broker.publish(&event).await?;
+                let span = publish_span(&mut event);
+                self.broker.publish(&event).instrument(span).await?;
                 outbox::mark_published(&self.db, seq).await?;
                 published += 1;
                 if let Some(service) = self.service {
@@ -175,4 +177,28 @@ impl Relay {
             Err(err) => tracing::debug!(error = %err, "cannot read the outbox backlog"),
         }
     }
+}
+
+/// The span of one publication, a child of the transaction that wrote the
+/// event; the event then carries this span's context to its consumers.
+/// None for an event written outside any trace; disabled, and the event
+/// untouched, while tracing is off.
+fn publish_span(event: &mut crate::Event) -> tracing::Span {
+    if event.traceparent.is_none() {
+        return tracing::Span::none();
+    }
+    let span = tracing::info_span!(
+        "event.publish",
+        otel.name = %format_args!("{} publish", event.subject),
+        otel.kind = "producer",
+        messaging.destination.name = %event.subject,
+        messaging.message.id = %event.id,
+    );
+    if !span.is_disabled() {
+        telemetry::propagation::set_parent(&span, event.traceparent.as_deref());
+        if let Some(traceparent) = telemetry::propagation::traceparent(&span) {
+            event.traceparent = Some(traceparent);
+        }
+    }
+    span
 }

@@ -11,6 +11,7 @@ use events::broker::nats::NatsBroker;
 use events::relay::Relay;
 use events::{Broker, DeliveryMeta, Event, outbox};
 use futures::StreamExt;
+use sea_orm::TransactionTrait;
 use subgraph_kit::testing::{Backend, nats_url};
 
 use crate::helpers::{database, event};
@@ -91,6 +92,48 @@ async fn publishes_delivers_redelivers_and_drops_duplicates() {
         .map(|d| d.event)
         .collect();
     assert_eq!(seen, vec![placed, captured, confirmed]);
+}
+
+#[tokio::test]
+async fn an_events_trace_context_travels_from_the_outbox_as_a_header() {
+    let Some(url) = nats_url("an_events_trace_context_travels_from_the_outbox_as_a_header").await
+    else {
+        return;
+    };
+    let Some((_guard, db)) = database(Backend::Sqlite, "nats_trace").await else {
+        return;
+    };
+    let topic = unique("t");
+    let broker = NatsBroker::connect(&url, &unique("TEST_"), &format!("{topic}.>"))
+        .await
+        .unwrap();
+    let mut traced = event(&format!("{topic}.orders.order.placed"), "o1");
+    traced.traceparent = Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into());
+    let untraced = event(&format!("{topic}.orders.order.confirmed"), "o1");
+    let txn = db.begin().await.unwrap();
+    outbox::append(&txn, &traced).await.unwrap();
+    outbox::append(&txn, &untraced).await.unwrap();
+    txn.commit().await.unwrap();
+    let mut watch = broker.watch(&format!("{topic}.>")).await.unwrap();
+
+    let relay = Relay::new(db.clone(), Arc::new(broker.clone()));
+    assert_eq!(relay.drain().await.unwrap(), 2);
+    let mut deliveries = broker
+        .subscribe("trace-test", &format!("{topic}.>"))
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut deliveries).await.event,
+        traced,
+        "with its traceparent"
+    );
+    assert_eq!(next(&mut deliveries).await.event.traceparent, None);
+    let watched = tokio::time::timeout(Duration::from_secs(10), watch.next())
+        .await
+        .expect("a watched event")
+        .expect("the watch is open")
+        .expect("readable");
+    assert_eq!(watched, traced);
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::event_tables::Migration),
             Box::new(m20261127_000002_add_checkout::Migration),
             Box::new(crate::event_relay::Migration),
+            Box::new(crate::event_trace::Migration),
         ]
     }
 

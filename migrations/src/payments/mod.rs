@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_payments::Migration),
             Box::new(crate::event_tables::Migration),
             Box::new(crate::event_relay::Migration),
+            Box::new(crate::event_trace::Migration),
         ]
     }
 

@@ -210,8 +210,11 @@ impl Documents {
     }
 
     fn prepare_uncached(&self, query: &str) -> Result<Arc<Cached>, DocumentError> {
-        let parsed = parse::parse(query, &self.limits)?;
-        let document = validate::validate(&self.schema, &parsed.document, self.suggestions)?;
+        // Spans only here, where the work is: a cached document costs a lookup.
+        let parsed =
+            tracing::info_span!("router.parse").in_scope(|| parse::parse(query, &self.limits))?;
+        let document = tracing::info_span!("router.validate")
+            .in_scope(|| validate::validate(&self.schema, &parsed.document, self.suggestions))?;
         let count_introspection = self.limits.count_introspection;
         let operations = document
             .operations

@@ -1,6 +1,7 @@
 //! Settings a reload cannot apply. The listeners (and the worker threads
-//! serving them) are bound once, at start-up, and the CORS layer is built with the routes; changing them
-//! takes a restart. Everything else
+//! serving them) are bound once, at start-up, the CORS layer is built with
+//! the routes, and the trace exporter is installed once per process; changing
+//! them takes a restart. Everything else
 //! in the config takes effect with the next engine.
 
 use crate::config::RouterConfig;
@@ -31,6 +32,11 @@ pub fn keep_running_values(running: &RouterConfig, next: &mut RouterConfig) -> V
     if next.max_concurrent_requests != running.max_concurrent_requests {
         pending.push("max_concurrent_requests");
         next.max_concurrent_requests = running.max_concurrent_requests;
+    }
+    // The process's trace exporter is installed once.
+    if next.tracing != running.tracing {
+        pending.push("tracing");
+        next.tracing = running.tracing.clone();
     }
     pending
 }
@@ -63,6 +69,11 @@ mod tests {
             (
                 "listen = \"127.0.0.1:4000\"\nadmin_listen = \"127.0.0.1:4100\"\nworkers = 3",
                 &["workers"],
+            ),
+            (
+                "listen = \"127.0.0.1:4000\"\nadmin_listen = \"127.0.0.1:4100\"\n\
+                 [tracing]\nsampling_ratio = 0.5",
+                &["tracing"],
             ),
             (
                 "timeout_ms = 5\nplan_cache_size = 3\ndedup_queries = false\nmax_request_bytes = 9\n\

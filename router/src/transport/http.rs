@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use bytes::Bytes;
+use tracing::Instrument;
 use upstream::status::UpstreamStatus;
 use upstream::{HttpClient, Upstream, UpstreamError};
 
@@ -216,12 +217,29 @@ impl Transport for HttpTransport {
         if let Some(sent) = sent.filter(|s| !s.is_empty()) {
             call = call.with_headers(sent);
         }
+        // Disabled, and nothing formatted or propagated, while traces are off.
+        let span = tracing::info_span!(
+            "router.fetch",
+            otel.kind = "client",
+            subgraph = subgraph.name.as_str(),
+            outcome = tracing::field::Empty,
+        );
+        call.traceparent = telemetry::propagation::header(&span);
         let started = std::time::Instant::now();
-        let answered = upstream.call(call).await;
+        let answered = upstream.call(call).instrument(span.clone()).await;
         metrics.record(
             answered.as_ref().map(|response| response.status),
             started.elapsed(),
         );
+        if !span.is_disabled() {
+            let outcome = match &answered {
+                Ok(response) if response.status.is_success() => "ok",
+                Ok(response) if response.status.is_server_error() => "http_5xx",
+                Ok(_) => "http_4xx",
+                Err(err) => err.kind(),
+            };
+            span.record("outcome", outcome);
+        }
         match answered {
             Ok(response) => Ok(RawResponse {
                 status: response.status.as_u16(),

@@ -11,7 +11,9 @@
 //! - `database`: opening a service's own SQLite or PostgreSQL database.
 //! - `metrics`: GraphQL request, database and pool metrics every service records.
 //! - `server`: `/graphql`, `/health`, `/ready`, binding and graceful shutdown.
-//! - `telemetry` (re-exported crate): logs and the process's metrics recorder.
+//! - `telemetry` (re-exported crate): logs, traces and the process's metrics recorder.
+//! - `traces`: a service's spans: each request (continuing the caller's
+//!   trace), each root resolver, DataLoader batches.
 //! - `cli`: what a service binary does with its command (serve, migrate, sdl).
 //! - `pagination`: validating `first`/`after` arguments.
 //! - `testing` (feature `testing`): fresh test databases and a GraphQL client for tests.
@@ -31,5 +33,6 @@ pub mod pagination;
 pub mod server;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod traces;
 
 pub use telemetry;

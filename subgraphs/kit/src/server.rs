@@ -25,6 +25,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tracing::Instrument;
 
 use crate::caller::{Access, Caller};
 
@@ -133,7 +134,8 @@ async fn run<E: Executor>(
         BatchRequest::Single(one) => vec![one.operation_name.clone()],
         BatchRequest::Batch(many) => many.iter().map(|r| r.operation_name.clone()).collect(),
     };
-    let response = executor.execute_batch(request).await;
+    let span = crate::traces::request_span(service, headers);
+    let response = executor.execute_batch(request).instrument(span).await;
     let elapsed = started.elapsed();
     let responses = match &response {
         BatchResponse::Single(one) => std::slice::from_ref(one),

@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::time::Instant;
+use tracing::Instrument;
 use upstream::{BuildError, Discovery, DnsDiscovery, Request, TrafficPolicy, Upstream};
 
 #[derive(Debug, thiserror::Error)]
@@ -169,9 +170,19 @@ impl Subgraph {
                 .map_err(|e| self.unavailable(e.to_string()))?;
         let mut request = Request::query(body, Instant::now() + self.timeout);
         request.dedup = shareable;
+        // The call's span; the callee continues the trace from it.
+        let span = tracing::info_span!(
+            "orders.call",
+            otel.name = %format_args!("call {}", self.service),
+            otel.kind = "client",
+            service = "orders",
+            peer.service = self.service,
+        );
+        request.traceparent = subgraph_kit::telemetry::propagation::header(&span);
         let response = self
             .upstream
             .call(request)
+            .instrument(span)
             .await
             .map_err(|e| self.unavailable(e.to_string()))?;
         Ok((response.status.as_u16(), response.body))

@@ -131,8 +131,11 @@ fn refused(command: PaymentCommand, reason: String) -> PaymentError {
 async fn detached<T: Send + 'static>(
     flow: impl Future<Output = Result<T, PaymentError>> + Send + 'static,
 ) -> Result<T, PaymentError> {
-    tokio::spawn(flow).await.unwrap_or_else(|err| {
-        tracing::error!(error = %err, "payment flow panicked or was cancelled");
-        Err(PaymentError::Interrupted)
-    })
+    // In the caller's span: the flow's events belong to the request's trace.
+    tokio::spawn(tracing::Instrument::in_current_span(flow))
+        .await
+        .unwrap_or_else(|err| {
+            tracing::error!(error = %err, "payment flow panicked or was cancelled");
+            Err(PaymentError::Interrupted)
+        })
 }

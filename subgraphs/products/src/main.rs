@@ -2,7 +2,8 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    subgraph_kit::telemetry::logs::init();
+    let traces = subgraph_kit::telemetry::TraceSettings::from_env()?;
+    let _telemetry = subgraph_kit::telemetry::init(products::app::NAME, &traces)?;
     products::cli::Cli::parse().run().await?;
     Ok(())
 }

@@ -14,6 +14,7 @@ mod reservation;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+use subgraph_kit::traces::Traced;
 
 use crate::store::InventoryStore;
 pub use mutation::Mutation;
@@ -31,12 +32,13 @@ pub fn schema(store: InventoryStore) -> InventorySchema {
         loader::StockLevelLoader {
             store: store.clone(),
         },
-        tokio::spawn,
+        subgraph_kit::traces::spawn,
     );
     builder()
         .data(store)
         .data(loader)
         .extension(subgraph_kit::entities::EntityBatches)
+        .traced()
         .finish()
 }
 

@@ -97,15 +97,18 @@ impl Default for CheckoutSettings {
 }
 
 /// Runs `work` in its own task, so that a client hanging up cannot stop a
-/// checkout between a call and the record of its outcome.
+/// checkout between a call and the record of its outcome. The task stays in
+/// the caller's span: its calls and events belong to the request's trace.
 pub async fn detached<T: Send + 'static>(
     work: impl Future<Output = Result<T, OrderError>> + Send + 'static,
 ) -> Result<T, OrderError> {
-    tokio::spawn(work).await.map_err(|err| {
-        OrderError::Database(sea_orm::DbErr::Custom(format!(
-            "checkout task failed: {err}"
-        )))
-    })?
+    tokio::spawn(tracing::Instrument::in_current_span(work))
+        .await
+        .map_err(|err| {
+            OrderError::Database(sea_orm::DbErr::Custom(format!(
+                "checkout task failed: {err}"
+            )))
+        })?
 }
 
 /// The idempotency key of an order's one payment authorization.

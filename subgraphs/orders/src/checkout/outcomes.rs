@@ -134,7 +134,7 @@ impl Checkout {
         match outcome {
             // Run the order on in its own task: the consumer moves on.
             Outcome::Recorded => {
-                tokio::spawn(async move {
+                subgraph_kit::traces::spawn(async move {
                     let settled = match checkout.store.get(&order_id).await {
                         Ok(Some(order)) => checkout.settle(order, None).await.map(drop),
                         Ok(None) => Ok(()),
@@ -148,7 +148,7 @@ impl Checkout {
             // A payment that turned up for an order that ended without it
             // (a late authorization): give the money back.
             Outcome::Ended => {
-                tokio::spawn(async move { checkout.return_stray(&change).await });
+                subgraph_kit::traces::spawn(async move { checkout.return_stray(&change).await });
             }
             Outcome::NotYetAwaiting | Outcome::NotAwaiting => {}
         }

@@ -7,6 +7,7 @@ mod subscription;
 mod types;
 
 use std::time::Duration;
+use subgraph_kit::traces::Traced;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
@@ -30,7 +31,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 const BATCH_WINDOW: Duration = Duration::from_millis(5);
 
 fn batched<L: Loader<crate::domain::OrderId>>(loader: L) -> DataLoader<L> {
-    DataLoader::new(loader, tokio::spawn).delay(BATCH_WINDOW)
+    DataLoader::new(loader, subgraph_kit::traces::spawn).delay(BATCH_WINDOW)
 }
 
 /// The executable schema over the use cases.
@@ -49,6 +50,7 @@ pub fn schema(service: OrderService) -> OrdersSchema {
         .data(items)
         .data(history)
         .extension(subgraph_kit::entities::EntityBatches)
+        .traced()
         .finish()
 }
 

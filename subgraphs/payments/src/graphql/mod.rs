@@ -8,6 +8,7 @@ mod types;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+use subgraph_kit::traces::Traced;
 
 use crate::processor::PaymentProcessor;
 pub use mutation::Mutation;
@@ -26,14 +27,18 @@ pub fn schema(processor: PaymentProcessor) -> PaymentsSchema {
         loader::PaymentLoader {
             store: store.clone(),
         },
-        tokio::spawn,
+        subgraph_kit::traces::spawn,
     );
-    let by_order = DataLoader::new(loader::OrderPaymentsLoader { store }, tokio::spawn);
+    let by_order = DataLoader::new(
+        loader::OrderPaymentsLoader { store },
+        subgraph_kit::traces::spawn,
+    );
     builder()
         .data(processor)
         .data(by_id)
         .data(by_order)
         .extension(subgraph_kit::entities::EntityBatches)
+        .traced()
         .finish()
 }
 

@@ -7,6 +7,7 @@ mod types;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+use subgraph_kit::traces::Traced;
 
 use crate::store::ProductStore;
 pub use mutation::Mutation;
@@ -24,12 +25,13 @@ pub fn schema(store: ProductStore) -> ProductsSchema {
         loader::ProductLoader {
             store: store.clone(),
         },
-        tokio::spawn,
+        subgraph_kit::traces::spawn,
     );
     builder()
         .data(store)
         .data(loader)
         .extension(subgraph_kit::entities::EntityBatches)
+        .traced()
         .finish()
 }
 
