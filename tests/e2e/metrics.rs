@@ -268,3 +268,48 @@ async fn on_postgresql_each_service_reports_its_pool() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_service_can_serve_its_metrics_on_a_listener_of_its_own() {
+    use clap::Parser;
+    let dir = std::env::temp_dir().join(format!("metrics-listen-{}", std::process::id()));
+    let url = format!("sqlite://{}/products.db", dir.display());
+    let cli = products::cli::Cli::try_parse_from([
+        "products",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+        "--metrics-listen",
+        "127.0.0.1:0",
+    ])
+    .expect("the flag parses");
+    assert_eq!(
+        cli.metrics.metrics_listen,
+        Some("127.0.0.1:0".parse().unwrap())
+    );
+    let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = products::app::start(&cli.settings())
+        .await
+        .expect("products starts")
+        .with_metrics_listener(metrics);
+    let (service, scrape) = (server.local_addr(), server.metrics_addr().unwrap());
+    tokio::spawn(server.run_until(std::future::pending()));
+
+    let get = |addr: std::net::SocketAddr, path: &'static str| async move {
+        reqwest::get(format!("http://{addr}{path}"))
+            .await
+            .expect("an answer")
+    };
+    let scraped = get(scrape, "/metrics").await;
+    assert_eq!(scraped.status(), 200);
+    let text = scraped.text().await.unwrap();
+    assert!(
+        text.contains(r#"service_db_query_duration_seconds_count{service="products"}"#),
+        "{text}"
+    );
+    assert_eq!(get(scrape, "/graphql").await.status(), 404, "metrics only");
+    assert_eq!(get(service, "/metrics").await.status(), 404, "moved away");
+    assert_eq!(get(service, "/health").await.status(), 200);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -53,6 +53,15 @@ pub struct MigrationArgs {
     pub migrations_on_start: OnStart,
 }
 
+/// The flag every service shares: where Prometheus scrapes it.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct MetricsArgs {
+    /// Serve `/metrics` on this address of its own instead of the
+    /// service's listener (e.g. to keep it off the port clients reach).
+    #[arg(long, env = "METRICS_LISTEN")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+}
+
 /// How often a service awaiting its migrations asks the database again.
 const AWAIT_MIGRATIONS_EVERY: Duration = Duration::from_secs(2);
 
@@ -87,6 +96,7 @@ pub enum RunError {
 pub struct Shared<'a> {
     pub access: &'a AccessArgs,
     pub migrations: &'a MigrationArgs,
+    pub metrics: &'a MetricsArgs,
     /// The service's database, which its migrator `M` of [`run`] migrates.
     pub database_url: &'a str,
 }
@@ -132,6 +142,12 @@ where
                     service,
                     "no --identity-secret-file: the service checks no caller"
                 ),
+            }
+            if let Some(addr) = shared.metrics.metrics_listen {
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| failed(Box::new(e)))?;
+                server = server.with_metrics_listener(listener);
             }
             println!(
                 "{service} subgraph on http://{}/graphql",

@@ -260,6 +260,8 @@ pub struct Server {
     listener: TcpListener,
     router: Router,
     background: Vec<BackgroundTask>,
+    /// Where `/metrics` is served instead of `listener`, if elsewhere.
+    metrics: Option<TcpListener>,
 }
 
 /// Work that runs beside the server (an outbox relay, an event consumer)
@@ -281,6 +283,7 @@ impl Server {
             listener,
             router,
             background: Vec::new(),
+            metrics: None,
         })
     }
 
@@ -299,6 +302,18 @@ impl Server {
     pub fn with_access(mut self, access: Arc<Access>) -> Self {
         self.router = self.router.layer(Extension(access));
         self
+    }
+
+    /// Serves `/metrics` on `listener` only: the service's own listener
+    /// answers it 404 from then on.
+    pub fn with_metrics_listener(mut self, listener: TcpListener) -> Self {
+        self.metrics = Some(listener);
+        self
+    }
+
+    /// Where `/metrics` is served, when `with_metrics_listener` moved it.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// Runs `task` beside the server from `run_until` on; it is told when the
@@ -332,7 +347,31 @@ impl Server {
                 tokio::spawn(task(stopping))
             })
             .collect();
-        let served = axum::serve(self.listener, self.router)
+        let mut router = self.router;
+        if let Some(listener) = self.metrics {
+            tracing::info!(service = self.name, addr = ?listener.local_addr().ok(), "metrics listening");
+            // The metrics listener answers `/metrics` from the service's
+            // routes and nothing else; the service's listener stops
+            // answering it.
+            let scrape = router.clone();
+            let metrics = Router::new().route(
+                METRICS_PATH,
+                get(move |request: axum::extract::Request| {
+                    tower::ServiceExt::oneshot(scrape, request)
+                }),
+            );
+            router = router.layer(axum::middleware::from_fn(not_metrics));
+            let mut stopped = stopped.clone();
+            let serving = axum::serve(listener, metrics).with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            });
+            tokio::spawn(async move {
+                if let Err(err) = serving.await {
+                    tracing::warn!(error = %err, "the metrics listener failed");
+                }
+            });
+        }
+        let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await;
         let _ = stop.send(true);
@@ -341,6 +380,17 @@ impl Server {
         }
         served
     }
+}
+
+/// Where the routes serve Prometheus' text format.
+const METRICS_PATH: &str = "/metrics";
+
+/// 404 for `/metrics` on a listener that no longer serves it.
+async fn not_metrics(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if request.uri().path() == METRICS_PATH {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    next.run(request).await
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -23,6 +23,8 @@ pub struct Cli {
     #[command(flatten)]
     pub access: cli::AccessArgs,
     #[command(flatten)]
+    pub metrics: cli::MetricsArgs,
+    #[command(flatten)]
     pub migrations: cli::MigrationArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -42,6 +44,7 @@ impl Cli {
         let shared = cli::Shared {
             access: &self.access,
             migrations: &self.migrations,
+            metrics: &self.metrics,
             database_url: &settings.database_url,
         };
         cli::run::<migrations::products::Migrator, _, _>(
