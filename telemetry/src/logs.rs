@@ -69,19 +69,6 @@ impl LogSettings {
     }
 }
 
-/// Installs the process's subscriber with logs only (no traces); a second
-/// call (several services in one process) is harmless. An unreadable
-/// `LOG_FORMAT` falls back to text.
-pub fn init() {
-    let logs = LogSettings::from_env().unwrap_or_default();
-    let _ = crate::install(
-        "shop",
-        &crate::TraceSettings::default(),
-        &logs,
-        std::io::stderr,
-    );
-}
-
 /// Another event format with the current trace id added.
 pub(crate) struct WithTraceId<E> {
     pub(crate) inner: E,

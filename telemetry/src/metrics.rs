@@ -59,11 +59,6 @@ pub fn install(once: &'static Once, describe: fn()) -> &'static PrometheusHandle
     handle
 }
 
-/// The exposition text for `GET /metrics`.
-pub fn render() -> String {
-    handle().render()
-}
-
 /// The `Content-Type` of `render`'s text.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
